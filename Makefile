@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: MIT
+# Thin wrappers over the CMake presets.  `make demo` and `make test` are the
+# README's two commands; both install what they need first (scripts/deps.sh).
+
+.PHONY: all deps demo test bench fuzz boot clean
+
+all: deps
+	cmake --preset dev && cmake --build --preset dev
+
+deps:
+	@scripts/deps.sh
+
+demo: deps
+	@scripts/demo.sh
+
+test: deps
+	@scripts/test.sh
+
+bench: deps
+	@scripts/bench.sh
+
+fuzz: deps
+	cmake --preset fuzz && cmake --build --preset fuzz
+	@scripts/fuzz.sh
+
+boot: deps
+	cmake --preset boot && cmake --build --preset boot
+	ctest --preset boot
+
+clean:
+	rm -rf build

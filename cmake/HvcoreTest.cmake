@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: MIT
+# One helper adds each test (after coreboot/cmocka's AddCMockaTest).
+#
+#   hvcore_add_test(NAME
+#     WHAT   common|hal|mm|xsm|evtchn|gnttab   (the thing it tests)
+#     LABEL  unit|scenario                     (default unit)
+#     SOURCES a.c b.c
+#     LIBS    hvcore::mm ...
+#     [ARGS ...] [TIMEOUT s] [NO_MEMCHECK])
+#
+# Unit tests also get a Valgrind memcheck twin (label memcheck) when
+# HVCORE_MEMCHECK is on; any Valgrind error fails it.
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+find_program(VALGRIND valgrind)
+
+function(hvcore_add_test name)
+  cmake_parse_arguments(T "NO_MEMCHECK" "WHAT;LABEL;TIMEOUT" "SOURCES;LIBS;ARGS" ${ARGN})
+  if(NOT T_WHAT)
+    message(FATAL_ERROR "hvcore_add_test(${name}): WHAT is required")
+  endif()
+  if(NOT T_LABEL)
+    set(T_LABEL unit)
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA hvcore_warnings)
+  add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
+  set_tests_properties(${name} PROPERTIES
+    LABELS "${T_LABEL};${T_WHAT}" TIMEOUT ${T_TIMEOUT})
+  if(HVCORE_MEMCHECK AND VALGRIND AND NOT T_NO_MEMCHECK)
+    add_test(NAME memcheck.${name}
+      COMMAND ${VALGRIND} -q --error-exitcode=1 --leak-check=full
+              --errors-for-leak-kinds=definite --track-origins=no
+              $<TARGET_FILE:${name}> ${T_ARGS})
+    set_tests_properties(memcheck.${name} PROPERTIES
+      LABELS "memcheck;${T_WHAT}" TIMEOUT ${T_TIMEOUT}
+      ENVIRONMENT "HVCORE_UNDER_VALGRIND=1")
+  endif()
+endfunction()

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypercall entry: `(vcpu, number, arguments)` to the subsystem that
+ * handles it, with Xen's hypercall numbers (public/xen.h).
+ *
+ * A handler that reaches a preemption point in a batch returns -ERESTART
+ * after rewriting its arguments in `args` to describe the remaining work, as
+ * Xen's continuations do; `hypercall_entry` then re-issues the call after
+ * giving the CPU a preemption point, so the caller sees only the final
+ * result.  `hypercall_entry_once` returns -ERESTART to the caller instead,
+ * for tests that check continuations.
+ */
+#ifndef COMMON_HYPERCALL_H
+#define COMMON_HYPERCALL_H
+
+#include <common/domain.h>
+
+#define HYPERCALL_NR_ARGS 6
+
+long hypercall_entry(struct vcpu *v, unsigned int nr,
+                     uint64_t args[HYPERCALL_NR_ARGS]);
+long hypercall_entry_once(struct vcpu *v, unsigned int nr,
+                          uint64_t args[HYPERCALL_NR_ARGS]);
+
+/**
+ * Returns true when a long operation should stop and continue later.  Core
+ * code calls it between batch elements.  Tests force it with
+ * `hypercall_force_preempt`.
+ */
+bool hypercall_preempt_check(void);
+
+/** Makes the next `n` calls of `hypercall_preempt_check` return true. */
+void hypercall_force_preempt(unsigned int n);
+
+#endif /* COMMON_HYPERCALL_H */

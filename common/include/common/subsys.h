@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What each subsystem provides to common/'s domain lifecycle and hypercall
+ * entry.  Implemented by the libraries; a library not yet in the build is
+ * stood in for by common/absent/<lib>.c, which answers -ENOSYS and holds
+ * nothing.
+ *
+ * Init hooks run in this order at domain creation and are undone in reverse
+ * on failure: xsm, mm, evtchn, gnttab.  Destroy hooks run in the order
+ * gnttab, evtchn, mm, xsm and may return -ERESTART to be called again.
+ */
+#ifndef COMMON_SUBSYS_H
+#define COMMON_SUBSYS_H
+
+#include <common/compiler.h>
+#include <common/domain.h>
+
+int __must_check xsm_domain_init(struct domain *d,
+                                 const struct domain_config *cfg);
+void xsm_domain_destroy(struct domain *d);
+
+int __must_check mm_domain_init(struct domain *d,
+                                const struct domain_config *cfg);
+int __must_check mm_domain_relinquish(struct domain *d);
+void mm_domain_destroy(struct domain *d);
+
+int __must_check evtchn_domain_init(struct domain *d,
+                                    const struct domain_config *cfg);
+int __must_check evtchn_domain_relinquish(struct domain *d);
+void evtchn_domain_destroy(struct domain *d);
+
+int __must_check gnttab_domain_init(struct domain *d,
+                                    const struct domain_config *cfg);
+int __must_check gnttab_domain_relinquish(struct domain *d);
+void gnttab_domain_destroy(struct domain *d);
+
+/*
+ * Hypercall handlers.  Arguments are the guest's registers; pointers are
+ * guest-physical addresses of the caller (common/guest_access.h).
+ */
+long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg);
+long do_event_channel_op(struct vcpu *v, unsigned long cmd, uint64_t arg);
+long do_event_channel_op_compat(struct vcpu *v, uint64_t arg);
+long do_grant_table_op(struct vcpu *v, unsigned long cmd, uint64_t uop,
+                       unsigned long count);
+long do_xsm_op(struct vcpu *v, uint64_t op);
+
+#endif /* COMMON_SUBSYS_H */

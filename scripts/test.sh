@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `make test`: build and run every suite of every preset, then one summary.
+#   dev   gcc debug: unit + scenario tests, Valgrind memcheck of the unit tests
+#   asan  clang ASan+UBSan: unit + scenario tests
+#   boot  the x86-64 kernel booted under QEMU (in-kernel test runner)
+#   fuzz  clang libFuzzer: short smokes and replays of the regression corpora
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+presets=(dev asan boot)
+[ -f fuzz/CMakeLists.txt ] && presets+=(fuzz)
+[ -n "${HVCORE_PRESETS:-}" ] && read -r -a presets <<<"$HVCORE_PRESETS"
+
+total_pass=0
+total_fail=0
+failed_presets=()
+start=$(date +%s)
+for p in "${presets[@]}"; do
+  echo "=== preset $p: configure and build"
+  if ! cmake --preset "$p" >/dev/null; then
+    failed_presets+=("$p(configure)"); total_fail=$((total_fail + 1)); continue
+  fi
+  if ! cmake --build --preset "$p"; then
+    failed_presets+=("$p(build)"); total_fail=$((total_fail + 1)); continue
+  fi
+  echo "=== preset $p: test"
+  log=$(mktemp)
+  ctest --preset "$p" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  summary=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
+  rm -f "$log"
+  if [ -z "$summary" ]; then
+    failed_presets+=("$p(no tests)"); total_fail=$((total_fail + 1)); continue
+  fi
+  nfail=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$summary")
+  nall=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$summary")
+  total_pass=$((total_pass + nall - nfail))
+  total_fail=$((total_fail + nfail))
+  [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ] && { failed_presets+=("$p(rc=$rc)"); total_fail=$((total_fail + 1)); }
+  [ "$nfail" -ne 0 ] && failed_presets+=("$p")
+done
+end=$(date +%s)
+echo
+echo "make test: presets ${presets[*]} in $((end - start)) s"
+[ ${#failed_presets[@]} -gt 0 ] && echo "failed: ${failed_presets[*]}"
+echo "${total_pass} passed, ${total_fail} failed"
+[ "$total_fail" -eq 0 ]
