@@ -15,6 +15,21 @@
 #include <common/compiler.h>
 #include <common/domain.h>
 
+/*
+ * Global start-up and tear-down, called by `hvcore_init`/`hvcore_fini`
+ * (common/init.c) in the order mm, xsm, evtchn, gnttab and back.  A fini
+ * returns the subsystem to its state before init, so tests can build a fresh
+ * world in one process.
+ */
+int __must_check mm_init(void);
+void mm_fini(void);
+int __must_check xsm_init(void);
+void xsm_fini(void);
+int __must_check evtchn_init(void);
+void evtchn_fini(void);
+int __must_check gnttab_init(void);
+void gnttab_fini(void);
+
 int __must_check xsm_domain_init(struct domain *d,
                                  const struct domain_config *cfg);
 void xsm_domain_destroy(struct domain *d);
