@@ -80,6 +80,8 @@ struct domain {
     struct grant_table *grant_table; /* libgnttab */
 
     struct domain *next_in_hash;   /* registry chain, under domlist_lock */
+    uint32_t destroy_busy;         /* a domain_destroy call is running */
+    unsigned int destroy_step;     /* how far teardown has got */
 };
 
 /** The default configuration: 1 vCPU, unprivileged, 64-bit, no target. */

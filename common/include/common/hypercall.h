@@ -17,10 +17,23 @@
 
 #define HYPERCALL_NR_ARGS 6
 
+/** Reserves per-CPU state; called by hvcore_init.  Returns 0 or -ENOMEM. */
+int __must_check hypercall_init(void);
+/** Undoes hypercall_init, for a fresh world. */
+void hypercall_fini(void);
+
 long hypercall_entry(struct vcpu *v, unsigned int nr,
                      uint64_t args[HYPERCALL_NR_ARGS]);
 long hypercall_entry_once(struct vcpu *v, unsigned int nr,
                           uint64_t args[HYPERCALL_NR_ARGS]);
+
+/**
+ * Records the arguments the re-issued call will take and returns
+ * -ERESTART, which the handler returns (Xen's
+ * hypercall_create_continuation).  `nargs` values follow, as uint64_t.
+ * Only valid inside a handler called from the hypercall entry.
+ */
+long hypercall_create_continuation(unsigned int nr, unsigned int nargs, ...);
 
 /**
  * Returns true when a long operation should stop and continue later.  Core

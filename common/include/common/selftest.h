@@ -32,6 +32,9 @@ struct selftest_suite {
         }                                                                   \
     } while ( 0 )
 
+/* Each library's suite, for the boot runner and the ctest wrappers. */
+extern const struct selftest_suite common_selftest_suite;
+
 /**
  * Runs every test of `suite`, printing one line per test, and returns the
  * number that failed.  `*run` (if not NULL) is increased by the number run.

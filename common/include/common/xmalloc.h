@@ -21,9 +21,15 @@ void xfree(void *p);
 
 #define xmalloc(type) ((type *)xmalloc_bytes(sizeof(type), _Alignof(type)))
 #define xzalloc(type) ((type *)xzalloc_bytes(sizeof(type), _Alignof(type)))
+/** Zeroed array of `n` elements of `size` bytes; NULL if the size overflows. */
+static inline void *xzalloc_array_bytes(size_t n, size_t size, size_t align)
+{
+    if ( size && n > (size_t)-1 / size )
+        return NULL;
+    return xzalloc_bytes(n * size, align);
+}
+
 #define xzalloc_array(type, n)                                              \
-    ((n) > (size_t)-1 / sizeof(type)                                         \
-         ? (type *)NULL                                                      \
-         : (type *)xzalloc_bytes(sizeof(type) * (n), _Alignof(type)))
+    ((type *)xzalloc_array_bytes((n), sizeof(type), _Alignof(type)))
 
 #endif /* COMMON_XMALLOC_H */

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/* Domains: creation errors, failure at every allocation point, references, destruction. */
+#include "world.h"
+
+#include <pthread.h>
+
+#include <common/domain.h>
+#include <common/errno.h>
+#include <common/hypercall.h>
+#include <common/subsys.h>
+#include <hal/atomic.h>
+
+static struct domain *create(domid_t id, domid_t target, unsigned int vcpus)
+{
+    struct domain_config cfg;
+    struct domain *d = NULL;
+
+    domain_config_default(&cfg);
+    cfg.target = target;
+    cfg.max_vcpus = vcpus;
+    assert_int_equal(domain_create(id, &cfg, &d), 0);
+    return d;
+}
+
+static void destroy(struct domain *d)
+{
+    int rc;
+
+    while ( (rc = domain_destroy(d)) == -ERESTART )
+        ;
+    assert_int_equal(rc, 0);
+    put_domain(d);
+}
+
+static void bad_configurations(void **state)
+{
+    static const struct {
+        domid_t domid;
+        unsigned int vcpus;
+        domid_t target;
+        int rc;
+    } cases[] = {
+        { DOMID_SELF, 1, DOMID_INVALID, -EINVAL },
+        { DOMID_IDLE, 1, DOMID_INVALID, -EINVAL },
+        { 5, 0, DOMID_INVALID, -EINVAL },
+        { 5, HVCORE_MAX_VCPUS + 1, DOMID_INVALID, -EINVAL },
+        { 5, 1, 5, -EINVAL },          /* its own device model */
+        { 5, 1, DOMID_XEN, -EINVAL },  /* a reserved id as target */
+        { 5, 1, 6, -ESRCH },           /* a target that does not exist */
+    };
+    struct domain_config cfg;
+    struct domain *d;
+    size_t i;
+
+    (void)state;
+    for ( i = 0; i < sizeof(cases) / sizeof(cases[0]); i++ )
+    {
+        domain_config_default(&cfg);
+        cfg.max_vcpus = cases[i].vcpus;
+        cfg.target = cases[i].target;
+        d = (struct domain *)0x1;
+        assert_int_equal(domain_create(cases[i].domid, &cfg, &d), cases[i].rc);
+        assert_ptr_equal(d, (struct domain *)0x1); /* untouched on error */
+        assert_int_equal(domain_count(), 0);
+    }
+}
+
+static void duplicate_domid(void **state)
+{
+    struct domain_config cfg;
+    struct domain *d = create(1, DOMID_INVALID, 1), *e = NULL;
+
+    (void)state;
+    domain_config_default(&cfg);
+    assert_int_equal(domain_create(1, &cfg, &e), -EEXIST);
+    assert_null(e);
+    assert_int_equal(domain_count(), 1);
+    destroy(d);
+    /* The id is free again once the domain is gone. */
+    destroy(create(1, DOMID_INVALID, 1));
+}
+
+/*
+ * Walks every allocation point of domain_create: the Nth allocation fails,
+ * the call returns -ENOMEM and leaves no domain behind (Valgrind checks
+ * that nothing leaks), until N is past the last allocation.
+ */
+static void create_fails_cleanly_at_every_allocation(void **state)
+{
+    struct domain_config cfg;
+    struct domain *d;
+    unsigned long nth;
+    int rc;
+
+    (void)state;
+    domain_config_default(&cfg);
+    cfg.max_vcpus = 3;
+    for ( nth = 1;; nth++ )
+    {
+        sim_fault_arm_any(nth);
+        rc = domain_create(7, &cfg, &d);
+        if ( !sim_fault_fired() )
+            break;
+        assert_int_equal(rc, -ENOMEM);
+        assert_int_equal(domain_count(), 0);
+        assert_null(get_domain_by_id(7));
+    }
+    sim_fault_disarm();
+    assert_int_equal(rc, 0);
+    assert_true(nth > 4); /* domain, vCPU array, three vCPUs at least */
+    destroy(d);
+}
+
+static void references_outlive_destroy(void **state)
+{
+    struct domain *d = create(3, DOMID_INVALID, 2), *ref;
+    int rc;
+
+    (void)state;
+    ref = get_domain_by_id(3);
+    assert_ptr_equal(ref, d);
+    put_domain(ref);
+
+    while ( (rc = domain_destroy(d)) == -ERESTART )
+        ;
+    assert_int_equal(rc, 0);
+    /* Unregistered, but our reference keeps the structure readable. */
+    assert_null(get_domain_by_id(3));
+    assert_true(domain_is_dying(d));
+    assert_int_equal(d->state, DOMSTATE_DEAD);
+    assert_int_equal(d->vcpu[1]->vcpu_id, 1);
+    assert_int_equal(domain_destroy(d), 0); /* a second destroy is harmless */
+    put_domain(d);
+}
+
+static void target_reference_held(void **state)
+{
+    struct domain *guest = create(10, DOMID_INVALID, 1);
+    struct domain *dm = create(11, 10, 1);
+
+    (void)state;
+    assert_ptr_equal(dm->target, guest);
+    /* Destroying the guest first: the device model's reference keeps it. */
+    destroy(guest);
+    assert_int_equal(dm->target->domain_id, 10);
+    destroy(dm);
+    assert_int_equal(domain_count(), 0);
+}
+
+static void pause_counts(void **state)
+{
+    struct domain *d = create(4, DOMID_INVALID, 1);
+
+    (void)state;
+    domain_pause(d);
+    domain_pause(d);
+    assert_int_equal(d->pause_count, 2);
+    domain_unpause(d);
+    domain_unpause(d);
+    assert_int_equal(d->pause_count, 0);
+    destroy(d);
+}
+
+/* Lookups on three pCPUs race with creation and destruction on a fourth. */
+struct race {
+    volatile int stop;
+    unsigned long found;
+};
+
+static void racer(unsigned int cpu, void *arg)
+{
+    struct race *r = arg;
+    unsigned int round;
+
+    if ( cpu == 0 )
+    {
+        for ( round = 0; round < 300; round++ )
+            destroy(create((domid_t)(20 + round % 4), DOMID_INVALID, 1));
+        hal_store_release(&r->stop, 1);
+        return;
+    }
+    while ( !hal_load_acquire(&r->stop) )
+    {
+        struct domain *d = get_domain_by_id((domid_t)(20 + cpu));
+
+        if ( d )
+        {
+            /* Held: the domain cannot be freed under us. */
+            assert_int_equal(d->domain_id, 20 + cpu);
+            assert_non_null(d->vcpu[0]);
+            hal_fetch_add(&r->found, 1);
+            put_domain(d);
+        }
+    }
+}
+
+static void concurrent_lookup_and_destroy(void **state)
+{
+    struct race r = { 0, 0 };
+
+    (void)state;
+    sim_run_cpus(4, racer, &r);
+    assert_int_equal(domain_count(), 0);
+}
+
+static void fini_destroys_remaining_domains(void **state)
+{
+    (void)state;
+    put_domain(create(30, DOMID_INVALID, 1));
+    put_domain(create(31, 30, 2));
+    assert_int_equal(domain_count(), 2);
+    /* world_teardown's hvcore_fini must release both; Valgrind checks it. */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(bad_configurations, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(duplicate_domid, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(create_fails_cleanly_at_every_allocation,
+                                        world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(references_outlive_destroy, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(target_reference_held, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(pause_counts, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(concurrent_lookup_and_destroy, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(fini_destroys_remaining_domains, world_setup,
+                                        world_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
