@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* libxsm's internal interface between the core and the providers. */
+#ifndef LIBXSM_PRIVATE_H
+#define LIBXSM_PRIVATE_H
+
+#include <libxsm/xsm.h>
+
+#ifdef HVCORE_XSM_FLASK
+/**
+ * Starts FLASK: loads `policy` if not NULL.  `enforcing` is the initial
+ * mode; in enforcing mode a policy that fails to load fails init.
+ */
+int __must_check flask_init(const void *policy, size_t size, bool enforcing);
+/** Frees every FLASK structure; the next `flask_init` starts afresh. */
+void flask_fini(void);
+/** FLASK's part of `xsm_check`. */
+int __must_check flask_check(void);
+#endif
+
+#endif /* LIBXSM_PRIVATE_H */
