@@ -24,6 +24,8 @@ struct bench {
      * cost measured separately); return a negative value to keep the timing. */
     double (*adjust_ns)(void *state, double measured_ns_per_op);
     void (*teardown)(void *state);
+    /* Iterations when --iterations is not given; 0 means the runner's default. */
+    uint64_t default_iterations;
 };
 
 /* Returns the monotonic time in ns. */
