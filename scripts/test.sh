@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 presets=(dev asan boot)
-[ -f fuzz/CMakeLists.txt ] && presets+=(fuzz)
+ls fuzz/*/CMakeLists.txt >/dev/null 2>&1 && presets+=(fuzz)
 [ -n "${HVCORE_PRESETS:-}" ] && read -r -a presets <<<"$HVCORE_PRESETS"
 
 total_pass=0
