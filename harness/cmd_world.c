@@ -49,9 +49,9 @@ static void census(unsigned int cpu, void *arg)
 
 static int parse(int argc, char **argv, struct world_opts *o)
 {
-    int a;
+    int a = 1;
 
-    for ( a = 1; a < argc; a++ )
+    while ( a < argc )
     {
         unsigned long long v;
         const char *opt = argv[a];
@@ -71,7 +71,7 @@ static int parse(int argc, char **argv, struct world_opts *o)
             o->mem_mib = v;
         else
             return -1;
-        a++;
+        a += 2;
     }
     return 0;
 }
