@@ -11,10 +11,13 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim_private.h"
+
+#define SIM_RELAX_YIELD 64
 
 static _Thread_local unsigned int sim_this_cpu;
 static unsigned int sim_cpus = 1;
@@ -82,10 +85,19 @@ void *hal_percpu_ptr(unsigned int cpu, size_t offset)
     return sim_percpu + (size_t)cpu * HAL_PERCPU_SIZE + offset;
 }
 
-/** Spin-wait hint. */
+/**
+ * Spin-wait hint: pause, and every SIM_RELAX_YIELD calls give the host CPU
+ * away.  pCPU threads may outnumber host cores, and a ticket lock's next
+ * holder may be a descheduled thread: pure spinning would then burn whole
+ * time slices for every hand-over.
+ */
 void hal_cpu_relax(void)
 {
+    static _Thread_local unsigned int spins;
+
     __builtin_ia32_pause();
+    if ( ++spins % SIM_RELAX_YIELD == 0 )
+        sched_yield();
 }
 
 /** Makes the calling thread pCPU `cpu`. */

@@ -66,7 +66,7 @@ void sim_fault_disarm(void)
     pthread_mutex_unlock(&sim_fault_lock);
 }
 
-/** Returns the hits of `site` since sim_init. */
+/** Returns the hits of `site` since sim_init returned. */
 unsigned long sim_fault_hits(enum hal_fault_site site)
 {
     if ( (unsigned int)site >= HAL_FAULT_SITE_COUNT )

@@ -304,6 +304,8 @@ int hal_map_frames(uintptr_t va, hal_mfn_t mfn, unsigned long nr,
     sim_check_range(va, nr);
     if ( mfn >= sim_mem.frames || nr > sim_mem.frames - mfn )
         hal_panic("sim: mapping frames that do not exist");
+    if ( flags & ~(HAL_MAP_RW | HAL_MAP_GLOBAL | HAL_MAP_NX) )
+        hal_panic("sim: unknown mapping flags");
 
     if ( hal_fault_hit(HAL_FAULT_MAP) )
         return -ENOMEM;

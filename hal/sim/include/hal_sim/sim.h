@@ -68,7 +68,7 @@ void sim_fault_arm(enum hal_fault_site site, unsigned long nth);
 void sim_fault_arm_any(unsigned long nth);
 /** Removes an armed fault that has not fired. */
 void sim_fault_disarm(void);
-/** Returns how many hits `site` has had since sim_init. */
+/** Returns how many hits `site` has had since sim_init returned. */
 unsigned long sim_fault_hits(enum hal_fault_site site);
 /** Returns true if the fault armed last has fired. */
 bool sim_fault_fired(void);
