@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-domain P2M: guest frame → machine frame with a type.
+ *
+ * Four levels of 512 entries (gfns below 2^36), with 2 MiB and 1 GiB leaves
+ * for extents of order 9 and 18.  Table pages are xenheap pages owned by the
+ * hypervisor and counted per domain; they are reached through the side array
+ * of page addresses, so a lookup is four loads and no lock.  Writers hold the
+ * domain's P2M lock.
+ *
+ * References: a RAM entry is backed by the page's allocation reference
+ * (`PGC_allocated`); a grant entry holds a general reference of its own,
+ * taken at insert and dropped at removal.
+ */
+#ifndef LIBMM_P2M_H
+#define LIBMM_P2M_H
+
+#include <common/compiler.h>
+#include <common/domain.h>
+#include <common/types.h>
+
+/* P2M types, Xen's values (reference/mm.md §9). */
+typedef enum p2m_type {
+    p2m_ram_rw = 0,
+    p2m_invalid = 1,
+    p2m_ram_ro = 3,
+    p2m_grant_map_rw = 7,
+    p2m_grant_map_ro = 8,
+} p2m_type_t;
+
+#define P2M_GFN_BITS 36
+#define P2M_MAX_GFN ((1ULL << P2M_GFN_BITS) - 1)
+
+static inline bool p2m_is_ram(p2m_type_t t)
+{
+    return t == p2m_ram_rw || t == p2m_ram_ro;
+}
+
+static inline bool p2m_is_grant(p2m_type_t t)
+{
+    return t == p2m_grant_map_rw || t == p2m_grant_map_ro;
+}
+
+static inline bool p2m_is_writable(p2m_type_t t)
+{
+    return t == p2m_ram_rw || t == p2m_grant_map_rw;
+}
+
+/**
+ * Looks up `gfn` in `d`'s P2M without a lock.  Returns the frame and sets
+ * `*t` (if not NULL), or INVALID_MFN with `p2m_invalid`.
+ */
+mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t);
+
+/**
+ * Inserts a 4 KiB grant mapping of `mfn` at `gfn` (type grant_map_rw/ro),
+ * taking a general reference to the page for the entry.  The page must be
+ * in use.  Errors: -EINVAL (bad gfn or type, or not a live page), -EEXIST
+ * (gfn already mapped), -ENOMEM; on error nothing changed.
+ */
+int __must_check p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn,
+                                  p2m_type_t t);
+
+/**
+ * Removes the grant mapping of `mfn` at `gfn` and drops its reference.
+ * Errors: -EINVAL (gfn holds no grant mapping of `mfn`); the page goes
+ * through the deferred-free queue if that was its last reference.
+ */
+int __must_check p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn);
+
+/** Changes a RAM entry between ram_rw and ram_ro.  -EINVAL if not RAM. */
+int __must_check p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t);
+
+/** Highest gfn ever mapped in `d` (Xen's max_mapped_pfn), 0 if none. */
+uint64_t p2m_max_mapped_gfn(const struct domain *d);
+
+/** P2M table pages `d` holds. */
+unsigned long p2m_table_pages(const struct domain *d);
+
+#endif /* LIBMM_P2M_H */

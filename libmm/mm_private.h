@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmm's private interfaces between its files.
+ */
+#ifndef LIBMM_MM_PRIVATE_H
+#define LIBMM_MM_PRIVATE_H
+
+#include <common/bug.h>
+#include <common/compiler.h>
+#include <common/domain.h>
+#include <common/errno.h>
+#include <common/types.h>
+#include <hal/hal.h>
+#include <libmm/mm.h>
+
+/* ---- The world, set by mm_init (mm.c). ---- */
+
+extern bool mm_live;             /* between mm_init and mm_fini */
+extern bool mm_directmap;        /* this world has a direct map */
+extern uintptr_t mm_directmap_base;
+extern uint32_t *frame_virt;     /* page→address side array */
+extern uintptr_t mm_region_base; /* base of the HAL region */
+extern struct mm_layout mm_layout_now;
+
+/* frame_virt holds the page index within the region + 1, 0 for none. */
+static inline void frame_virt_set(mfn_t mfn, const void *va)
+{
+    frame_virt[mfn_x(mfn)] = va ? (uint32_t)((((uintptr_t)va -
+                                               mm_region_base) >>
+                                              PAGE_SHIFT) + 1)
+                                : 0;
+}
+
+static inline void *frame_virt_get(mfn_t mfn)
+{
+    uint32_t v = frame_virt[mfn_x(mfn)];
+
+    return v ? (void *)(mm_region_base + ((uintptr_t)(v - 1) << PAGE_SHIFT))
+             : NULL;
+}
+
+/* ---- Per-domain state (mm_domain.c). ---- */
+
+struct mm_domain {
+    hal_spinlock_t page_lock;        /* page_list, tot_pages, reservations */
+    struct page_list_head page_list; /* pages owned, allocation order */
+    uint64_t tot_pages;              /* owned pages counted against max */
+    uint64_t reserved_pages;         /* counted, allocation in progress */
+    uint64_t extra_pages;            /* owned, MEMF_no_refcount */
+    uint64_t max_pages;
+
+    hal_spinlock_t p2m_lock;         /* P2M writers */
+    uint64_t *p2m_root;              /* the top table (xenheap) */
+    unsigned long p2m_pages;         /* table pages, root included */
+    uint64_t max_mapped_gfn;
+    bool p2m_torn_down;
+};
+
+/** The domain registered for owner value `owner` (domid + 1), or NULL. */
+struct domain *mm_owner_domain(uint32_t owner);
+
+static inline uint32_t mm_owner_of(const struct domain *d)
+{
+    return d ? (uint32_t)d->domain_id + 1 : 0;
+}
+
+/** Calls fn on every domain libmm knows (mm_check). */
+void mm_for_each_domain(void (*fn)(struct domain *d, void *arg), void *arg);
+
+/* ---- Page lists by frame number. ---- */
+
+static inline struct page_info *pl_page(uint32_t idx)
+{
+    return idx == PAGE_LIST_NULL ? NULL : frame_table + idx;
+}
+
+static inline uint32_t pl_idx(const struct page_info *pg)
+{
+    return (uint32_t)(pg - frame_table);
+}
+
+static inline void page_list_init(struct page_list_head *h)
+{
+    h->first = h->last = PAGE_LIST_NULL;
+}
+
+static inline bool page_list_empty(const struct page_list_head *h)
+{
+    return h->first == PAGE_LIST_NULL;
+}
+
+static inline struct page_info *page_list_first(const struct page_list_head *h)
+{
+    return pl_page(h->first);
+}
+
+static inline struct page_info *page_list_next(const struct page_info *pg)
+{
+    return pl_page(pg->list.next);
+}
+
+static inline void page_list_add(struct page_info *pg,
+                                 struct page_list_head *h)
+{
+    uint32_t i = pl_idx(pg);
+
+    pg->list.prev = PAGE_LIST_NULL;
+    pg->list.next = h->first;
+    if ( h->first == PAGE_LIST_NULL )
+        h->last = i;
+    else
+        frame_table[h->first].list.prev = i;
+    h->first = i;
+}
+
+static inline void page_list_add_tail(struct page_info *pg,
+                                      struct page_list_head *h)
+{
+    uint32_t i = pl_idx(pg);
+
+    pg->list.next = PAGE_LIST_NULL;
+    pg->list.prev = h->last;
+    if ( h->last == PAGE_LIST_NULL )
+        h->first = i;
+    else
+        frame_table[h->last].list.next = i;
+    h->last = i;
+}
+
+static inline void page_list_del(struct page_info *pg,
+                                 struct page_list_head *h)
+{
+    if ( pg->list.prev == PAGE_LIST_NULL )
+        h->first = pg->list.next;
+    else
+        frame_table[pg->list.prev].list.next = pg->list.next;
+    if ( pg->list.next == PAGE_LIST_NULL )
+        h->last = pg->list.prev;
+    else
+        frame_table[pg->list.next].list.prev = pg->list.prev;
+    pg->list.next = pg->list.prev = PAGE_LIST_NULL;
+}
+
+static inline struct page_info *page_list_remove_head(struct page_list_head *h)
+{
+    struct page_info *pg = page_list_first(h);
+
+    if ( pg )
+        page_list_del(pg, h);
+    return pg;
+}
+
+/* ---- Heap internals (page_alloc.c). ---- */
+
+int __must_check heap_init(void);
+void heap_fini(void);
+
+/**
+ * Takes 2^order free frames with frame numbers below 2^(bits - PAGE_SHIFT)
+ * (bits 0: no limit) and returns them in use, anonymous, with count 0.
+ * Scrubs and flushes as needed unless `memflags` says not to.  NULL if
+ * there is no such chunk.
+ */
+struct page_info *alloc_heap_pages(unsigned int order, unsigned int memflags);
+
+/**
+ * Returns 2^order in-use frames to the heap.  `stamp` says whether the
+ * pages may still be reachable through a TLB (they get the clock's stamp);
+ * `scrub` marks them to be cleared before their next use.
+ */
+void free_heap_pages(struct page_info *pg, unsigned int order, bool stamp,
+                     bool scrub);
+
+/** Counts anonymous in-use pages (mm_check). */
+void heap_anon_add(long delta);
+
+/** Drains the pcp caches back to the buddy lists. */
+void heap_pcp_drain_all(void);
+
+/** Queues a freed domain page for deferred freeing (deferred.c). */
+void deferred_free_page(struct page_info *pg);
+void deferred_init(void);
+void deferred_fini(void);
+uint64_t deferred_count(void);
+/** Frees queued pages after a flush; returns how many went back. */
+unsigned long deferred_drain(bool flush);
+
+/** Clears one frame through a temporary mapping. */
+void scrub_one_page(struct page_info *pg);
+
+/* Walks for mm_check: they mark the pages they find with PGC_seen. */
+int heap_check(uint64_t *free_pages, uint64_t *dirty_pages);
+int deferred_check(uint64_t *n);
+
+/* ---- Domain page accounting (page_alloc.c / mm_domain.c). ---- */
+
+/** Unlinks a page whose last reference went from its owner (`d`). */
+void page_unassign(struct domain *d, struct page_info *pg);
+
+/* ---- TLB-flush clock (tlbflush.c). ---- */
+
+void tlbflush_init(void);
+void tlbflush_fini(void);
+
+/** Of two stamps, the one that was taken later (with the clock's wrap). */
+uint32_t tlbflush_newer(uint32_t a, uint32_t b);
+
+/* ---- vmap (vmap.c). ---- */
+
+int __must_check vmap_init(uintptr_t base, size_t size);
+void vmap_fini(void);
+/** Maps frames of one kind: `type` PGT_* tag expected at free (or none). */
+void *vmap_frames(const mfn_t *mfn, mfn_t first, unsigned int nr);
+unsigned long vmap_pages_in_use(void);
+uint64_t vmap_refused_count(void);
+void *vmap_xenheap(mfn_t first, unsigned int nr);
+unsigned long vunmap_xenheap(const void *va);
+void vmap_refused_inc(void);
+
+/* ---- map_domain_page (domain_page.c). ---- */
+
+int __must_check mapcache_init(uintptr_t base);
+size_t mapcache_area_size(void);
+void mapcache_fini(void);
+
+/* ---- P2M (p2m.c). ---- */
+
+int __must_check p2m_init(struct domain *d);
+/** Tears down the P2M within `*budget` entries; -ERESTART if not done. */
+int __must_check p2m_teardown(struct domain *d, unsigned long *budget);
+int p2m_check(struct domain *d);
+
+/**
+ * Adds 2^order RAM pages from `pg` at `gfn` (aligned), using one leaf of
+ * that order when it fits.  Tables are allocated first: on -ENOMEM nothing
+ * changed.  -EEXIST if any gfn of the range is mapped.
+ */
+int __must_check p2m_add_ram(struct domain *d, gfn_t gfn,
+                             struct page_info *pg, unsigned int order);
+
+/**
+ * Checks that the 2^order gfns at `gfn` are all RAM of `d`, splits
+ * superpages as needed (which may fail with -ENOMEM, changing nothing
+ * visible), then clears them and returns their frames' first page in
+ * `*pgs` order-wise: `cb(pg, arg)` is called for each removed page.
+ */
+int __must_check p2m_remove_ram(struct domain *d, gfn_t gfn,
+                                unsigned int order,
+                                void (*cb)(struct page_info *pg, void *arg),
+                                void *arg);
+
+/* ---- xmalloc (xmalloc.c). ---- */
+
+void xmalloc_init(void);
+void xmalloc_fini(void);
+
+#endif /* LIBMM_MM_PRIVATE_H */

@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-domain P2M (see p2m.h).
+ *
+ * Entry format (64 bits): bits 0..3 the p2m type, bit 7 "leaf" at levels
+ * 1 and 2 (a 2 MiB or 1 GiB mapping), bit 8 present, bits 12..51 the frame
+ * (of the page, or of the next table).  Level 3 is the root; level 0 holds
+ * 4 KiB leaves.  A table page is a xenheap page of type PGT_p2m reached
+ * through `page_to_virt`.
+ *
+ * Every change is prepared first: the walk that checks the range also counts
+ * the tables the change will need, those are allocated, and only then is the
+ * P2M written, so -ENOMEM leaves it as it was.  A new table is filled before
+ * the entry pointing to it is written, and table pages are freed only at
+ * teardown, so lockless readers always see a consistent tree.
+ */
+#include <common/string.h>
+
+#include "mm_private.h"
+
+#define P2M_LEVELS 4
+#define P2M_TYPE_MASK 0xfULL
+#define P2M_LEAF (1ULL << 7)
+#define P2M_PRESENT (1ULL << 8)
+#define P2M_MFN_MASK 0x000ffffffffff000ULL
+#define PGC_p2m_seen (1ULL << 60) /* scratch bit of p2m_check */
+
+#define P2M_PREALLOC_MAX 8
+
+struct p2m_prealloc {
+    unsigned int n;
+    uint64_t *tbl[P2M_PREALLOC_MAX];
+};
+
+static unsigned int p2m_idx(uint64_t gfn, unsigned int level)
+{
+    return (unsigned int)((gfn >> (9 * level)) & 511);
+}
+
+static uint64_t p2m_entry(mfn_t mfn, p2m_type_t t, bool leaf)
+{
+    return (mfn_x(mfn) << PAGE_SHIFT) | P2M_PRESENT | (uint64_t)t |
+           (leaf ? P2M_LEAF : 0);
+}
+
+static mfn_t p2m_entry_mfn(uint64_t e)
+{
+    return _mfn((e & P2M_MFN_MASK) >> PAGE_SHIFT);
+}
+
+static bool p2m_entry_is_leaf(uint64_t e, unsigned int level)
+{
+    return level == 0 || (e & P2M_LEAF);
+}
+
+static uint64_t *p2m_table(uint64_t e)
+{
+    return page_to_virt(mfn_to_page(p2m_entry_mfn(e)));
+}
+
+/** A zeroed table page, or NULL. */
+static uint64_t *p2m_alloc_table(void)
+{
+    uint64_t *t = alloc_xenheap_pages(0, 0);
+
+    if ( !t )
+        return NULL;
+    memset(t, 0, PAGE_SIZE);
+    virt_to_page(t)->u.type_info = PGT_p2m;
+    return t;
+}
+
+static void p2m_free_table(uint64_t *t)
+{
+    virt_to_page(t)->u.type_info = 0;
+    free_xenheap_pages(t, 0);
+}
+
+/** Allocates `n` tables into `pa`; on failure frees them: -ENOMEM. */
+static int p2m_prealloc(struct p2m_prealloc *pa, unsigned int n)
+{
+    pa->n = 0;
+    BUG_ON(n > P2M_PREALLOC_MAX);
+    while ( pa->n < n )
+    {
+        pa->tbl[pa->n] = p2m_alloc_table();
+        if ( !pa->tbl[pa->n] )
+        {
+            while ( pa->n )
+                p2m_free_table(pa->tbl[--pa->n]);
+            return -ENOMEM;
+        }
+        pa->n++;
+    }
+    return 0;
+}
+
+static uint64_t *p2m_take(struct p2m_prealloc *pa)
+{
+    BUG_ON(!pa->n);
+    return pa->tbl[--pa->n];
+}
+
+/** Installs a filled table in `*slot` and counts it. */
+static void p2m_install(struct mm_domain *md, uint64_t *slot, uint64_t *t)
+{
+    hal_smp_wmb();
+    hal_write_once(slot, p2m_entry(page_to_mfn(virt_to_page(t)), p2m_ram_rw,
+                                   false));
+    md->p2m_pages++;
+}
+
+/** See mm_private.h.  Allocates the root. */
+int p2m_init(struct domain *d)
+{
+    struct mm_domain *md = d->mm;
+
+    md->p2m_root = p2m_alloc_table();
+    if ( !md->p2m_root )
+        return -ENOMEM;
+    md->p2m_pages = 1;
+    return 0;
+}
+
+/** See p2m.h. */
+mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t)
+{
+    struct mm_domain *md = d->mm;
+    uint64_t g = gfn_x(gfn), e;
+    const uint64_t *tbl;
+    unsigned int level;
+
+    if ( g > P2M_MAX_GFN || !md || !(tbl = hal_read_once(&md->p2m_root)) )
+        goto invalid;
+    for ( level = P2M_LEVELS - 1; ; level-- )
+    {
+        e = hal_read_once(&tbl[p2m_idx(g, level)]);
+        if ( !(e & P2M_PRESENT) )
+            goto invalid;
+        if ( p2m_entry_is_leaf(e, level) )
+            break;
+        tbl = p2m_table(e);
+    }
+    if ( t )
+        *t = (p2m_type_t)(e & P2M_TYPE_MASK);
+    return mfn_add(p2m_entry_mfn(e), g & ((1ULL << (9 * level)) - 1));
+
+ invalid:
+    if ( t )
+        *t = p2m_invalid;
+    return INVALID_MFN;
+}
+
+/* ---- Adding. ---- */
+
+/**
+ * Checks that [g, g + 2^order) is unmapped under `tbl` at `level`, and
+ * counts the tables adding it will need.  -EEXIST if anything is mapped.
+ * The range is aligned and lies within one entry of the level above.
+ */
+static int p2m_check_free(const uint64_t *tbl, unsigned int level, uint64_t g,
+                          unsigned int order, unsigned int *need)
+{
+    unsigned int span = 9 * level, i, first, count;
+
+    if ( order >= span )
+    {
+        /* Whole entries of this level. */
+        first = p2m_idx(g, level);
+        count = 1U << (order - span);
+        for ( i = first; i < first + count; i++ )
+        {
+            uint64_t e = tbl[i];
+
+            if ( !(e & P2M_PRESENT) )
+                continue;
+            if ( p2m_entry_is_leaf(e, level) )
+                return -EEXIST;
+            /* A table (emptied earlier): fill it with smaller entries. */
+            if ( p2m_check_free(p2m_table(e), level - 1,
+                                g + ((uint64_t)(i - first) << span), span,
+                                need) )
+                return -EEXIST;
+        }
+        return 0;
+    }
+    /* Part of one entry. */
+    {
+        uint64_t e = tbl[p2m_idx(g, level)];
+
+        if ( !(e & P2M_PRESENT) )
+        {
+            /* New tables from here down to the level that holds it. */
+            unsigned int l = level;
+
+            while ( l > 0 && order < 9 * l )
+            {
+                (*need)++;
+                l--;
+            }
+            return 0;
+        }
+        if ( p2m_entry_is_leaf(e, level) )
+            return -EEXIST;
+        return p2m_check_free(p2m_table(e), level - 1, g, order, need);
+    }
+}
+
+/** Writes [g, g + 2^order) → mfn; cannot fail (tables in `pa`). */
+static void p2m_set(struct mm_domain *md, uint64_t *tbl, unsigned int level,
+                    uint64_t g, unsigned int order, mfn_t mfn, p2m_type_t t,
+                    struct p2m_prealloc *pa)
+{
+    unsigned int span = 9 * level, i, first, count;
+    uint64_t *slot, *sub;
+
+    if ( order >= span )
+    {
+        first = p2m_idx(g, level);
+        count = 1U << (order - span);
+        for ( i = 0; i < count; i++ )
+        {
+            slot = &tbl[first + i];
+            if ( *slot & P2M_PRESENT )
+                p2m_set(md, p2m_table(*slot), level - 1,
+                        g + ((uint64_t)i << span), span,
+                        mfn_add(mfn, (uint64_t)i << span), t, pa);
+            else
+                hal_write_once(slot,
+                               p2m_entry(mfn_add(mfn, (uint64_t)i << span),
+                                         t, level > 0));
+        }
+        return;
+    }
+    slot = &tbl[p2m_idx(g, level)];
+    if ( !(*slot & P2M_PRESENT) )
+    {
+        sub = p2m_take(pa);
+        p2m_set(md, sub, level - 1, g, order, mfn, t, pa);
+        p2m_install(md, slot, sub);
+        return;
+    }
+    p2m_set(md, p2m_table(*slot), level - 1, g, order, mfn, t, pa);
+}
+
+/** Adds a prepared, checked range; p2m_lock held. */
+static int p2m_add_locked(struct domain *d, uint64_t g, unsigned int order,
+                          mfn_t mfn, p2m_type_t t)
+{
+    struct mm_domain *md = d->mm;
+    struct p2m_prealloc pa;
+    unsigned int need = 0;
+    int rc;
+
+    if ( !md->p2m_root || md->p2m_torn_down )
+        return -ESRCH;
+    rc = p2m_check_free(md->p2m_root, P2M_LEVELS - 1, g, order, &need);
+    if ( rc )
+        return rc;
+    rc = p2m_prealloc(&pa, need);
+    if ( rc )
+        return rc;
+    p2m_set(md, md->p2m_root, P2M_LEVELS - 1, g, order, mfn, t, &pa);
+    BUG_ON(pa.n);
+    if ( g + (1ULL << order) - 1 > md->max_mapped_gfn )
+        md->max_mapped_gfn = g + (1ULL << order) - 1;
+    return 0;
+}
+
+/** See mm_private.h. */
+int p2m_add_ram(struct domain *d, gfn_t gfn, struct page_info *pg,
+                unsigned int order)
+{
+    uint64_t g = gfn_x(gfn);
+    int rc;
+
+    if ( order > MAX_ORDER || (g & ((1ULL << order) - 1)) ||
+         g > P2M_MAX_GFN || g + (1ULL << order) - 1 > P2M_MAX_GFN )
+        return -EINVAL;
+    hal_spin_lock(&d->mm->p2m_lock);
+    rc = p2m_add_locked(d, g, order, page_to_mfn(pg), p2m_ram_rw);
+    hal_spin_unlock(&d->mm->p2m_lock);
+    return rc;
+}
+
+/** See p2m.h. */
+int p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
+{
+    struct page_info *pg;
+    struct domain *owner;
+    int rc;
+
+    if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    owner = page_get_owner(pg);
+    if ( !owner || !get_page(pg, owner) )
+        return -EINVAL;
+    hal_spin_lock(&d->mm->p2m_lock);
+    rc = p2m_add_locked(d, gfn_x(gfn), 0, mfn, t);
+    hal_spin_unlock(&d->mm->p2m_lock);
+    if ( rc )
+        put_page(pg);
+    return rc;
+}
+
+/* ---- Removing. ---- */
+
+/**
+ * Finds the slot holding `g` at or above level 0; returns it and its level.
+ * p2m_lock held.  NULL if `g` is not mapped.
+ */
+static uint64_t *p2m_slot(struct mm_domain *md, uint64_t g,
+                          unsigned int *level_out)
+{
+    uint64_t *tbl = md->p2m_root, *slot;
+    unsigned int level;
+
+    for ( level = P2M_LEVELS - 1; ; level-- )
+    {
+        slot = &tbl[p2m_idx(g, level)];
+        if ( !(*slot & P2M_PRESENT) )
+            return NULL;
+        if ( p2m_entry_is_leaf(*slot, level) )
+        {
+            *level_out = level;
+            return slot;
+        }
+        tbl = p2m_table(*slot);
+    }
+}
+
+/** Replaces a superpage leaf at `level` with a table of smaller leaves. */
+static void p2m_split(struct mm_domain *md, uint64_t *slot, unsigned int level,
+                      struct p2m_prealloc *pa)
+{
+    uint64_t e = *slot, *sub = p2m_take(pa);
+    unsigned int i, span = 9 * (level - 1);
+    p2m_type_t t = (p2m_type_t)(e & P2M_TYPE_MASK);
+
+    for ( i = 0; i < 512; i++ )
+        sub[i] = p2m_entry(mfn_add(p2m_entry_mfn(e), (uint64_t)i << span), t,
+                           level - 1 > 0);
+    p2m_install(md, slot, sub);
+}
+
+/**
+ * Counts the splits removing [g, g + 2^order) needs and checks that every
+ * gfn is RAM backed by a page of `d`.  -EINVAL otherwise.
+ */
+static int p2m_check_ram(struct domain *d, uint64_t g, unsigned int order,
+                         unsigned int *need)
+{
+    struct mm_domain *md = d->mm;
+    uint64_t end = g + (1ULL << order), cur = g;
+    unsigned int level;
+
+    while ( cur < end )
+    {
+        uint64_t *slot = p2m_slot(md, cur, &level), e, base, size;
+        struct page_info *pg;
+
+        if ( !slot )
+            return -EINVAL;
+        e = *slot;
+        if ( !p2m_is_ram((p2m_type_t)(e & P2M_TYPE_MASK)) )
+            return -EINVAL;
+        size = 1ULL << (9 * level);
+        base = cur & ~(size - 1);
+        pg = mfn_to_page(p2m_entry_mfn(e));
+        if ( page_get_owner(pg) != d || !(pg->count_info & PGC_allocated) )
+            return -EINVAL;
+        /* A leaf reaching outside the range must be split, level by level. */
+        if ( base < g || base + size > end )
+        {
+            unsigned int l = level;
+
+            while ( l > 0 && (1ULL << (9 * l)) > (1ULL << order) )
+            {
+                (*need)++;
+                l--;
+            }
+        }
+        cur = base + size < end ? base + size : end;
+        if ( base + size > end )
+            break;
+    }
+    return 0;
+}
+
+/** See mm_private.h. */
+int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
+                   void (*cb)(struct page_info *pg, void *arg), void *arg)
+{
+    struct mm_domain *md = d->mm;
+    uint64_t g = gfn_x(gfn), end, cur;
+    struct p2m_prealloc pa;
+    unsigned int need = 0, level;
+    int rc;
+
+    if ( order > MAX_ORDER || (g & ((1ULL << order) - 1)) ||
+         g > P2M_MAX_GFN || g + (1ULL << order) - 1 > P2M_MAX_GFN )
+        return -EINVAL;
+    end = g + (1ULL << order);
+
+    hal_spin_lock(&md->p2m_lock);
+    rc = -ESRCH;
+    if ( !md->p2m_root || md->p2m_torn_down )
+        goto out;
+    rc = p2m_check_ram(d, g, order, &need);
+    if ( rc )
+        goto out;
+    rc = p2m_prealloc(&pa, need);
+    if ( rc )
+        goto out;
+
+    for ( cur = g; cur < end; )
+    {
+        uint64_t *slot = p2m_slot(md, cur, &level), size, i;
+        struct page_info *pg;
+
+        size = 1ULL << (9 * level);
+        if ( (cur & (size - 1)) || cur + size > end )
+        {
+            p2m_split(md, slot, level, &pa);
+            continue;
+        }
+        pg = mfn_to_page(p2m_entry_mfn(*slot));
+        hal_write_once(slot, 0);
+        for ( i = 0; i < size; i++ )
+            cb(pg + i, arg);
+        cur += size;
+    }
+    BUG_ON(pa.n);
+ out:
+    hal_spin_unlock(&md->p2m_lock);
+    return rc;
+}
+
+/** See p2m.h. */
+int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
+{
+    struct mm_domain *md = d->mm;
+    unsigned int level;
+    uint64_t *slot;
+    int rc = -EINVAL;
+
+    if ( gfn_x(gfn) > P2M_MAX_GFN )
+        return -EINVAL;
+    hal_spin_lock(&md->p2m_lock);
+    if ( !md->p2m_root || md->p2m_torn_down )
+        goto out;
+    slot = p2m_slot(md, gfn_x(gfn), &level);
+    if ( !slot || level ||
+         !p2m_is_grant((p2m_type_t)(*slot & P2M_TYPE_MASK)) ||
+         !mfn_eq(p2m_entry_mfn(*slot), mfn) )
+        goto out;
+    hal_write_once(slot, 0);
+    rc = 0;
+ out:
+    hal_spin_unlock(&md->p2m_lock);
+    if ( !rc )
+        put_page(mfn_to_page(mfn));
+    return rc;
+}
+
+/** See p2m.h. */
+int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
+{
+    struct mm_domain *md = d->mm;
+    struct p2m_prealloc pa;
+    unsigned int level;
+    uint64_t *slot;
+    int rc = -EINVAL;
+
+    if ( !p2m_is_ram(t) || gfn_x(gfn) > P2M_MAX_GFN )
+        return -EINVAL;
+    hal_spin_lock(&md->p2m_lock);
+    if ( !md->p2m_root || md->p2m_torn_down )
+        goto out;
+    slot = p2m_slot(md, gfn_x(gfn), &level);
+    if ( !slot || !p2m_is_ram((p2m_type_t)(*slot & P2M_TYPE_MASK)) )
+        goto out;
+    rc = p2m_prealloc(&pa, level);
+    if ( rc )
+        goto out;
+    while ( level )
+    {
+        p2m_split(md, slot, level, &pa);
+        slot = p2m_slot(md, gfn_x(gfn), &level);
+    }
+    hal_write_once(slot, (*slot & ~P2M_TYPE_MASK) | (uint64_t)t);
+    /* Read-only now: stale writable translations must go. */
+    flush_tlb_mask(hal_cpu_all_mask());
+ out:
+    hal_spin_unlock(&md->p2m_lock);
+    return rc;
+}
+
+/** See p2m.h. */
+uint64_t p2m_max_mapped_gfn(const struct domain *d)
+{
+    return d->mm ? d->mm->max_mapped_gfn : 0;
+}
+
+/** See p2m.h. */
+unsigned long p2m_table_pages(const struct domain *d)
+{
+    return d->mm ? d->mm->p2m_pages : 0;
+}
+
+/* ---- Teardown and checking. ---- */
+
+/**
+ * Clears the tree under `tbl`, dropping grant references and freeing
+ * emptied tables, within `*budget` entries.  Returns true when `tbl` is
+ * empty.  p2m_lock held.
+ */
+static bool p2m_clear(struct mm_domain *md, uint64_t *tbl, unsigned int level,
+                      unsigned long *budget)
+{
+    unsigned int i;
+
+    for ( i = 0; i < 512; i++ )
+    {
+        uint64_t e = tbl[i];
+
+        if ( !(e & P2M_PRESENT) )
+            continue;
+        if ( !*budget )
+            return false;
+        if ( p2m_entry_is_leaf(e, level) )
+        {
+            tbl[i] = 0;
+            if ( p2m_is_grant((p2m_type_t)(e & P2M_TYPE_MASK)) )
+                put_page(mfn_to_page(p2m_entry_mfn(e)));
+            (*budget)--;
+            continue;
+        }
+        if ( !p2m_clear(md, p2m_table(e), level - 1, budget) )
+            return false;
+        p2m_free_table(p2m_table(e));
+        tbl[i] = 0;
+        md->p2m_pages--;
+        (*budget)--;
+    }
+    return true;
+}
+
+/** See mm_private.h. */
+int p2m_teardown(struct domain *d, unsigned long *budget)
+{
+    struct mm_domain *md = d->mm;
+    int rc = 0;
+
+    hal_spin_lock(&md->p2m_lock);
+    md->p2m_torn_down = true;
+    if ( md->p2m_root )
+    {
+        if ( !p2m_clear(md, md->p2m_root, P2M_LEVELS - 1, budget) )
+        {
+            rc = -ERESTART;
+            goto out;
+        }
+        p2m_free_table(md->p2m_root);
+        hal_write_once(&md->p2m_root, NULL);
+        md->p2m_pages--;
+    }
+ out:
+    hal_spin_unlock(&md->p2m_lock);
+    return rc;
+}
+
+struct p2m_check_state {
+    struct domain *d;
+    unsigned long tables;
+    int rc;
+};
+
+static void p2m_check_walk(struct p2m_check_state *st, const uint64_t *tbl,
+                           unsigned int level, uint64_t gbase)
+{
+    unsigned int i;
+
+    st->tables++;
+    for ( i = 0; i < 512; i++ )
+    {
+        uint64_t e = tbl[i], g = gbase + ((uint64_t)i << (9 * level)), n, k;
+        p2m_type_t t = (p2m_type_t)(e & P2M_TYPE_MASK);
+        struct page_info *pg;
+
+        if ( !(e & P2M_PRESENT) )
+            continue;
+        if ( !p2m_entry_is_leaf(e, level) )
+        {
+            p2m_check_walk(st, p2m_table(e), level - 1, g);
+            continue;
+        }
+        n = 1ULL << (9 * level);
+        if ( g + n - 1 > st->d->mm->max_mapped_gfn )
+        {
+            printk("mm_check: d%u gfn %#lx above max_mapped_gfn\n",
+                   st->d->domain_id, (unsigned long)g);
+            st->rc = -EINVAL;
+        }
+        pg = mfn_to_page(p2m_entry_mfn(e));
+        for ( k = 0; k < n; k++ )
+        {
+            uint64_t c = pg[k].count_info;
+
+            if ( p2m_is_ram(t) )
+            {
+                if ( page_state(pg + k) != PGC_state_inuse ||
+                     page_get_owner(pg + k) != st->d ||
+                     !(c & PGC_allocated) || (c & PGC_p2m_seen) )
+                {
+                    printk("mm_check: d%u gfn %#lx: frame %#lx not its RAM "
+                           "(or mapped twice)\n", st->d->domain_id,
+                           (unsigned long)(g + k),
+                           (unsigned long)mfn_x(page_to_mfn(pg + k)));
+                    st->rc = -EINVAL;
+                }
+                pg[k].count_info |= PGC_p2m_seen;
+            }
+            else if ( p2m_is_grant(t) )
+            {
+                if ( page_state(pg + k) != PGC_state_inuse ||
+                     (c & PGC_count_mask) < 1 + !!(c & PGC_allocated) )
+                {
+                    printk("mm_check: d%u gfn %#lx: grant of frame %#lx "
+                           "without its reference\n", st->d->domain_id,
+                           (unsigned long)(g + k),
+                           (unsigned long)mfn_x(page_to_mfn(pg + k)));
+                    st->rc = -EINVAL;
+                }
+            }
+            else
+            {
+                printk("mm_check: d%u gfn %#lx: bad type %u\n",
+                       st->d->domain_id, (unsigned long)(g + k), t);
+                st->rc = -EINVAL;
+            }
+        }
+    }
+}
+
+/** Clears the scratch bits p2m_check_walk set. */
+static void p2m_check_clear(const uint64_t *tbl, unsigned int level)
+{
+    unsigned int i;
+    uint64_t k;
+
+    for ( i = 0; i < 512; i++ )
+    {
+        uint64_t e = tbl[i];
+        struct page_info *pg;
+
+        if ( !(e & P2M_PRESENT) )
+            continue;
+        if ( !p2m_entry_is_leaf(e, level) )
+        {
+            p2m_check_clear(p2m_table(e), level - 1);
+            continue;
+        }
+        pg = mfn_to_page(p2m_entry_mfn(e));
+        for ( k = 0; k < (1ULL << (9 * level)); k++ )
+            pg[k].count_info &= ~PGC_p2m_seen;
+    }
+}
+
+/** See mm_private.h: the P2M half of mm_check for `d`. */
+int p2m_check(struct domain *d)
+{
+    struct mm_domain *md = d->mm;
+    struct p2m_check_state st = { .d = d, .tables = 0, .rc = 0 };
+
+    hal_spin_lock(&md->p2m_lock);
+    if ( md->p2m_root )
+    {
+        p2m_check_walk(&st, md->p2m_root, P2M_LEVELS - 1, 0);
+        p2m_check_clear(md->p2m_root, P2M_LEVELS - 1);
+    }
+    if ( st.tables != md->p2m_pages )
+    {
+        printk("mm_check: d%u has %lu P2M tables, counts %lu\n",
+               d->domain_id, st.tables, md->p2m_pages);
+        st.rc = -EINVAL;
+    }
+    hal_spin_unlock(&md->p2m_lock);
+    return st.rc;
+}
