@@ -65,7 +65,8 @@
  */
 #define PT_MAP_LARGE (1U << 8)
 
-#define PT_MAP_FLAGS_VALID (HAL_MAP_RW | HAL_MAP_GLOBAL | HAL_MAP_NX | PT_MAP_LARGE)
+#define PT_MAP_FLAGS_VALID                                                  \
+    (HAL_MAP_RW | HAL_MAP_GLOBAL | HAL_MAP_NX | PT_MAP_LARGE)
 
 struct pt_ops {
     /* A page for a table; returns 0 or -ENOMEM.  Contents arbitrary. */

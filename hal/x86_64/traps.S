@@ -9,10 +9,12 @@
     .text
     .code64
 
+/* The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29 and 30. */
     .macro trap_stub vec
     .balign 16
 x86_trap_stub_\vec:
-    .if !((\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30))
+    .if !((\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) \
+          || (\vec == 21) || (\vec == 29) || (\vec == 30))
     pushq $0
     .endif
     pushq $\vec

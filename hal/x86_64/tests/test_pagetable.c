@@ -235,7 +235,7 @@ static void check_tables(struct world *w)
     assert_int_equal(w->mem.in_use, w->pt.pages);
 }
 
-/* Every in-use frame with its contents, to prove a failed call changed nothing. */
+/* Every in-use frame and its contents: proof a failed call changed nothing. */
 struct snapshot {
     bool used[NFRAMES];
     uint64_t (*frames)[PT_ENTRIES];
