@@ -12,6 +12,7 @@
 
 #include "sim_private.h"
 
+/** A test's console capture hook; set while no output is in flight. */
 struct sim_capture {
     void (*fn)(const char *s, size_t len, void *arg);
     void *arg;
@@ -27,6 +28,7 @@ void sim_console_capture(void (*fn)(const char *s, size_t len, void *arg),
     hal_store_release(&sim_capture.fn, fn);
 }
 
+/** Writes all of `s` to standard error (one call unless interrupted). */
 static void sim_stderr_write(const char *s, size_t len)
 {
     while ( len )

@@ -108,6 +108,7 @@ void sim_cpu_bind(unsigned int cpu)
     sim_this_cpu = cpu;
 }
 
+/** What a new pCPU thread needs to start. */
 struct sim_cpu_start {
     pthread_t thread;
     unsigned int cpu;
@@ -115,6 +116,7 @@ struct sim_cpu_start {
     void *arg;
 };
 
+/** A pCPU thread: takes its id, then runs the caller's function. */
 static void *sim_cpu_thread(void *p)
 {
     struct sim_cpu_start *s = p;

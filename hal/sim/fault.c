@@ -32,6 +32,7 @@ void sim_fault_reset(void)
     pthread_mutex_unlock(&sim_fault_lock);
 }
 
+/** Arms a fault on hit `nth` of `site` (or SIM_FAULT_ANY). */
 static void sim_fault_set(unsigned int site, unsigned long nth)
 {
     if ( !nth )

@@ -9,6 +9,7 @@
  */
 #include "sim_private.h"
 
+/** The harness's upcall handler; set while no upcall is in flight. */
 struct sim_upcall {
     void (*fn)(uint16_t domid, unsigned int vcpu, void *arg);
     void *arg;

@@ -12,7 +12,12 @@
  *     MAP_SHARED | MAP_FIXED, so two mappings of one frame alias and an
  *     access through an unmapped address faults in the host.
  * The host never walks our page tables: they describe the region, the host
- * mappings implement it, and both change together under `sim_map_lock`.
+ * mappings implement it, and both change together under `sim_map_lock`, so
+ * no caller can see one without the other.
+ *
+ * The provider's `alloc` and `free` run under `sim_map_lock` (pagetable.c
+ * counts the pages a change needs and must not see another change meanwhile),
+ * so they must not map or unmap anything: libmm's provider does not scrub.
  *
  * Page-table pages come from the provider libmm registers, or until then
  * from the bootstrap pool (frames 1..SIM_PT_POOL_FRAMES), and each goes back
@@ -56,6 +61,7 @@ static unsigned int sim_provider_count;
 static int sim_provider_cur = -1;   /* -1: the bootstrap pool */
 static uint8_t *sim_pt_origin;
 
+/** True if `mfn` belongs to the bootstrap pool. */
 static bool sim_is_pool_frame(hal_mfn_t mfn)
 {
     return mfn >= 1 && mfn < 1 + SIM_PT_POOL_FRAMES;
@@ -138,6 +144,7 @@ static const struct sim_pt_source sim_pt_source = {
     .access = sim_ptpage_access,
 };
 
+/** The region size to try first: smaller under Valgrind. */
 static size_t sim_region_bytes(void)
 {
     const char *v = getenv("HVCORE_UNDER_VALGRIND");
@@ -267,7 +274,10 @@ void hal_map_set_pt_provider(const struct hal_pt_provider *provider)
     pthread_mutex_unlock(&sim_map_lock);
 }
 
-/* Misuse of the mapping calls is a bug in core code, not an error. */
+/**
+ * Panics unless [va, va + nr pages) is page-aligned and inside the region:
+ * misuse of the mapping calls is a bug in core code, not an error.
+ */
 static void sim_check_range(uintptr_t va, unsigned long nr)
 {
     if ( va & (HAL_PAGE_SIZE - 1) )
@@ -277,6 +287,7 @@ static void sim_check_range(uintptr_t va, unsigned long nr)
         hal_panic("sim: mapping outside the region");
 }
 
+/** Puts inaccessible anonymous memory back over `nr` pages at `va`. */
 static void sim_host_unmap(uintptr_t va, unsigned long nr)
 {
     void *p = mmap((void *)va, nr * HAL_PAGE_SIZE, PROT_NONE,
@@ -312,22 +323,20 @@ int hal_map_frames(uintptr_t va, hal_mfn_t mfn, unsigned long nr,
 
     pthread_mutex_lock(&sim_map_lock);
     rc = sim_pt_map(va, mfn, nr, flags);
-    pthread_mutex_unlock(&sim_map_lock);
-    if ( rc )
-        return rc;
-
-    if ( !hal_read_once(&sim_map_host) )
-        return 0;
+    if ( rc || !hal_read_once(&sim_map_host) )
+        goto out;
     if ( flags & HAL_MAP_RW )
         prot |= PROT_WRITE;
-    /* The host call after the tables have changed cannot be undone cleanly;
-     * failing here means the host ran out of mappings, which the simulated
-     * machine does not model. */
+    /* After the tables have changed this cannot fail cleanly; it fails only
+     * when the host runs out of mappings, which the simulated machine does
+     * not model. */
     p = mmap((void *)va, nr * HAL_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED,
              sim_mem.fd, (off_t)(mfn * HAL_PAGE_SIZE));
     if ( p == MAP_FAILED )
         hal_panic("sim: host mmap failed (vm.max_map_count?)");
-    return 0;
+ out:
+    pthread_mutex_unlock(&sim_map_lock);
+    return rc;
 }
 
 /** Unmaps `nr` pages at `va`; empty page-table pages go back to origin. */
@@ -339,10 +348,9 @@ void hal_unmap_frames(uintptr_t va, unsigned long nr)
 
     pthread_mutex_lock(&sim_map_lock);
     sim_pt_unmap(va, nr);
-    pthread_mutex_unlock(&sim_map_lock);
-
     if ( hal_read_once(&sim_map_host) )
         sim_host_unmap(va, nr);
+    pthread_mutex_unlock(&sim_map_lock);
 }
 
 /** Translates `va` through the page tables. */

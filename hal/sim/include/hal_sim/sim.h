@@ -13,6 +13,9 @@
  * observed; flushes are only counted), caches and memory types, NUMA, the
  * IOMMU, interrupts other than the guest upcall, and CPU time (threads run
  * when the host schedules them).
+ *
+ * A page-table provider (`hal_map_set_pt_provider`) is called with the
+ * simulator's mapping lock held: it must not map or unmap anything.
  */
 #ifndef HAL_SIM_SIM_H
 #define HAL_SIM_SIM_H
