@@ -32,6 +32,7 @@ void x86_console_init(void)
     x86_outb(X86_COM1 + UART_MCR, 0x03);       /* DTR, RTS */
 }
 
+/** Sends one byte once the transmitter is free (bounded wait). */
 static void x86_uart_putc(char c)
 {
     unsigned int spins;

@@ -71,11 +71,13 @@ struct x86_release {
     unsigned long count;
 };
 
+/** The frame of the first bootstrap pool page (identity-mapped). */
 static inline hal_mfn_t x86_pool_mfn0(void)
 {
     return (uintptr_t)x86_pt_pool >> HAL_PAGE_SHIFT;
 }
 
+/** True if `mfn` is a bootstrap pool page. */
 static inline bool x86_is_pool_frame(hal_mfn_t mfn)
 {
     return mfn >= x86_pool_mfn0() && mfn < x86_pool_mfn0() + X86_PT_POOL_PAGES;

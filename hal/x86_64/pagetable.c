@@ -31,43 +31,51 @@ struct pt_reserve {
     unsigned long count;
 };
 
+/** Address bits below the index of `level` (1 = leaf, 4 = root). */
 static inline unsigned int pt_level_shift(unsigned int level)
 {
     return HAL_PAGE_SHIFT + 9 * (level - 1);
 }
 
+/** The entry of `va` in a table of `level`. */
 static inline unsigned int pt_index(unsigned int level, uint64_t va)
 {
     return (va >> pt_level_shift(level)) & (PT_ENTRIES - 1);
 }
 
+/** True if bits 63..47 of `va` are all equal. */
 static inline bool pt_canonical(uint64_t va)
 {
     return (uint64_t)((int64_t)(va << 16) >> 16) == va;
 }
 
+/** The entries of table page `mfn`, through the ops (one at a time). */
 static inline uint64_t *pt_access(const struct pt *pt, hal_mfn_t mfn)
 {
     return pt->ops->access(pt->ops->ctx, mfn);
 }
 
+/** Reads entry `idx` of `table` (single access: the walker may race). */
 static inline uint64_t pt_read(const struct pt *pt, hal_mfn_t table,
                                unsigned int idx)
 {
     return hal_read_once(&pt_access(pt, table)[idx]);
 }
 
+/** Writes entry `idx` of `table` in one store, as live tables need. */
 static inline void pt_write(const struct pt *pt, hal_mfn_t table,
                             unsigned int idx, uint64_t e)
 {
     hal_write_once(&pt_access(pt, table)[idx], e);
 }
 
+/** The frame a 4 KiB or table entry points to. */
 static inline hal_mfn_t pt_entry_mfn(uint64_t e)
 {
     return (e & PT_ADDR_MASK) >> HAL_PAGE_SHIFT;
 }
 
+/** True for a 2 MiB entry (PSE at level 2). */
 static inline bool pt_entry_is_large(unsigned int level, uint64_t e)
 {
     return level == 2 && (e & _PAGE_PSE);

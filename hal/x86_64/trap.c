@@ -70,6 +70,7 @@ void x86_trap_init(void)
     __asm__ __volatile__("lidt %0" : : "m"(ptr));
 }
 
+/** Writes " name=0x..." for one field of the report. */
 static void x86_trap_field(const char *name, uint64_t v)
 {
     x86_console_puts_raw(name);
