@@ -331,11 +331,14 @@ struct page_info *alloc_heap_pages(unsigned int order, unsigned int memflags)
     if ( !pg )
     {
         hal_spin_unlock(&heap_lock);
-        /* Memory pressure: pages waiting for a flush are worth one. */
-        if ( !retried && deferred_count() )
+        /* Memory pressure: pages waiting for a flush are worth one, and
+         * cached order-0 pages may complete a larger chunk. */
+        if ( !retried )
         {
             retried = true;
-            deferred_drain(true);
+            if ( deferred_count() )
+                deferred_drain(true);
+            heap_pcp_drain_all();
             goto again;
         }
         return NULL;
@@ -500,6 +503,25 @@ int heap_init(void)
 void heap_fini(void)
 {
     heap_total_pages = heap_free_pages = 0;
+}
+
+/** See heap.h. */
+void mm_heap_shape(uint64_t chunks[MAX_ORDER + 1])
+{
+    unsigned int z, o;
+    struct page_info *pg;
+
+    heap_pcp_drain_all();
+    hal_spin_lock(&heap_lock);
+    for ( o = 0; o <= MAX_ORDER; o++ )
+    {
+        chunks[o] = 0;
+        for ( z = 0; z < NR_ZONES; z++ )
+            for ( pg = page_list_first(&heap[z][o]); pg;
+                  pg = page_list_next(pg) )
+                chunks[o]++;
+    }
+    hal_spin_unlock(&heap_lock);
 }
 
 /** Scrubs free dirty chunks, as an idle CPU would. */
@@ -720,6 +742,8 @@ void put_page(struct page_info *pg)
 
     /* Last reference: nobody else can reach the page now. */
     d = page_get_owner(pg);
+    if ( d )
+        page_unassign(d, pg);
     pg->count_info &= ~(PGC_allocated | PGC_extra | PGC_xen_heap);
     pg->u.type_info = 0;
     if ( !d )
@@ -728,7 +752,6 @@ void put_page(struct page_info *pg)
         free_heap_pages(pg, 0, true, true);
         return;
     }
-    page_unassign(d, pg);
     if ( domain_is_dying(d) )
         free_heap_pages(pg, 0, true, true);
     else

@@ -116,6 +116,12 @@ void mm_get_stats(struct mm_stats *st);
 void mm_pcp_set(bool on);
 
 /**
+ * Counts the free chunks of each order in the buddy lists, after returning
+ * the per-CPU caches to them.  For tests of the heap's shape.
+ */
+void mm_heap_shape(uint64_t chunks[MAX_ORDER + 1]);
+
+/**
  * Scrubs up to `budget` free dirty pages outside any allocation (what an
  * idle CPU would do).  Returns how many it scrubbed.
  */
