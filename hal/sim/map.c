@@ -38,7 +38,7 @@
 #include "sim_private.h"
 
 #define SIM_REGION_SIZE (64ULL << 30)
-#define SIM_REGION_SIZE_VALGRIND (1ULL << 30)
+#define SIM_REGION_SIZE_VALGRIND (32ULL << 30)
 #define SIM_REGION_SIZE_MIN (1ULL << 30)
 #define SIM_REGION_ALIGN (1ULL << 30)
 #define SIM_PROVIDERS_MAX 16

@@ -38,9 +38,10 @@ struct sim_config {
 /**
  * Builds a fresh simulated machine; the calling thread becomes pCPU 0.
  * Returns 0, -EINVAL for a bad configuration, -EBUSY if a machine already
- * exists, or -ENOMEM if the host refused memory.  Set HVCORE_UNDER_VALGRIND
- * in the environment to get a smaller virtual region (Valgrind's address
- * space manager does not accept the full one).
+ * exists, or -ENOMEM if the host refused memory.  The virtual region is
+ * 64 GiB, aligned to 1 GiB.  Valgrind's address-space manager refuses that:
+ * with HVCORE_UNDER_VALGRIND set the simulator starts at 32 GiB, and in any
+ * case halves the region until the host accepts it (1 GiB at least).
  */
 int sim_init(const struct sim_config *cfg);
 
