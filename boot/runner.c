@@ -46,9 +46,9 @@ void boot_main(void)
     unsigned long pt_before;
     int rc;
 
-    printk("hvcore boot: backend %s, %u CPU running, %lu MiB RAM, "
-           "TSC %lu MHz\n",
-           hal_backend_name(), hal_cpu_count(),
+    printk("hvcore boot: backend %s, %u CPU running (+%u parked), "
+           "%lu MiB RAM, TSC %lu MHz\n",
+           hal_backend_name(), hal_cpu_count(), x86_aps_parked(),
            (unsigned long)(x86_ram_bytes() >> 20),
            (unsigned long)(x86_tsc_hz() / 1000000));
 

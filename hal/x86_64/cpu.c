@@ -2,8 +2,9 @@
 /*
  * CPUs and per-CPU storage.
  *
- * Only the boot CPU runs: the application processors QEMU's `-smp` adds
- * are never sent INIT/SIPI, so `hal_cpu_count` is 1 and `hal_cpu_id` is 0.
+ * Only the boot CPU runs hvcore code: the application processors QEMU's
+ * `-smp` adds are started only to park (smp.c), so `hal_cpu_count` is 1 and
+ * `hal_cpu_id` is 0.
  * Per-CPU storage is a static, page-aligned area of HAL_PERCPU_SIZE bytes
  * for each of X86_MAX_CPUS CPUs (in .bss, so zeroed by the loader), handed
  * out by a bump allocator during single-threaded initialisation.

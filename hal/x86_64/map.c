@@ -8,6 +8,9 @@
  *     (at most 4 GiB), global, with 2 MiB entries where alignment allows:
  *     the image's .text read-only and executable, everything else
  *     read-write and NX.  Frame 0 stays unmapped so a NULL access faults.
+ *     Two more identity pages serve smp.c: the APs' trampoline at 0x8000
+ *     (read-write and executable, used once at start-up) and the local
+ *     APIC's registers at 0xfee00000.
  *   - the HAL region `hal_va_region`: X86_VA_SIZE bytes at X86_VA_BASE, the
  *     first 64 GiB of the upper canonical half (L4 slot 256), nothing mapped
  *     until core code maps it; 4 KiB entries only.
@@ -242,6 +245,12 @@ void x86_map_init(void)
     x86_map_ident(HAL_PAGE_SIZE, text_start, HAL_MAP_RW | nx);
     x86_map_ident(text_start, text_end, 0);
     x86_map_ident(text_end, top, HAL_MAP_RW | nx);
+    /* The APs' trampoline runs from low memory (smp.c); the local APIC's
+     * registers sit above RAM. */
+    x86_map_ident(X86_TRAMPOLINE_BASE, X86_TRAMPOLINE_BASE + HAL_PAGE_SIZE,
+                  HAL_MAP_RW);
+    x86_map_ident(X86_APIC_BASE, X86_APIC_BASE + HAL_PAGE_SIZE,
+                  HAL_MAP_RW | nx);
     x86_write_cr3((unsigned long)(x86_pt.root << HAL_PAGE_SHIFT));
 }
 

@@ -11,7 +11,8 @@ void x86_start(uint32_t magic, uint32_t mbi);
 /**
  * Console first (so everything after can report), then exception vectors,
  * memory map (before anything may overwrite the loader's information),
- * clock, and the hypervisor's own page tables.  Never returns.
+ * clock, the hypervisor's own page tables, and the other CPUs (started and
+ * parked).  Never returns.
  */
 void x86_start(uint32_t magic, uint32_t mbi)
 {
@@ -20,6 +21,7 @@ void x86_start(uint32_t magic, uint32_t mbi)
     x86_memmap_init(magic, mbi);
     x86_time_init();
     x86_map_init();
+    x86_smp_init();
     boot_main();
     hal_panic("x86: boot_main returned");
 }

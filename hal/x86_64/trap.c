@@ -47,10 +47,19 @@ static struct x86_idt_entry x86_idt[X86_TRAP_VECTORS]
 
 void x86_trap(const struct x86_trap_frame *f);
 
+/** Loads the exception vectors' IDT on the calling CPU. */
+void x86_trap_load(void)
+{
+    struct x86_idt_ptr ptr;
+
+    ptr.limit = sizeof(x86_idt) - 1;
+    ptr.base = (uint64_t)(uintptr_t)x86_idt;
+    __asm__ __volatile__("lidt %0" : : "m"(ptr));
+}
+
 /** Installs the exception vectors.  Boot CPU, before anything can fault. */
 void x86_trap_init(void)
 {
-    struct x86_idt_ptr ptr;
     unsigned int i;
 
     for ( i = 0; i < X86_TRAP_VECTORS; i++ )
@@ -65,9 +74,7 @@ void x86_trap_init(void)
         x86_idt[i].offset_hi = (uint32_t)(a >> 32);
         x86_idt[i].reserved = 0;
     }
-    ptr.limit = sizeof(x86_idt) - 1;
-    ptr.base = (uint64_t)(uintptr_t)x86_idt;
-    __asm__ __volatile__("lidt %0" : : "m"(ptr));
+    x86_trap_load();
 }
 
 /** Writes " name=0x..." for one field of the report. */

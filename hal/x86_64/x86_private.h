@@ -14,8 +14,13 @@ extern char _kernel_start[], _kernel_end[];
 extern char _text_start[], _text_end[];
 
 #define X86_MSR_EFER 0xc0000080U
+#define X86_EFER_LME (1ULL << 8)
 #define X86_EFER_NXE (1ULL << 11)
 #define X86_CR4_PGE (1UL << 7)
+
+/* The APs' trampoline page (below 1 MiB) and the local APIC's page. */
+#define X86_TRAMPOLINE_BASE 0x8000UL
+#define X86_APIC_BASE 0xfee00000UL
 
 /* Ports. */
 #define X86_COM1 0x3f8
@@ -115,6 +120,10 @@ void x86_trap_init(void);
 void x86_memmap_init(uint32_t magic, uint32_t mbi);
 void x86_time_init(void);
 void x86_map_init(void);
+void x86_smp_init(void);
+
+/* Loads the IDT on the calling CPU (trap.c). */
+void x86_trap_load(void);
 
 /* This CPU's TLB entries for a range (tlb.c). */
 void x86_flush_local_range(uintptr_t va, unsigned long nr);

@@ -36,6 +36,12 @@ uint64_t x86_tsc_hz(void);
 /** Bytes of RAM the multiboot memory map described (before exclusions). */
 uint64_t x86_ram_bytes(void);
 
+/**
+ * How many application processors reached long mode at start-up and
+ * parked; they never run hvcore code (`hal_cpu_count` counts CPU 0 only).
+ */
+unsigned int x86_aps_parked(void);
+
 /** How many upcalls `hal_guest_upcall` has recorded since start-up. */
 unsigned long x86_upcall_count(void);
 
