@@ -15,6 +15,7 @@ int __must_check flask_init(const void *policy, size_t size, bool enforcing);
 void flask_fini(void);
 /** FLASK's part of `xsm_check`. */
 int __must_check flask_check(void);
+long flask_do_xsm_op(struct domain *cur, uint64_t op);
 #endif
 
 #endif /* LIBXSM_PRIVATE_H */
