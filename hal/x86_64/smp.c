@@ -66,9 +66,9 @@ void x86_ap_main(unsigned int ticket)
 }
 
 /**
- * Starts the other CPUs and waits for them (at most about 100 ms).  Boot CPU, after
- * x86_map_init.  Returns quietly if the CPU has no local APIC where we
- * expect it.
+ * Starts the other CPUs and waits for them (at most about 100 ms).  Boot
+ * CPU, after x86_map_init.  Returns quietly if the CPU has no local APIC
+ * where we expect it.
  */
 void x86_smp_init(void)
 {
