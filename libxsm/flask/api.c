@@ -100,3 +100,9 @@ void flask_avc_stats(struct flask_avc_stats *out)
     out->reclaims = s.reclaims;
     out->frees = s.frees;
 }
+
+/** See flask.h. */
+void flask_avc_flush(void)
+{
+    avc_ss_reset(security_policy_seqno());
+}

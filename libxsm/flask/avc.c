@@ -43,8 +43,8 @@ struct avc_slot {
 
 /* Per-CPU statistics: plain increments, one cache line per CPU. */
 struct avc_cpu_stats {
-    uint64_t lookups, hits, misses, allocations, reclaims, frees;
-    uint64_t pad[2];
+    uint64_t hits, misses, allocations, reclaims, frees;
+    uint64_t pad[3];
 } __aligned(64);
 
 static struct avc_slot avc_slots[AVC_CACHE_SLOTS];
@@ -342,7 +342,6 @@ int avc_has_perm(uint32_t ssid, uint32_t tsid, uint16_t tclass,
     uint32_t denied;
     int rc;
 
-    st->lookups++;
     if ( likely(avc_lookup(ssid, tsid, tclass, &avd)) )
         st->hits++;
     else
@@ -383,7 +382,7 @@ void avc_get_stats(struct avc_stats *out)
     {
         const struct avc_cpu_stats *s = &avc_cpu_stats[i];
 
-        out->lookups += s->lookups;
+        out->lookups += s->hits + s->misses;
         out->hits += s->hits;
         out->misses += s->misses;
         out->allocations += s->allocations;
@@ -462,7 +461,7 @@ void avc_get_cpu_stats(unsigned int cpu, struct avc_stats *out)
     memset(out, 0, sizeof(*out));
     if ( cpu >= HAL_MAX_CPUS )
         return;
-    out->lookups = avc_cpu_stats[cpu].lookups;
+    out->lookups = avc_cpu_stats[cpu].hits + avc_cpu_stats[cpu].misses;
     out->hits = avc_cpu_stats[cpu].hits;
     out->misses = avc_cpu_stats[cpu].misses;
     out->allocations = avc_cpu_stats[cpu].allocations;

@@ -250,6 +250,7 @@ struct avtab_entry {
 #define AVTAB_CHANGE 0x0040
 #define AVTAB_TYPE (AVTAB_TRANSITION | AVTAB_MEMBER | AVTAB_CHANGE)
 #define AVTAB_XPERMS 0x0700
+#define AVTAB_ENABLED 0x8000
 
 struct avtab {
     uint32_t nel;

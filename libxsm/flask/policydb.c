@@ -706,7 +706,8 @@ static int read_avtab_item(const struct policydb *p, struct flask_reader *r,
     e->stype = k[0] & 0xffff;
     e->ttype = k[0] >> 16;
     e->tclass = k[1] & 0xffff;
-    spec = k[1] >> 16;
+    /* Conditional rules may carry AVTAB_ENABLED; hvcore recomputes it. */
+    spec = (k[1] >> 16) & ~AVTAB_ENABLED;
     e->specified = spec;
     e->data = data;
     /* Exactly one kind; extended permissions are not supported. */

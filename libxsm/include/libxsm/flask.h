@@ -61,6 +61,9 @@ int __must_check flask_compute_create(uint32_t ssid, uint32_t tsid,
 int __must_check flask_has_perm(uint32_t ssid, uint32_t tsid,
                                 uint16_t tclass, uint32_t requested);
 
+/** Empties the AVC (the next checks miss). */
+void flask_avc_flush(void);
+
 /** The AVC's counters. */
 void flask_avc_stats(struct flask_avc_stats *out);
 

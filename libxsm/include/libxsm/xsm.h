@@ -251,6 +251,16 @@ enum flask_bootparam {
     FLASK_BOOTPARAM_LATE,       /* ignore the boot policy; wait for LOAD */
 };
 
+#ifdef HVCORE_XSM_FLASK
+/*
+ * hvcore's default policy, compiled by checkpolicy at build time and
+ * embedded (Xen's CONFIG_XSM_FLASK_POLICY): for the boot target, hvsim and
+ * hvbench.  Give it to `xsm_set_boot_policy` to use it.
+ */
+extern const unsigned char xsm_builtin_policy[];
+extern const size_t xsm_builtin_policy_size;
+#endif
+
 /** Sets FLASK's boot mode before `xsm_init`; -EBUSY after. */
 int __must_check xsm_set_flask_mode(enum flask_bootparam mode);
 

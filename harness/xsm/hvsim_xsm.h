@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The `hvsim xsm` subcommand (harness/xsm/hvsim_xsm.c). */
+#ifndef HARNESS_XSM_HVSIM_XSM_H
+#define HARNESS_XSM_HVSIM_XSM_H
+
+/**
+ * hvsim xsm compute-av --policy FILE SCONTEXT TCONTEXT CLASS
+ *     prints the allowed permission names, one per line;
+ * hvsim xsm compute-create --policy FILE SCONTEXT TCONTEXT CLASS
+ *     prints the new object's context;
+ * hvsim xsm diff --policy FILE EXPECTED
+ *     compares every line of a `xsm_sepol_dump` output with hvcore.
+ * Without --policy, the built-in default policy.  Returns 0 on success.
+ */
+int hvsim_xsm_main(int argc, char **argv);
+
+#endif /* HARNESS_XSM_HVSIM_XSM_H */
