@@ -174,6 +174,16 @@ void flask_evtchn_close_post(union xsm_evtchn_ssid *chn)
     chn->flask_sid = SECINITSID_UNLABELED;
 }
 
+/**
+ * hvcore's 3-level event channel ABI.  The policy has no permission for it
+ * yet, so FLASK applies the default rule: the control domain or a driver
+ * domain (one that is another's device model).  -EPERM otherwise.
+ */
+int flask_evtchn_extended(xsm_default_t action, struct domain *d)
+{
+    return xsm_default_action(action, d, d->target);
+}
+
 #define GRANT(p) FLASK_PERM(grant, p)
 #define MMU(p) FLASK_PERM(mmu, p)
 

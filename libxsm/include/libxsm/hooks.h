@@ -42,6 +42,11 @@ XSM_CHECK(evtchn_status, XSM_TARGET, cur, d,
 XSM_CHECK(evtchn_reset, XSM_TARGET, d1, d2,
           (struct domain *d1, struct domain *d2),
           (d1, d2))
+/* hvcore's 3-level event channel ABI: the control domain and driver
+ * domains (a domain serving another as device model) may register it. */
+XSM_CHECK(evtchn_extended, XSM_DM_PRIV, d, d->target,
+          (struct domain *d),
+          (d))
 XSM_VOID(alloc_security_evtchn, (union xsm_evtchn_ssid *chn), (chn))
 XSM_VOID(free_security_evtchn, (union xsm_evtchn_ssid *chn), (chn))
 XSM_VOID(evtchn_close_post, (union xsm_evtchn_ssid *chn), (chn))
