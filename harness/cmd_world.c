@@ -10,12 +10,12 @@
 
 #include <common/domain.h>
 #include <common/errno.h>
-#include <common/init.h>
 #include <hal/atomic.h>
 #include <hal/cpu.h>
 #include <hal_sim/sim.h>
 
 #include "hvsim.h"
+#include "world.h"
 
 struct world_opts {
     unsigned int cpus;
@@ -79,7 +79,6 @@ static int parse(int argc, char **argv, struct world_opts *o)
 int hvsim_cmd_world(int argc, char **argv)
 {
     struct world_opts o = { 4, 2, 2, 256 };
-    struct sim_config sc;
     struct lookup_census c;
     struct domain_config cfg;
     unsigned int i, created = 0;
@@ -92,18 +91,9 @@ int hvsim_cmd_world(int argc, char **argv)
         return rc < 0 ? 2 : 0;
     }
 
-    sc.mem_bytes = o.mem_mib << 20;
-    sc.cpus = o.cpus;
-    if ( sim_init(&sc) )
+    if ( world_start(o.mem_mib << 20, o.cpus) )
     {
-        fprintf(stderr, "hvsim: cannot start the simulator\n");
-        return 1;
-    }
-    rc = hvcore_init();
-    if ( rc )
-    {
-        fprintf(stderr, "hvsim: hvcore_init failed: %d\n", rc);
-        sim_fini();
+        fprintf(stderr, "hvsim: cannot start the simulated world\n");
         return 1;
     }
 
@@ -142,11 +132,10 @@ int hvsim_cmd_world(int argc, char **argv)
             status = 1;
     }
 
-    hvcore_fini();
+    world_stop();
     printf("destroyed: %u domains left registered\n", domain_count());
     if ( domain_count() != 0 )
         status = 1;
-    sim_fini();
     printf("hvsim world: %s\n", status ? "FAILED" : "ok");
     return status;
 }

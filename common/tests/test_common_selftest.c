@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Runs common/'s self-test suite (the one the boot target runs) on the simulator. */
-#include "world.h"
+#include "world_cmocka.h"
 
 #include <common/selftest.h>
 

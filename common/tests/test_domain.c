@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Domains: creation errors, failure at every allocation point, references, destruction. */
-#include "world.h"
+#include "world_cmocka.h"
 
 #include <pthread.h>
 
@@ -9,6 +9,7 @@
 #include <common/hypercall.h>
 #include <common/subsys.h>
 #include <hal/atomic.h>
+#include <hal_sim/sim.h>
 
 static struct domain *create(domid_t id, domid_t target, unsigned int vcpus)
 {
@@ -20,16 +21,6 @@ static struct domain *create(domid_t id, domid_t target, unsigned int vcpus)
     cfg.max_vcpus = vcpus;
     assert_int_equal(domain_create(id, &cfg, &d), 0);
     return d;
-}
-
-static void destroy(struct domain *d)
-{
-    int rc;
-
-    while ( (rc = domain_destroy(d)) == -ERESTART )
-        ;
-    assert_int_equal(rc, 0);
-    put_domain(d);
 }
 
 static void bad_configurations(void **state)
@@ -75,9 +66,9 @@ static void duplicate_domid(void **state)
     assert_int_equal(domain_create(1, &cfg, &e), -EEXIST);
     assert_null(e);
     assert_int_equal(domain_count(), 1);
-    destroy(d);
+    world_destroy(d);
     /* The id is free again once the domain is gone. */
-    destroy(create(1, DOMID_INVALID, 1));
+    world_destroy(create(1, DOMID_INVALID, 1));
 }
 
 /*
@@ -108,7 +99,7 @@ static void create_fails_cleanly_at_every_allocation(void **state)
     sim_fault_disarm();
     assert_int_equal(rc, 0);
     assert_true(nth > 4); /* domain, vCPU array, three vCPUs at least */
-    destroy(d);
+    world_destroy(d);
 }
 
 static void references_outlive_destroy(void **state)
@@ -141,9 +132,9 @@ static void target_reference_held(void **state)
     (void)state;
     assert_ptr_equal(dm->target, guest);
     /* Destroying the guest first: the device model's reference keeps it. */
-    destroy(guest);
+    world_destroy(guest);
     assert_int_equal(dm->target->domain_id, 10);
-    destroy(dm);
+    world_destroy(dm);
     assert_int_equal(domain_count(), 0);
 }
 
@@ -158,7 +149,7 @@ static void pause_counts(void **state)
     domain_unpause(d);
     domain_unpause(d);
     assert_int_equal(d->pause_count, 0);
-    destroy(d);
+    world_destroy(d);
 }
 
 /* Lookups on three pCPUs race with creation and destruction on a fourth. */
@@ -175,7 +166,7 @@ static void racer(unsigned int cpu, void *arg)
     if ( cpu == 0 )
     {
         for ( round = 0; round < 300; round++ )
-            destroy(create((domid_t)(20 + round % 4), DOMID_INVALID, 1));
+            world_destroy(create((domid_t)(20 + round % 4), DOMID_INVALID, 1));
         hal_store_release(&r->stop, 1);
         return;
     }

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A simulated world for tests, benchmarks, fuzzers and hvsim: the simulator
+ * backend, then the core, and the domain helpers every suite needs.  One
+ * world at a time per process; each test builds a fresh one.
+ */
+#ifndef HARNESS_WORLD_H
+#define HARNESS_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <common/domain.h>
+
+#define WORLD_DEFAULT_MEM (64ULL << 20)
+#define WORLD_DEFAULT_CPUS 4U
+
+/** Starts the simulator with `mem_bytes` and `cpus`, then hvcore.  0 or -1. */
+int world_start(uint64_t mem_bytes, unsigned int cpus);
+
+/** Destroys every domain, stops hvcore, then the simulator. */
+void world_stop(void);
+
+/** domain_create with the defaults changed by `max_pages` and `privileged`. */
+int world_create_domain(domid_t id, uint64_t max_pages, bool privileged,
+                        struct domain **out);
+
+/** Destroys `d` to the end (through every -ERESTART) and drops the caller's reference. */
+int world_destroy_domain(struct domain *d);
+
+#endif /* HARNESS_WORLD_H */
