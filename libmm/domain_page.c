@@ -50,6 +50,12 @@ static uintptr_t mc_slot_va(unsigned int cpu, unsigned int k)
            (idx % MC_SLOTS_PER_BLOCK + 1) * PAGE_SIZE;
 }
 
+/** See domain_page.h. */
+uintptr_t mapcache_slot_va(unsigned int cpu, unsigned int slot)
+{
+    return mc_slot_va(cpu, slot);
+}
+
 /** Slot of `va` for `cpu`, or -1 if `va` is not one of its slots. */
 static int mc_slot_of(unsigned int cpu, uintptr_t va)
 {

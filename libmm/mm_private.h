@@ -51,6 +51,7 @@ struct mm_domain {
 
     hal_spinlock_t p2m_lock;         /* P2M writers */
     uint64_t *p2m_root;              /* the top table (xenheap) */
+    uint64_t *p2m_low;               /* root entry 0's table: gfns < 2^27 */
     unsigned long p2m_pages;         /* table pages, root included */
     uint64_t max_mapped_gfn;
     bool p2m_torn_down;

@@ -130,9 +130,18 @@ mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t)
     const uint64_t *tbl;
     unsigned int level;
 
-    if ( g > P2M_MAX_GFN || !md || !(tbl = hal_read_once(&md->p2m_root)) )
+    if ( !md )
         goto invalid;
-    for ( level = P2M_LEVELS - 1; ; level-- )
+    /* Guests live below 512 GiB: start one level down when we can. */
+    level = P2M_LEVELS - 2;
+    if ( g >= (1ULL << (9 * (P2M_LEVELS - 1))) ||
+         !(tbl = hal_read_once(&md->p2m_low)) )
+    {
+        level = P2M_LEVELS - 1;
+        if ( g > P2M_MAX_GFN || !(tbl = hal_read_once(&md->p2m_root)) )
+            goto invalid;
+    }
+    for ( ; ; level-- )
     {
         e = hal_read_once(&tbl[p2m_idx(g, level)]);
         if ( !(e & P2M_PRESENT) )
@@ -238,6 +247,8 @@ static void p2m_set(struct mm_domain *md, uint64_t *tbl, unsigned int level,
         sub = p2m_take(pa);
         p2m_set(md, sub, level - 1, g, order, mfn, t, pa);
         p2m_install(md, slot, sub);
+        if ( slot == &md->p2m_root[0] )
+            hal_store_release(&md->p2m_low, sub);
         return;
     }
     p2m_set(md, p2m_table(*slot), level - 1, g, order, mfn, t, pa);
@@ -539,6 +550,8 @@ static bool p2m_clear(struct mm_domain *md, uint64_t *tbl, unsigned int level,
         }
         if ( !p2m_clear(md, p2m_table(e), level - 1, budget) )
             return false;
+        if ( p2m_table(e) == md->p2m_low )
+            hal_write_once(&md->p2m_low, NULL);
         p2m_free_table(p2m_table(e));
         tbl[i] = 0;
         md->p2m_pages--;

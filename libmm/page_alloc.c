@@ -39,10 +39,11 @@
 
 static hal_spinlock_t heap_lock = HAL_SPINLOCK_INIT;
 static struct page_list_head heap[NR_ZONES][MAX_ORDER + 1];
+static uint32_t heap_orders[NR_ZONES]; /* bit o: heap[z][o] not empty */
 static uint64_t heap_total_pages;
 static uint64_t heap_free_pages;   /* buddy lists only */
 static uint64_t heap_dirty_pages;  /* of which marked for scrubbing */
-static uint64_t heap_anon_pages;   /* in use, anonymous (atomic) */
+
 static uint64_t heap_scrubbed;     /* atomic */
 static uint64_t heap_flushes;      /* atomic */
 static bool pcp_on = true;
@@ -52,6 +53,7 @@ static struct pcp {
     struct page_list_head list;
     unsigned int count;                /* pages cached */
     unsigned int dirty;                /* of which marked for scrubbing */
+    int64_t anon;                      /* anonymous pages counted here */
 } __aligned(64) pcp[HAL_MAX_CPUS];
 
 static unsigned int page_zone(const struct page_info *pg)
@@ -61,10 +63,25 @@ static unsigned int page_zone(const struct page_info *pg)
     return 64 - (unsigned int)__builtin_clzll(m);
 }
 
-/** Counts anonymous in-use pages. */
+/**
+ * Counts anonymous in-use pages, in the calling CPU's own counter (written
+ * only by that CPU, so no atomic operation); the total is the sum.
+ */
 void heap_anon_add(long delta)
 {
-    hal_fetch_add(&heap_anon_pages, (uint64_t)delta);
+    int64_t *c = &pcp[hal_cpu_id()].anon;
+
+    hal_write_once(c, hal_read_once(c) + delta);
+}
+
+static uint64_t heap_anon_pages(void)
+{
+    int64_t sum = 0;
+    unsigned int cpu;
+
+    for ( cpu = 0; cpu < HAL_MAX_CPUS; cpu++ )
+        sum += hal_read_once(&pcp[cpu].anon);
+    return (uint64_t)sum;
 }
 
 /* ---- Chunks on the buddy lists (heap_lock held). ---- */
@@ -75,6 +92,7 @@ static void chunk_insert(struct page_info *head, unsigned int order)
 
     head->v.free_order = order;
     head->u.free.where = PAGE_FREE_BUDDY;
+    heap_orders[page_zone(head)] |= 1U << order;
     /* Clean chunks at the head, dirty at the tail, as Xen keeps them. */
     if ( head->u.free.dirty )
         page_list_add_tail(head, l);
@@ -84,7 +102,11 @@ static void chunk_insert(struct page_info *head, unsigned int order)
 
 static void chunk_remove(struct page_info *head, unsigned int order)
 {
-    page_list_del(head, &heap[page_zone(head)][order]);
+    unsigned int zone = page_zone(head);
+
+    page_list_del(head, &heap[zone][order]);
+    if ( page_list_empty(&heap[zone][order]) )
+        heap_orders[zone] &= ~(1U << order);
     head->u.free.where = 0;
 }
 
@@ -144,13 +166,17 @@ static struct page_info *buddy_take(unsigned int order, unsigned int zone_hi)
     unsigned int zone, j;
     struct page_info *pg = NULL;
 
-    for ( zone = zone_hi; zone >= 1 && !pg; zone-- )
-        for ( j = order; j <= MAX_ORDER; j++ )
+    for ( zone = zone_hi; zone >= 1; zone-- )
+    {
+        uint32_t orders = heap_orders[zone] & (~0U << order);
+
+        if ( orders )
         {
+            j = (unsigned int)__builtin_ctz(orders);
             pg = page_list_first(&heap[zone][j]);
-            if ( pg )
-                break;
+            break;
         }
+    }
     if ( !pg )
         return NULL;
 
@@ -470,16 +496,20 @@ int heap_init(void)
 
     hal_spin_init(&heap_lock);
     for ( z = 0; z < NR_ZONES; z++ )
+    {
+        heap_orders[z] = 0;
         for ( o = 0; o <= MAX_ORDER; o++ )
             page_list_init(&heap[z][o]);
+    }
     for ( i = 0; i < HAL_MAX_CPUS; i++ )
     {
         hal_spin_init(&pcp[i].lock);
         page_list_init(&pcp[i].list);
         pcp[i].count = pcp[i].dirty = 0;
+        pcp[i].anon = 0;
     }
     heap_total_pages = heap_free_pages = heap_dirty_pages = 0;
-    heap_anon_pages = heap_scrubbed = heap_flushes = 0;
+    heap_scrubbed = heap_flushes = 0;
     pcp_on = true;
 
     for ( i = 0; hal_memmap_get(i, &r); i++ )
@@ -676,7 +706,13 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
         BUG_ON(page_state(pg + i) != PGC_state_inuse ||
                (pg[i].count_info & PGC_count_mask));
     heap_anon_add(-(long)n);
-    free_heap_pages(pg, order, true, true);
+    /*
+     * A hypervisor page is reached only through hypervisor mappings, which
+     * are flushed when they go (vunmap) or never touched once freed (map
+     * slots), so, as in Xen (need_tlbflush only with an owner), no stamp.
+     * It is scrubbed before anyone else sees it.
+     */
+    free_heap_pages(pg, order, false, true);
 }
 
 /** Unlinks `pg` from `d` (its last reference went).  See mm_private.h. */
@@ -807,7 +843,7 @@ void mm_get_stats(struct mm_stats *st)
         st->dirty_pages += hal_read_once(&pcp[cpu].dirty);
     }
     st->free_pages += st->pcp_pages;
-    st->anon_pages = hal_read_once(&heap_anon_pages);
+    st->anon_pages = heap_anon_pages();
     st->deferred_pages = deferred_count();
     st->domain_pages = st->total_pages - st->free_pages - st->anon_pages -
                        st->deferred_pages;

@@ -45,6 +45,9 @@ void unmap_domain_page_global(const void *va);
 /** Chooses lazy (default) or eager flushing of freed slots. */
 void mapcache_set_lazy(bool lazy);
 
+/** The address of slot `slot` of `cpu` (layout facts, benchmarks). */
+uintptr_t mapcache_slot_va(unsigned int cpu, unsigned int slot);
+
 /** Live mappings of the calling CPU (tests). */
 unsigned int mapcache_cpu_in_use(void);
 
