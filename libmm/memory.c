@@ -208,6 +208,132 @@ static long memop_stat(struct vcpu *v, unsigned int op, uint64_t arg)
     return rc;
 }
 
+/* ---- Grant transfer (libgnttab) and grant frames in the physmap. ---- */
+
+struct steal_state {
+    struct page_info *want;  /* the page looked up */
+    struct page_info *seen;  /* the page the P2M entry held */
+    bool ok;                 /* its allocation reference is ours now */
+};
+
+/**
+ * Under the P2M lock, with the entry cleared: claims the page if only its
+ * allocation reference holds it, turning that into the caller's reference.
+ */
+static void steal_claim(struct page_info *pg, void *arg)
+{
+    struct steal_state *st = arg;
+    uint64_t x = hal_read_once(&pg->count_info);
+
+    st->seen = pg;
+    if ( pg != st->want || !(x & PGC_allocated) ||
+         (x & (PGC_xen_heap | PGC_extra)) || (x & PGC_count_mask) != 1 ||
+         (hal_read_once(&pg->u.type_info) & PGT_count_mask) )
+        return;
+    st->ok = hal_cmpxchg(&pg->count_info, &x, x & ~PGC_allocated);
+}
+
+/** See mm.h. */
+int mm_steal_page(struct domain *d, gfn_t gfn, struct page_info **out)
+{
+    struct steal_state st = { .want = NULL, .seen = NULL, .ok = false };
+    struct mm_domain *md = d->mm;
+    p2m_type_t t;
+    mfn_t mfn = p2m_lookup(d, gfn, &t);
+    int rc;
+
+    if ( t != p2m_ram_rw || !mfn_valid(mfn) ||
+         page_get_owner(mfn_to_page(mfn)) != d )
+        return -EINVAL;
+    st.want = mfn_to_page(mfn);
+    rc = p2m_remove_ram(d, gfn, 0, steal_claim, &st);
+    if ( rc )
+        return rc;
+    if ( !st.ok )
+    {
+        /* Referenced elsewhere: put it back where it was (the tables the
+         * entry needs are still there).  If the guest raced a populate
+         * into the slot, the page goes as decrease_reservation would. */
+        if ( p2m_add_ram(d, gfn, st.seen, 0) )
+            drop_allocation(st.seen, NULL);
+        return -EBUSY;
+    }
+    hal_spin_lock(&md->page_lock);
+    page_list_del(st.want, &md->page_list);
+    md->tot_pages--;
+    hal_write_once(&st.want->v.owner, 0);
+    hal_spin_unlock(&md->page_lock);
+    heap_anon_add(1);
+    hal_write_once(&st.want->tlbflush_timestamp, tlbflush_current_time());
+    *out = st.want;
+    return 0;
+}
+
+/** See mm.h. */
+int mm_assign_page(struct domain *d, struct page_info *pg, gfn_t gfn)
+{
+    struct mm_domain *md = d->mm;
+    int rc;
+
+    if ( !md )
+        return -ESRCH;
+    hal_spin_lock(&md->page_lock);
+    rc = -ESRCH;
+    if ( domain_is_dying(d) )
+        goto out;
+    rc = -ENOMEM;
+    if ( md->tot_pages + md->reserved_pages >= md->max_pages )
+        goto out;
+    hal_write_once(&pg->v.owner, mm_owner_of(d));
+    hal_fetch_or(&pg->count_info, PGC_allocated);
+    page_list_add_tail(pg, &md->page_list);
+    md->tot_pages++;
+    rc = 0;
+ out:
+    hal_spin_unlock(&md->page_lock);
+    if ( rc )
+        return rc;
+    heap_anon_add(-1);
+    /* Nobody may still see the sender's translation once `d` owns it. */
+    filtered_flush_tlb_mask(hal_read_once(&pg->tlbflush_timestamp));
+    rc = p2m_add_ram(d, gfn, pg, 0);
+    if ( rc )
+    {
+        hal_spin_lock(&md->page_lock);
+        page_list_del(pg, &md->page_list);
+        md->tot_pages--;
+        hal_write_once(&pg->v.owner, 0);
+        hal_fetch_and(&pg->count_info, ~PGC_allocated);
+        hal_spin_unlock(&md->page_lock);
+        heap_anon_add(1);
+    }
+    return rc;
+}
+
+/** XENMEM_add_to_physmap: only XENMAPSPACE_grant_table (libgnttab). */
+static long memop_add_to_physmap(struct vcpu *v, uint64_t arg)
+{
+    struct domain *cur = v->domain, *d;
+    struct xen_add_to_physmap xatp;
+    long rc;
+
+    if ( copy_from_guest(cur, &xatp, arg) )
+        return -EFAULT;
+    rc = domain_resolve(cur, xatp.domid, &d);
+    if ( rc )
+        return rc;
+    rc = mm_xsm_add_to_physmap(cur, d);
+    if ( rc )
+        goto out;
+    if ( xatp.space == XENMAPSPACE_grant_table )
+        rc = gnttab_map_frame(d, xatp.idx, _gfn(xatp.gpfn));
+    else
+        rc = -ENOSYS;
+ out:
+    put_domain(d);
+    return rc;
+}
+
 /** See common/subsys.h.  Unknown commands: -ENOSYS. */
 long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
 {
@@ -228,6 +354,8 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
         return memop_stat(v, op, arg);
     case XENMEM_maximum_ram_page:
         return start ? -ENOSYS : (long)mm_max_mfn - 1;
+    case XENMEM_add_to_physmap:
+        return start ? -ENOSYS : memop_add_to_physmap(v, arg);
     default:
         return -ENOSYS;
     }

@@ -25,6 +25,11 @@ static inline int mm_xsm_stat_reservation(struct domain *cur,
 {
     return xsm_memory_stat_reservation(XSM_TARGET, cur, d);
 }
+
+static inline int mm_xsm_add_to_physmap(struct domain *cur, struct domain *d)
+{
+    return xsm_add_to_physmap(XSM_TARGET, cur, d);
+}
 #else
 static inline int mm_xsm_target(struct domain *cur, struct domain *d)
 {
@@ -40,6 +45,11 @@ static inline int mm_xsm_adjust_reservation(struct domain *cur,
 
 static inline int mm_xsm_stat_reservation(struct domain *cur,
                                           struct domain *d)
+{
+    return mm_xsm_target(cur, d);
+}
+
+static inline int mm_xsm_add_to_physmap(struct domain *cur, struct domain *d)
 {
     return mm_xsm_target(cur, d);
 }

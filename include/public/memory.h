@@ -68,4 +68,27 @@ static_assert(__builtin_offsetof(struct xen_memory_reservation,
 static_assert(__builtin_offsetof(struct xen_memory_reservation, domid) == 24,
               "xen_memory_reservation.domid at 24 (Xen, x86-64)");
 
+/* ---- XENMEM_add_to_physmap (Xen's numbers and layout, 64-bit). ---- */
+#define XENMEM_add_to_physmap 7
+
+#define XENMAPSPACE_shared_info 0
+#define XENMAPSPACE_grant_table 1 /* the only space hvcore implements */
+#define XENMAPSPACE_gmfn 2
+#define XENMAPIDX_grant_table_status 0x80000000U
+
+/** Maps `idx` of `space` at guest frame `gpfn` of `domid`. */
+struct xen_add_to_physmap {
+    domid_t domid;
+    uint16_t size;       /* XENMAPSPACE_gmfn_range only */
+    unsigned int space;  /* XENMAPSPACE_* */
+    xen_ulong_t idx;
+    xen_pfn_t gpfn;
+};
+static_assert(sizeof(struct xen_add_to_physmap) == 24,
+              "Xen public/memory.h xen_add_to_physmap");
+static_assert(__builtin_offsetof(struct xen_add_to_physmap, idx) == 8,
+              "Xen public/memory.h xen_add_to_physmap");
+static_assert(__builtin_offsetof(struct xen_add_to_physmap, gpfn) == 16,
+              "Xen public/memory.h xen_add_to_physmap");
+
 #endif /* PUBLIC_MEMORY_H */

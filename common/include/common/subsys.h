@@ -50,6 +50,14 @@ int __must_check gnttab_domain_relinquish(struct domain *d);
 void gnttab_domain_destroy(struct domain *d);
 
 /*
+ * libgnttab's part of XENMEM_add_to_physmap (XENMAPSPACE_grant_table),
+ * called by libmm's memory_op: maps grant frame `idx` (status frame with
+ * bit 31 set) of `d` at `gfn`.  Returns 0 or a negative errno.
+ */
+int __must_check gnttab_map_frame(struct domain *d, unsigned long idx,
+                                  gfn_t gfn);
+
+/*
  * Hypercall handlers.  Arguments are the guest's registers; pointers are
  * guest-physical addresses of the caller (common/guest_access.h).
  */

@@ -60,6 +60,29 @@ uint64_t mm_domain_max_pages(const struct domain *d);
 /** Sets `d`'s limit; -EINVAL if below what it holds now. */
 int __must_check mm_domain_set_max_pages(struct domain *d, uint64_t max);
 
+/**
+ * Grant transfer, sender side (libgnttab): takes the 4 KiB RAM page at
+ * `gfn` from `d` (Xen's steal_page in the P2M model of seed 003).  The page
+ * must be writable RAM of `d` that nothing else references.  It leaves the
+ * P2M and `d`'s ownership and comes back anonymous, holding one reference
+ * for the caller and stamped on the TLB-flush clock.  Errors: -EINVAL (not
+ * such a page), -EBUSY (referenced elsewhere), -ENOMEM (a superpage could
+ * not be split), -ESRCH (dying); on error `d` keeps the page.
+ */
+int __must_check mm_steal_page(struct domain *d, gfn_t gfn,
+                               struct page_info **out);
+
+/**
+ * Grant transfer, receiver side: gives a page from mm_steal_page to `d`
+ * at `gfn` as writable RAM, counted against `max_pages`; the caller's
+ * reference becomes the allocation reference.  CPUs that may still map
+ * the page are flushed first.  Errors: -ESRCH (dying), -ENOMEM (over
+ * max_pages or no P2M memory), -EEXIST/-EINVAL (gfn); on error the caller
+ * still holds the page (free it with put_page).
+ */
+int __must_check mm_assign_page(struct domain *d, struct page_info *pg,
+                                gfn_t gfn);
+
 /** The self-tests run by the boot target and by a ctest on the simulator. */
 extern const struct selftest_suite mm_selftest_suite;
 
