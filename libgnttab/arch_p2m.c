@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The arch layer of seed 003: everything that creates, checks or removes a
+ * host mapping of a granted frame, and the lookup of the frame a guest
+ * names.  The common code (map.c, copy.c, transfer.c) calls only these.
+ *
+ * hvcore's mappings are P2M mappings ("pseudo-physical" model, the Xen/IA64
+ * choice of seed 003): a mapper names a guest frame (`host_addr` >> 12),
+ * and the granted machine frame appears there with a grant type, read-only
+ * where asked.  The P2M entry holds its own page reference.  A hypervisor
+ * with PTE-based mappings (Xen x86 PV) would write the L1 entry here
+ * instead and check its frame, present and RW bits on removal (XSA-234).
+ *
+ * TLB: removing a P2M entry leaves translations of it until a flush; the
+ * unmap path asks for one flush per batch (gnttab_arch_flush), and pages
+ * whose last reference goes in between wait on libmm's deferred-free queue
+ * for the TLB-flush clock (seed 003: no global flush per page).  There is
+ * no per-domain dirty CPU mask in hvcore, so the flush covers every CPU.
+ */
+#include "private.h"
+
+/** Inserts the host mapping.  -EINVAL/-EEXIST/-ENOMEM from the P2M. */
+int gnttab_arch_create_host_mapping(struct domain *ld, uint64_t addr,
+                                    mfn_t mfn, bool readonly)
+{
+    return p2m_insert_grant(ld, _gfn(addr >> PAGE_SHIFT), mfn,
+                            readonly ? p2m_grant_map_ro : p2m_grant_map_rw);
+}
+
+/**
+ * Checks that `addr` holds a grant mapping of `mfn` with the expected
+ * writability (the P2M version of XSA-234's frame/present/RW check).
+ * Returns 0 or -EINVAL.
+ */
+int gnttab_arch_check_host_mapping(struct domain *ld, uint64_t addr,
+                                   mfn_t mfn, bool readonly)
+{
+    p2m_type_t t;
+    mfn_t m = p2m_lookup(ld, _gfn(addr >> PAGE_SHIFT), &t);
+
+    if ( !mfn_eq(m, mfn) ||
+         t != (readonly ? p2m_grant_map_ro : p2m_grant_map_rw) )
+        return -EINVAL;
+    return 0;
+}
+
+/** Removes the host mapping (its reference goes with it).  -EINVAL. */
+int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
+                                     mfn_t mfn)
+{
+    return p2m_remove_grant(ld, _gfn(addr >> PAGE_SHIFT), mfn);
+}
+
+/** One TLB flush for a batch of removed host mappings. */
+void gnttab_arch_flush(struct domain *ld)
+{
+    (void)ld;
+    flush_tlb_mask(hal_cpu_all_mask());
+}
+
+/**
+ * Whether a dying domain's grant release must drop host-mapping
+ * references itself: no, the P2M teardown drops them (Xen x86 PV's answer;
+ * HVM Xen says yes because its p2m grant entries hold no reference).
+ */
+bool gnttab_arch_release_host_mappings(void)
+{
+    return false;
+}
+
+/**
+ * Looks up granter `rd`'s frame `gfn` (Xen's get_paged_frame): it must be
+ * `rd`'s RAM, writable unless `readonly`.  Returns GNTST_okay and the
+ * frame, or GNTST_bad_page.  Takes no reference.
+ */
+int gnttab_arch_get_paged_frame(struct domain *rd, uint64_t gfn,
+                                bool readonly, mfn_t *mfn)
+{
+    p2m_type_t t;
+    mfn_t m;
+
+    if ( gfn > P2M_MAX_GFN || !rd->mm )
+        return GNTST_bad_page;
+    m = p2m_lookup(rd, _gfn(gfn), &t);
+    if ( !p2m_is_ram(t) || !mfn_valid(m) ||
+         (!readonly && t != p2m_ram_rw) ||
+         page_get_owner(mfn_to_page(m)) != rd )
+        return GNTST_bad_page;
+    *mfn = m;
+    return GNTST_okay;
+}

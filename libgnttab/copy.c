@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GNTTABOP_copy (reference/gnttab.md §1.6 "copy", §2 "Copy acquire/
+ * release").  Each side is a grant ref (pinned for host read or write for
+ * the copy) or a frame of the caller's own memory; both are mapped with
+ * map_domain_page, never through a direct map.  Consecutive ops on the
+ * same side keep it acquired and mapped (Xen's buffer reuse), so a batch of
+ * copies from one grant pins and maps it once.  Transitive v2 grants are
+ * followed one level, with the middle domain's lock dropped before the
+ * inner grant is acquired and everything re-validated after (XSA-226/411).
+ */
+#include <common/string.h>
+
+#include "private.h"
+
+/** A grant acquired for copying: its pin, one page reference, a window. */
+struct copy_grant {
+    mfn_t mfn;
+    uint16_t start, length;
+    bool trans;            /* through a transitive entry: inner below */
+    struct domain *td;     /* referenced while `trans` */
+    grant_ref_t tref;
+    bool sub_page;
+};
+
+static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
+                         bool ro, bool allow_trans, struct copy_grant *g);
+
+/** Drops one copy pin of `rd`'s `ref` (and the inner grant's). */
+static void release_grant(struct domain *rd, grant_ref_t ref, bool ro,
+                          const struct copy_grant *g)
+{
+    struct grant_table *rgt = rd->grant_table;
+    struct active_grant_entry *act;
+    uint32_t incr = ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+
+    hal_read_lock(&rgt->lock);
+    act = active_entry_acquire(rgt, ref);
+    act->pin -= incr;
+    gnttab_sync_status(rgt, act, ref);
+    if ( !act->pin && act->is_sub_page && !act->trans )
+        hal_fetch_sub(&rgt->nr_v2_ops, 1);
+    active_entry_release(act);
+    hal_read_unlock(&rgt->lock);
+    if ( g->trans )
+    {
+        /* The outer lock is dropped before the inner grant (XSA-411). */
+        struct copy_grant none = { .trans = false };
+
+        release_grant(g->td, g->tref, ro, &none);
+        put_domain(g->td);
+        hal_fetch_sub(&rgt->nr_v2_ops, 1);
+    }
+}
+
+/** The transitive case of acquire_grant; table and entry lock held. */
+static int acquire_transitive(struct domain *rd, grant_ref_t ref,
+                              domid_t ldid, bool ro,
+                              struct active_grant_entry *act,
+                              struct copy_grant *g)
+{
+    struct grant_table *rgt = rd->grant_table;
+    grant_entry_v2_t *e = shared_entry_v2(rgt, ref);
+    uint32_t incr = ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, old_pin;
+    uint32_t hdr = hal_read_once((uint32_t *)&e->hdr);
+    domid_t tdom = hal_read_once(&e->transitive.trans_domid);
+    grant_ref_t tref = hal_read_once(&e->transitive.gref);
+    struct copy_grant inner = { .trans = false };
+    struct domain *td;
+    bool have_inner;
+    int rc;
+
+    if ( !act->pin || (!ro && !(act->pin & GNTPIN_write_mask)) )
+    {
+        rc = gnttab_set_status(rgt, act, ref, ldid, ro, false, true);
+        if ( rc )
+        {
+            active_entry_release(act);
+            return rc;
+        }
+    }
+    if ( tdom == rd->domain_id )
+    {
+        gnttab_sync_status(rgt, act, ref);
+        active_entry_release(act);
+        return GNTST_general_error;
+    }
+    old_pin = act->pin;
+    hal_fetch_add(&rgt->nr_v2_ops, 1);
+    active_entry_release(act);
+    hal_read_unlock(&rgt->lock);
+
+    td = get_domain_by_id(tdom);
+    rc = GNTST_bad_domain;
+    if ( td && td->grant_table && !domain_is_dying(td) )
+        rc = acquire_grant(td, tref, rd->domain_id, ro, false, &inner);
+    have_inner = !rc;
+
+    hal_read_lock(&rgt->lock);
+    act = active_entry_acquire(rgt, ref);
+    if ( !rc &&
+         (rgt->gt_version != 2 || act->pin != old_pin ||
+          hal_read_once((uint32_t *)&e->hdr) != hdr ||
+          hal_read_once(&e->transitive.trans_domid) != tdom ||
+          hal_read_once(&e->transitive.gref) != tref) )
+        rc = GNTST_eagain; /* changed while unlocked: re-validate failed */
+    if ( !rc && old_pin &&
+         (!act->trans || act->src_domid != tdom || act->trans_gref != tref ||
+          act->mfn != mfn_x(inner.mfn) || act->start != inner.start ||
+          act->length != inner.length) )
+        rc = GNTST_general_error;
+    if ( rc )
+    {
+        if ( rgt->gt_version == 2 )
+            gnttab_sync_status(rgt, act, ref);
+        active_entry_release(act);
+        hal_read_unlock(&rgt->lock);
+        if ( have_inner )
+        {
+            release_grant(td, tref, ro, &inner);
+            put_page(mfn_to_page(inner.mfn));
+        }
+        if ( td )
+            put_domain(td);
+        hal_fetch_sub(&rgt->nr_v2_ops, 1);
+        hal_read_lock(&rgt->lock);
+        return rc;
+    }
+    if ( !old_pin )
+    {
+        act->domid = ldid;
+        act->src_domid = tdom;
+        act->trans_gref = tref;
+        act->mfn = mfn_x(inner.mfn);
+        act->start = inner.start;
+        act->length = inner.length;
+        act->is_sub_page = 1;
+        act->trans = 1;
+    }
+    act->pin += incr;
+    active_entry_release(act);
+    g->mfn = inner.mfn;
+    g->start = inner.start;
+    g->length = inner.length;
+    g->trans = true;
+    g->td = td;
+    g->tref = tref;
+    return GNTST_okay;
+}
+
+/**
+ * Pins `rd`'s `ref` for a copy by domain `ldid` and takes a reference to
+ * its frame.  Returns a GNTST code; on error nothing is held.
+ */
+static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
+                         bool ro, bool allow_trans, struct copy_grant *g)
+{
+    struct grant_table *rgt = rd->grant_table;
+    struct active_grant_entry *act;
+    uint32_t incr = ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    uint16_t flags = 0;
+    int rc;
+
+    g->trans = false;
+    g->mfn = _mfn(0);
+    g->length = 0;
+    hal_read_lock(&rgt->lock);
+    rc = GNTST_bad_gntref;
+    if ( ref >= nr_grant_entries(rgt) )
+        goto unlock_table;
+    hal_barrier();
+    act = active_entry_acquire(rgt, ref);
+    rc = GNTST_general_error;
+    if ( act->pin &&
+         (act->domid != ldid || (act->pin & (incr << 7))) )
+        goto unlock_act;
+    if ( rgt->gt_version == 2 )
+        flags = hal_read_once(&shared_entry_v2(rgt, ref)->hdr.flags);
+    if ( rgt->gt_version == 2 &&
+         (flags & GTF_type_mask) == GTF_transitive )
+    {
+        if ( !allow_trans )
+            goto unlock_act;
+        /* Returns with the entry lock dropped, the table lock held. */
+        rc = acquire_transitive(rd, ref, ldid, ro, act, g);
+        goto unlock_table;
+    }
+    if ( !act->pin || (!ro && !(act->pin & GNTPIN_write_mask)) )
+    {
+        rc = gnttab_set_status(rgt, act, ref, ldid, ro, true, false);
+        if ( rc )
+            goto unlock_act;
+    }
+    if ( !act->pin )
+    {
+        uint64_t frame;
+        uint16_t start = 0, len = PAGE_SIZE;
+        mfn_t mfn;
+
+        if ( rgt->gt_version == 1 )
+            frame = hal_read_once(&shared_entry_v1(rgt, ref)->frame);
+        else if ( flags & GTF_sub_page )
+        {
+            grant_entry_v2_t *e = shared_entry_v2(rgt, ref);
+
+            frame = hal_read_once(&e->sub_page.frame);
+            start = hal_read_once(&e->sub_page.page_off);
+            len = hal_read_once(&e->sub_page.length);
+            if ( start >= PAGE_SIZE || len > PAGE_SIZE - start )
+            {
+                rc = GNTST_general_error;
+                gnttab_sync_status(rgt, act, ref);
+                goto unlock_act;
+            }
+        }
+        else
+            frame = hal_read_once(&shared_entry_v2(rgt, ref)->full_page.frame);
+        rc = gnttab_arch_get_paged_frame(rd, frame, ro, &mfn);
+        if ( rc )
+        {
+            gnttab_sync_status(rgt, act, ref);
+            goto unlock_act;
+        }
+        act->domid = ldid;
+        act->src_domid = rd->domain_id;
+        act->mfn = mfn_x(mfn);
+        act->start = start;
+        act->length = len;
+        act->is_sub_page = !!(flags & GTF_sub_page);
+        act->trans = 0;
+        act->trans_gref = ref;
+    }
+    else if ( act->trans || (bool)act->is_sub_page !=
+                                !!(flags & GTF_sub_page) )
+    {
+        /* The entry no longer matches what the pin recorded (XSA-500). */
+        goto unlock_act;
+    }
+    if ( !get_page(mfn_to_page(_mfn(act->mfn)), rd) )
+    {
+        rc = act->pin ? GNTST_bad_domain : GNTST_bad_page;
+        if ( !act->pin )
+            gnttab_sync_status(rgt, act, ref);
+        goto unlock_act;
+    }
+    if ( !act->pin && act->is_sub_page )
+        hal_fetch_add(&rgt->nr_v2_ops, 1);
+    act->pin += incr;
+    g->mfn = _mfn(act->mfn);
+    g->start = act->start;
+    g->length = act->length;
+    rc = GNTST_okay;
+ unlock_act:
+    active_entry_release(act);
+ unlock_table:
+    hal_read_unlock(&rgt->lock);
+    return rc;
+}
+
+/** One side of a copy, kept acquired across consecutive ops. */
+struct copy_buf {
+    struct domain *d;      /* referenced while acquired; NULL if empty */
+    bool is_gref;
+    bool ro;
+    uint64_t key;          /* the ref or the gfn */
+    struct copy_grant g;
+    struct page_info *pg;
+    bool typed;
+    char *va;
+};
+
+/** Releases `b`: unmap, pin, type, page, in that order (XSA-236). */
+static void buf_release(struct copy_buf *b)
+{
+    if ( !b->d )
+        return;
+    unmap_domain_page(b->va);
+    if ( b->is_gref )
+        release_grant(b->d, (grant_ref_t)b->key, b->ro, &b->g);
+    if ( b->typed )
+        put_page_type(b->pg);
+    put_page(b->pg);
+    put_domain(b->d);
+    b->d = NULL;
+}
+
+/**
+ * Acquires one side for domain `ld`: a grant of `d` or a frame of `ld`.
+ * Returns a GNTST code.  Keeps `b` if it already holds the same thing.
+ */
+static int buf_acquire(struct copy_buf *b, struct domain *ld,
+                       struct domain *d, bool is_gref, uint64_t key, bool ro)
+{
+    int rc;
+
+    if ( b->d == d && b->is_gref == is_gref && b->key == key && b->ro == ro )
+        return GNTST_okay;
+    buf_release(b);
+    if ( is_gref )
+    {
+        rc = acquire_grant(d, (grant_ref_t)key, ld->domain_id, ro, true,
+                           &b->g);
+        if ( rc )
+            return rc;
+    }
+    else
+    {
+        mfn_t mfn;
+
+        rc = gnttab_arch_get_paged_frame(ld, key, ro, &mfn);
+        if ( rc )
+            return rc;
+        if ( !get_page(mfn_to_page(mfn), ld) )
+            return GNTST_bad_page;
+        b->g.mfn = mfn;
+        b->g.start = 0;
+        b->g.length = PAGE_SIZE;
+        b->g.trans = false;
+    }
+    b->pg = mfn_to_page(b->g.mfn);
+    b->typed = false;
+    if ( !ro )
+    {
+        if ( !get_page_type(b->pg, PGT_writable_page) )
+        {
+            if ( is_gref )
+                release_grant(d, (grant_ref_t)key, ro, &b->g);
+            put_page(b->pg);
+            return GNTST_general_error;
+        }
+        b->typed = true;
+    }
+    get_domain(d);
+    b->d = d;
+    b->is_gref = is_gref;
+    b->key = key;
+    b->ro = ro;
+    b->va = map_domain_page(b->g.mfn);
+    return GNTST_okay;
+}
+
+/** Checks [off, off+len) lies in the acquired window. */
+static bool in_window(const struct copy_buf *b, unsigned int off,
+                      unsigned int len)
+{
+    return off >= b->g.start && off + len <= b->g.start + b->g.length;
+}
+
+/** One copy op.  Returns its GNTST code. */
+static int copy_one(struct domain *ld, struct gnttab_copy *op,
+                    struct copy_buf *src, struct copy_buf *dst)
+{
+    struct domain *sd = NULL, *dd = NULL;
+    bool sg = op->flags & GNTCOPY_source_gref;
+    bool dg = op->flags & GNTCOPY_dest_gref;
+    int rc;
+
+    if ( !op->len )
+        return GNTST_okay; /* nothing else is looked at (XSA-448) */
+    if ( (!sg && op->source.domid != DOMID_SELF) ||
+         (!dg && op->dest.domid != DOMID_SELF) )
+        return GNTST_permission_denied;
+    if ( domain_resolve(ld, op->source.domid, &sd) )
+        return GNTST_bad_domain;
+    rc = GNTST_bad_domain;
+    if ( domain_resolve(ld, op->dest.domid, &dd) )
+        goto out;
+    if ( (sg && (!sd->grant_table || domain_is_dying(sd))) ||
+         (dg && (!dd->grant_table || domain_is_dying(dd))) )
+        goto out;
+    rc = GNTST_permission_denied;
+    if ( gnttab_xsm_copy(sd, dd) )
+        goto out;
+    rc = GNTST_bad_copy_arg;
+    if ( op->source.offset + op->len > PAGE_SIZE ||
+         op->dest.offset + op->len > PAGE_SIZE )
+        goto out;
+    rc = buf_acquire(src, ld, sd, sg, sg ? op->source.u.ref
+                                         : op->source.u.gmfn, true);
+    if ( rc )
+        goto out;
+    rc = buf_acquire(dst, ld, dd, dg, dg ? op->dest.u.ref : op->dest.u.gmfn,
+                     false);
+    if ( rc )
+        goto out;
+    rc = GNTST_general_error;
+    if ( !in_window(src, op->source.offset, op->len) ||
+         !in_window(dst, op->dest.offset, op->len) )
+        goto out;
+    memmove(dst->va + op->dest.offset, src->va + op->source.offset, op->len);
+    rc = GNTST_okay;
+ out:
+    if ( sd )
+        put_domain(sd);
+    if ( dd )
+        put_domain(dd);
+    return rc;
+}
+
+/**
+ * Runs `n` copy ops for `v`'s domain, setting each status.  Buffers are
+ * released at the end, so a preempted batch holds nothing.
+ */
+void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
+                       unsigned int n)
+{
+    struct copy_buf src = { .d = NULL }, dst = { .d = NULL };
+    unsigned int i;
+
+    for ( i = 0; i < n; i++ )
+    {
+        ops[i].status = (int16_t)copy_one(v->domain, &ops[i], &src, &dst);
+        /* A failed side is not reused: release both on error. */
+        if ( ops[i].status )
+        {
+            buf_release(&dst);
+            buf_release(&src);
+        }
+    }
+    buf_release(&dst);
+    buf_release(&src);
+}

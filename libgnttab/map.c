@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * map_grant_ref, unmap_grant_ref, unmap_and_replace, and the release of a
+ * dying domain's mappings (reference/gnttab.md §1.6, §2 "map, step by
+ * step", "unmap").
+ *
+ * References (hvcore's accounting, one per mapping kind): a host mapping's
+ * reference is held by its P2M entry; a device mapping holds a general
+ * reference, plus a PGT_writable_page type reference when writable.  The
+ * active entry holds none.  Pins change with the status bits in one
+ * active-entry critical section.  Unmap checks everything in phase 1 (and
+ * frees a fully unmapped handle there, XSA-218), flushes once per batch,
+ * then phase 2 drops pins and references and cannot fail (XSA-224).
+ */
+#include "private.h"
+
+/** The pin increment for a mapping with GNTMAP flags `f`. */
+static uint32_t map_pin_incr(uint32_t f)
+{
+    bool ro = f & GNTMAP_readonly;
+    uint32_t incr = 0;
+
+    if ( f & GNTMAP_host_map )
+        incr += ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    if ( f & GNTMAP_device_map )
+        incr += ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+    return incr;
+}
+
+/** True if every counter of `pin` is at least that of `incr`. */
+static bool pin_covers(uint32_t pin, uint32_t incr)
+{
+    unsigned int s;
+
+    for ( s = 0; s < 32; s += 8 )
+        if ( ((pin >> s) & 0xff) < ((incr >> s) & 0xff) )
+            return false;
+    return true;
+}
+
+/** Drops `incr` pins of `rd`'s `ref` and syncs its status bits. */
+static void unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
+{
+    struct grant_table *rgt = rd->grant_table;
+    struct active_grant_entry *act;
+
+    hal_read_lock(&rgt->lock);
+    act = active_entry_acquire(rgt, ref);
+    BUG_ON(!pin_covers(act->pin, incr));
+    act->pin -= incr;
+    gnttab_sync_status(rgt, act, ref);
+    active_entry_release(act);
+    hal_read_unlock(&rgt->lock);
+}
+
+/**
+ * Maps one grant for `v`'s domain (GNTTABOP_map_grant_ref), setting
+ * `op->status`, and on success `op->handle` and `op->dev_bus_addr`.  Takes
+ * and drops the granter's locks; holds none of the caller's.
+ */
+void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
+{
+    struct domain *ld = v->domain, *rd;
+    struct grant_table *lgt = ld->grant_table, *rgt;
+    struct active_grant_entry *act;
+    uint32_t flags = op->flags, incr;
+    bool ro = flags & GNTMAP_readonly, typed = false;
+    struct grant_mapping *m;
+    struct page_info *pg;
+    unsigned int nrefs;
+    grant_ref_t ref = op->ref;
+    long handle;
+    mfn_t mfn;
+    int rc;
+
+    if ( !(flags & (GNTMAP_host_map | GNTMAP_device_map)) )
+    {
+        op->status = GNTST_bad_gntref;
+        return;
+    }
+    /* Translated guests: no PTE-based mapping kinds. */
+    if ( flags & (GNTMAP_application_map | GNTMAP_contains_pte) )
+    {
+        op->status = GNTST_general_error;
+        return;
+    }
+    if ( domain_resolve(ld, op->dom, &rd) )
+    {
+        op->status = GNTST_bad_domain;
+        return;
+    }
+    rc = GNTST_bad_domain;
+    if ( !rd->grant_table || domain_is_dying(rd) || domain_is_dying(ld) )
+        goto out_put;
+    rc = GNTST_permission_denied;
+    if ( gnttab_xsm_mapref(ld, rd, flags) )
+        goto out_put;
+    handle = gnttab_get_maptrack_handle(lgt, v->vcpu_id);
+    rc = GNTST_no_space;
+    if ( handle < 0 )
+        goto out_put;
+
+    incr = map_pin_incr(flags);
+    nrefs = !!(flags & GNTMAP_host_map) + !!(flags & GNTMAP_device_map);
+    rgt = rd->grant_table;
+    hal_read_lock(&rgt->lock);
+    rc = GNTST_bad_gntref;
+    if ( ref >= nr_grant_entries(rgt) )
+        goto unlock_table;
+    hal_barrier(); /* no speculation past the bound (XSA-453 spirit) */
+    act = active_entry_acquire(rgt, ref);
+    rc = GNTST_general_error;
+    if ( act->pin &&
+         (act->domid != ld->domain_id || act->is_sub_page ||
+          (act->pin & (incr << 7))) )
+        goto unlock_act;
+    if ( !act->pin || (!ro && !(act->pin & GNTPIN_write_mask)) )
+    {
+        rc = gnttab_set_status(rgt, act, ref, ld->domain_id, ro, false,
+                               false);
+        if ( rc )
+            goto unlock_act;
+    }
+    if ( !act->pin )
+    {
+        uint64_t frame = rgt->gt_version == 1
+                             ? hal_read_once(&shared_entry_v1(rgt, ref)->frame)
+                             : hal_read_once(
+                                   &shared_entry_v2(rgt, ref)->full_page.frame);
+
+        rc = gnttab_arch_get_paged_frame(rd, frame, ro, &mfn);
+        if ( rc )
+        {
+            gnttab_sync_status(rgt, act, ref);
+            goto unlock_act;
+        }
+        act->domid = ld->domain_id;
+        act->src_domid = rd->domain_id;
+        act->mfn = mfn_x(mfn);
+        act->start = 0;
+        act->length = PAGE_SIZE;
+        act->is_sub_page = 0;
+        act->trans = 0;
+        act->trans_gref = ref;
+    }
+    mfn = _mfn(act->mfn);
+    pg = mfn_to_page(mfn);
+    /* The references this mapping will hold, taken while `mfn` is frozen. */
+    if ( !get_page(pg, rd) )
+    {
+        rc = GNTST_bad_page;
+        gnttab_sync_status(rgt, act, ref);
+        goto unlock_act;
+    }
+    if ( nrefs == 2 )
+        get_page_light(pg);
+    act->pin += incr;
+    active_entry_release(act);
+    hal_read_unlock(&rgt->lock);
+
+    rc = GNTST_general_error;
+    if ( (flags & GNTMAP_device_map) && !ro )
+    {
+        if ( !get_page_type(pg, PGT_writable_page) )
+            goto undo;
+        typed = true;
+    }
+    if ( flags & GNTMAP_host_map )
+    {
+        if ( gnttab_arch_create_host_mapping(ld, op->host_addr, mfn, ro) )
+            goto undo;
+        put_page(pg); /* the P2M entry took its own */
+    }
+
+    m = maptrack_entry(lgt, (grant_handle_t)handle);
+    m->domid = rd->domain_id;
+    m->ref = ref;
+    m->rd = rd; /* the reference from domain_resolve moves here */
+    hal_store_release(&m->flags, (uint16_t)(flags & (GNTMAP_device_map |
+                                                     GNTMAP_host_map |
+                                                     GNTMAP_readonly)));
+    op->handle = (grant_handle_t)handle;
+    op->dev_bus_addr = mfn_x(mfn) << PAGE_SHIFT;
+    op->status = GNTST_okay;
+    return;
+
+ undo:
+    /* Pins go before the page references they protect (XSA-236). */
+    unpin(rd, ref, incr);
+    if ( typed )
+        put_page_type(pg);
+    while ( nrefs-- )
+        put_page(pg);
+    gnttab_put_maptrack_handle(lgt, (grant_handle_t)handle);
+    goto out_put;
+
+ unlock_act:
+    active_entry_release(act);
+ unlock_table:
+    hal_read_unlock(&rgt->lock);
+    gnttab_put_maptrack_handle(lgt, (grant_handle_t)handle);
+ out_put:
+    put_domain(rd);
+    op->status = (int16_t)rc;
+}
+
+/** What phase 1 of an unmap did, for phase 2. */
+struct unmap_done {
+    struct domain *rd;     /* referenced */
+    grant_ref_t ref;
+    mfn_t mfn;
+    uint16_t done;         /* GNTMAP_host_map / device_map released */
+    bool ro;
+    bool freed;            /* the handle went: drop its domain reference */
+};
+
+/**
+ * Phase 1 of one unmap: validates the handle and addresses, removes the
+ * host mapping, clears the maptrack bits and frees an emptied handle.
+ * Returns a GNTST code; on error nothing changed.
+ */
+static int unmap_phase1(struct domain *ld, uint64_t host_addr,
+                        uint64_t dev_bus_addr, grant_handle_t h,
+                        struct unmap_done *c)
+{
+    struct grant_table *lgt = ld->grant_table, *rgt;
+    struct active_grant_entry *act;
+    struct grant_mapping *m;
+    struct domain *rd;
+    uint16_t flags, left;
+    int rc;
+
+    c->done = 0;
+    c->rd = NULL;
+    if ( h >= hal_load_acquire(&lgt->maptrack_limit) )
+        return GNTST_bad_handle;
+    m = maptrack_entry(lgt, h);
+    if ( !hal_load_acquire(&m->flags) )
+        return GNTST_bad_handle;
+    rd = hal_read_once(&m->rd);
+    get_domain(rd);
+    rc = GNTST_permission_denied;
+    if ( gnttab_xsm_unmapref(ld, rd) )
+        goto out_put;
+
+    rgt = rd->grant_table;
+    hal_read_lock(&rgt->lock);
+    act = active_entry_acquire(rgt, m->ref);
+    /* Re-validate under the entry lock (XSA-218/228). */
+    flags = hal_read_once(&m->flags);
+    rc = GNTST_bad_handle;
+    if ( !flags || hal_read_once(&m->rd) != rd )
+        goto unlock;
+    c->ref = m->ref;
+    c->ro = flags & GNTMAP_readonly;
+    rc = GNTST_general_error;
+    if ( act->domid != ld->domain_id || !act->pin )
+        goto unlock;
+    c->mfn = _mfn(act->mfn);
+    rc = GNTST_bad_dev_addr;
+    if ( dev_bus_addr && dev_bus_addr != mfn_x(c->mfn) << PAGE_SHIFT )
+        goto unlock;
+    if ( dev_bus_addr && (flags & GNTMAP_device_map) )
+        c->done |= GNTMAP_device_map;
+    if ( host_addr && (flags & GNTMAP_host_map) )
+    {
+        rc = GNTST_general_error;
+        if ( gnttab_arch_check_host_mapping(ld, host_addr, c->mfn, c->ro) ||
+             gnttab_arch_replace_host_mapping(ld, host_addr, c->mfn) )
+            goto unlock;
+        c->done |= GNTMAP_host_map;
+    }
+    rc = GNTST_okay;
+    left = flags & ~c->done;
+    if ( !(left & (GNTMAP_host_map | GNTMAP_device_map)) )
+        left = 0;
+    hal_write_once(&m->flags, left);
+    c->freed = !left;
+ unlock:
+    active_entry_release(act);
+    hal_read_unlock(&rgt->lock);
+    if ( rc == GNTST_okay && c->freed )
+        gnttab_put_maptrack_handle(lgt, h);
+ out_put:
+    if ( rc == GNTST_okay && c->done )
+    {
+        c->rd = rd; /* our reference, dropped in phase 2 */
+        return rc;
+    }
+    put_domain(rd);
+    return rc;
+}
+
+/** Phase 2: drops what phase 1 released.  Cannot fail. */
+static void unmap_phase2(struct unmap_done *c)
+{
+    struct page_info *pg = mfn_to_page(c->mfn);
+    uint32_t incr = 0;
+
+    if ( c->done & GNTMAP_host_map )
+        incr += c->ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    if ( c->done & GNTMAP_device_map )
+        incr += c->ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+    unpin(c->rd, c->ref, incr);
+    if ( c->done & GNTMAP_device_map )
+    {
+        if ( !c->ro )
+            put_page_type(pg);
+        put_page(pg);
+    }
+    if ( c->freed )
+        put_domain(c->rd); /* the handle's */
+    put_domain(c->rd);     /* phase 1's */
+}
+
+uint64_t gnttab_stat_unmap_flushes;
+
+/**
+ * Unmaps up to GNTTAB_UNMAP_BATCH ops with one TLB flush.  Sets each
+ * op's status; returns 0.
+ */
+long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
+                        unsigned int n)
+{
+    struct unmap_done c[GNTTAB_UNMAP_BATCH];
+    bool flush = false;
+    unsigned int i;
+
+    BUG_ON(n > GNTTAB_UNMAP_BATCH);
+    for ( i = 0; i < n; i++ )
+    {
+        ops[i].status = (int16_t)unmap_phase1(v->domain, ops[i].host_addr,
+                                              ops[i].dev_bus_addr,
+                                              ops[i].handle, &c[i]);
+        if ( c[i].done & GNTMAP_host_map )
+            flush = true;
+    }
+    if ( flush )
+    {
+        gnttab_arch_flush(v->domain);
+        hal_fetch_add(&gnttab_stat_unmap_flushes, 1);
+    }
+    for ( i = 0; i < n; i++ )
+        if ( c[i].rd )
+            unmap_phase2(&c[i]);
+    return 0;
+}
+
+/**
+ * Releases handle `h` of a dying domain: pins, device references, the
+ * handle and its domain reference.  Host references stay with the P2M
+ * entry, which the P2M teardown drops (gnttab_arch_release_host_mappings).
+ */
+void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h)
+{
+    struct grant_mapping *m = maptrack_entry(lgt, h);
+    uint16_t flags = m->flags;
+    struct domain *rd = m->rd;
+    struct unmap_done c = {
+        .rd = rd, .ref = m->ref, .ro = flags & GNTMAP_readonly,
+        .done = flags & GNTMAP_device_map, .freed = false,
+    };
+    struct grant_table *rgt = rd->grant_table;
+    struct active_grant_entry *act;
+    uint32_t incr = 0;
+
+    if ( flags & GNTMAP_host_map )
+        incr += c.ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    hal_read_lock(&rgt->lock);
+    act = active_entry_acquire(rgt, c.ref);
+    c.mfn = _mfn(act->mfn);
+    active_entry_release(act);
+    hal_read_unlock(&rgt->lock);
+    if ( incr )
+        unpin(rd, c.ref, incr);
+    hal_write_once(&m->flags, 0);
+    gnttab_put_maptrack_handle(lgt, h);
+    get_domain(rd);
+    c.freed = true;
+    if ( c.done )
+        unmap_phase2(&c); /* drops both domain references */
+    else
+    {
+        put_domain(rd);
+        put_domain(rd);
+    }
+}

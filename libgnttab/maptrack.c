@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The maptrack: each mapping domain's record of the grants it maps, one
+ * entry per handle (reference/gnttab.md §2 "Maptrack").
+ *
+ * Free handles sit on per-vCPU lists linked through `ref`, each under its
+ * own lock (the innermost lock).  A vCPU with an empty list grows the
+ * maptrack by a page under `maptrack_lock` and keeps the new entries; at
+ * the limit it steals one entry from another vCPU, starting after itself,
+ * and re-homes it (XSA-228).  A new page is published before the limit
+ * that makes its handles valid (page, barrier, limit: XSA-218).
+ */
+#include <common/string.h>
+#include <common/xmalloc.h>
+
+#include "private.h"
+
+/** See private.h.  -ENOMEM. */
+int gnttab_maptrack_init(struct grant_table *gt, unsigned int nr_vcpus)
+{
+    unsigned int i;
+
+    gt->maptrack = xzalloc_array(struct grant_mapping *,
+                                 gt->max_maptrack_frames);
+    gt->mt_vcpu = xzalloc_array(struct maptrack_vcpu, nr_vcpus);
+    if ( !gt->maptrack || !gt->mt_vcpu )
+    {
+        xfree(gt->maptrack);
+        xfree(gt->mt_vcpu);
+        gt->maptrack = NULL;
+        gt->mt_vcpu = NULL;
+        return -ENOMEM;
+    }
+    gt->nr_vcpus = nr_vcpus;
+    for ( i = 0; i < nr_vcpus; i++ )
+    {
+        hal_spin_init(&gt->mt_vcpu[i].lock);
+        gt->mt_vcpu[i].head = MAPTRACK_TAIL;
+    }
+    return 0;
+}
+
+/** See private.h.  Every handle must be free. */
+void gnttab_maptrack_free(struct grant_table *gt)
+{
+    unsigned int i;
+
+    for ( i = 0; i < gt->maptrack_pages; i++ )
+        free_xenheap_page(gt->maptrack[i]);
+    xfree(gt->maptrack);
+    xfree(gt->mt_vcpu);
+    gt->maptrack = NULL;
+    gt->mt_vcpu = NULL;
+    gt->maptrack_pages = 0;
+    gt->maptrack_limit = 0;
+}
+
+/** Pops a handle from `vcpu`'s list, or returns MAPTRACK_TAIL. */
+static uint32_t pop_free(struct grant_table *gt, unsigned int vcpu)
+{
+    struct maptrack_vcpu *mv = &gt->mt_vcpu[vcpu];
+    uint32_t h;
+
+    hal_spin_lock(&mv->lock);
+    h = mv->head;
+    if ( h != MAPTRACK_TAIL )
+        mv->head = maptrack_entry(gt, h)->ref;
+    hal_spin_unlock(&mv->lock);
+    return h;
+}
+
+/** See private.h. */
+long gnttab_get_maptrack_handle(struct grant_table *gt, unsigned int vcpu)
+{
+    struct grant_mapping *pg;
+    unsigned int i, base, k;
+    uint32_t h;
+
+    if ( vcpu >= gt->nr_vcpus )
+        vcpu = 0;
+    h = pop_free(gt, vcpu);
+    if ( h != MAPTRACK_TAIL )
+        return h;
+
+    hal_spin_lock(&gt->maptrack_lock);
+    if ( gt->maptrack_pages < gt->max_maptrack_frames )
+    {
+        pg = alloc_xenheap_page();
+        if ( pg )
+        {
+            struct maptrack_vcpu *mv = &gt->mt_vcpu[vcpu];
+
+            memset(pg, 0, PAGE_SIZE);
+            base = gt->maptrack_pages * MAPTRACK_PER_PAGE;
+            for ( k = 0; k < MAPTRACK_PER_PAGE; k++ )
+            {
+                pg[k].vcpu = vcpu;
+                pg[k].ref = k + 1 < MAPTRACK_PER_PAGE ? base + k + 1
+                                                      : MAPTRACK_TAIL;
+            }
+            gt->maptrack[gt->maptrack_pages++] = pg;
+            hal_smp_wmb();
+            hal_store_release(&gt->maptrack_limit,
+                              gt->maptrack_limit + MAPTRACK_PER_PAGE);
+            /* Entries 1.. go on this vCPU's list; entry 0 is returned. */
+            hal_spin_lock(&mv->lock);
+            pg[MAPTRACK_PER_PAGE - 1].ref = mv->head;
+            mv->head = base + 1;
+            hal_spin_unlock(&mv->lock);
+            hal_spin_unlock(&gt->maptrack_lock);
+            return base;
+        }
+    }
+    hal_spin_unlock(&gt->maptrack_lock);
+
+    /* Steal from the other vCPUs, starting after ourselves. */
+    for ( i = 1; i < gt->nr_vcpus; i++ )
+    {
+        unsigned int o = (vcpu + i) % gt->nr_vcpus;
+
+        h = pop_free(gt, o);
+        if ( h != MAPTRACK_TAIL )
+        {
+            hal_write_once(&maptrack_entry(gt, h)->vcpu, vcpu);
+            return h;
+        }
+    }
+    return -1;
+}
+
+/** See private.h.  The entry's `flags` are already 0. */
+void gnttab_put_maptrack_handle(struct grant_table *gt, grant_handle_t h)
+{
+    struct grant_mapping *m = maptrack_entry(gt, h);
+    unsigned int vcpu = hal_read_once(&m->vcpu);
+    struct maptrack_vcpu *mv;
+
+    if ( vcpu >= gt->nr_vcpus )
+        vcpu = 0;
+    mv = &gt->mt_vcpu[vcpu];
+    hal_spin_lock(&mv->lock);
+    m->ref = mv->head;
+    mv->head = h;
+    hal_spin_unlock(&mv->lock);
+}

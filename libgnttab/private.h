@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libgnttab's private structures and the interfaces between its files.
+ *
+ * Lock order (reference/gnttab.md §2, docs/misc/grant-tables.txt in Xen):
+ *
+ *   grant table `lock` (read or write)
+ *     -> active entry `lock` (several at once only under the write lock)
+ *       -> libmm (P2M lock, page lock, heap)
+ *   `maptrack_lock` (growing the maptrack): never with an active entry
+ *   per-vCPU maptrack free-list lock: innermost
+ *
+ * Two domains' grant locks are never held at once: map and copy drop the
+ * granter's lock before touching their own, and a transitive copy drops the
+ * middle domain's lock before acquiring the inner grant (XSA-226/411).
+ * A grant lock is never taken under a libmm lock (XSA-73).
+ */
+#ifndef LIBGNTTAB_PRIVATE_H
+#define LIBGNTTAB_PRIVATE_H
+
+#include <common/bug.h>
+#include <common/compiler.h>
+#include <common/domain.h>
+#include <common/errno.h>
+#include <common/types.h>
+#include <hal/atomic.h>
+#include <hal/rwlock.h>
+#include <hal/spinlock.h>
+#include <libgnttab/gnttab.h>
+#include <libmm/mm.h>
+#include <public/grant_table.h>
+
+#define GNTTAB_DEFAULT_MAX_FRAMES 64U
+#define GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES 1024U
+#define GNTTAB_INITIAL_FRAMES 1U
+#define GNTTAB_MAX_VERSION 2U
+
+#define GNTTAB_V1_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
+#define GNTTAB_V2_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v2_t))
+#define GNTTAB_STATUS_PER_FRAME (PAGE_SIZE / sizeof(grant_status_t))
+
+/* Pin counters: four 8-bit counts in one word (Xen's GNTPIN_*). */
+#define GNTPIN_hstw_shift 0
+#define GNTPIN_hstr_shift 8
+#define GNTPIN_devw_shift 16
+#define GNTPIN_devr_shift 24
+#define GNTPIN_hstw_inc (1U << GNTPIN_hstw_shift)
+#define GNTPIN_hstr_inc (1U << GNTPIN_hstr_shift)
+#define GNTPIN_devw_inc (1U << GNTPIN_devw_shift)
+#define GNTPIN_devr_inc (1U << GNTPIN_devr_shift)
+#define GNTPIN_hstw_mask (0xffU << GNTPIN_hstw_shift)
+#define GNTPIN_hstr_mask (0xffU << GNTPIN_hstr_shift)
+#define GNTPIN_devw_mask (0xffU << GNTPIN_devw_shift)
+#define GNTPIN_devr_mask (0xffU << GNTPIN_devr_shift)
+#define GNTPIN_write_mask (GNTPIN_hstw_mask | GNTPIN_devw_mask)
+
+/* Bounded compare-exchange on guest-writable words (XSA-295). */
+#define GNTTAB_CMPXCHG_RETRIES 5
+
+/* Unmap ops per TLB flush (Xen's GNTTAB_UNMAP_BATCH_SIZE). */
+#define GNTTAB_UNMAP_BATCH 32U
+
+/**
+ * Hypervisor-private state of one grant ref.  While `pin` is non-zero,
+ * `domid`, `src_domid`, `mfn`, `start`, `length`, `is_sub_page` and
+ * `trans_gref` are frozen; only the grantee `domid` may add pins.  The
+ * entry holds no page reference of its own: every mapping and every copy
+ * in progress holds one (seed 003: references follow mappings).
+ */
+struct active_grant_entry {
+    uint32_t pin;          /* GNTPIN_* counters */
+    domid_t domid;         /* the grantee holding the pins */
+    domid_t src_domid;     /* the domain owning the frame */
+    uint16_t start;        /* usable window, bytes */
+    uint16_t length;
+    uint8_t is_sub_page;   /* sub-page or transitive: never mapped */
+    uint8_t trans;         /* pinned through a transitive entry */
+    uint16_t pad;
+    grant_ref_t trans_gref;
+    uint64_t mfn;
+    hal_spinlock_t lock;
+};
+
+#define ACTIVE_PER_PAGE (PAGE_SIZE / sizeof(struct active_grant_entry))
+
+/**
+ * One maptrack entry (the grantee's record of a mapping).  Xen's 16 bytes
+ * (ref, flags, domid, vcpu) plus a counted pointer to the granter: domids
+ * are not stable once a domain is unregistered, and an unmap after the
+ * granter's destruction must still reach its active entry, so each live
+ * mapping keeps the granter's `struct domain` (and its grant table) alive.
+ * `flags` is 0 for a free entry; a free entry links the list through `ref`.
+ */
+struct grant_mapping {
+    uint32_t ref;
+    uint16_t flags;        /* GNTMAP_device_map|host_map|readonly */
+    domid_t domid;
+    uint32_t vcpu;         /* the free list it returns to */
+    uint32_t pad;
+    struct domain *rd;     /* referenced while `flags` != 0 */
+    uint64_t pad2;
+};
+
+#define MAPTRACK_PER_PAGE (PAGE_SIZE / sizeof(struct grant_mapping))
+#define MAPTRACK_TAIL (~0U)
+
+/** A vCPU's maptrack free list. */
+struct maptrack_vcpu {
+    hal_spinlock_t lock;
+    uint32_t head;         /* MAPTRACK_TAIL when empty */
+    uint32_t pad;
+};
+
+/** One domain's grant table. */
+struct grant_table {
+    hal_rwlock_t lock;
+    hal_spinlock_t maptrack_lock;
+    struct domain *domain;
+
+    unsigned int gt_version;       /* 1 or 2, never 0 (XSA-134) */
+    unsigned int max_version;
+    unsigned int max_grant_frames;
+    unsigned int max_status_frames;
+    unsigned int max_maptrack_frames;
+    unsigned int nr_grant_frames;
+    unsigned int nr_status_frames;
+    uint32_t nr_v2_ops;            /* transitive/sub-page copies in flight */
+
+    /* Shared frames: domain-owned pages (PGC_extra) with a global map. */
+    struct page_info **shared_pg;
+    void **shared_raw;
+    struct page_info **status_pg;
+    grant_status_t **status;
+    /* Where the guest mapped each frame (XENMEM_add_to_physmap). */
+    uint64_t *shared_gfn;
+    uint64_t *status_gfn;
+
+    struct active_grant_entry **active;
+    unsigned int nr_active_pages;
+
+    struct grant_mapping **maptrack;
+    unsigned int maptrack_pages;
+    uint32_t maptrack_limit;       /* published after its page */
+    struct maptrack_vcpu *mt_vcpu; /* domain->max_vcpus entries */
+    unsigned int nr_vcpus;
+
+    unsigned long release_pos;     /* relinquish progress */
+};
+
+/* ---- Table access (table.c). ---- */
+
+static inline unsigned int nr_grant_entries(const struct grant_table *gt)
+{
+    return gt->nr_grant_frames *
+           (gt->gt_version == 1 ? GNTTAB_V1_PER_FRAME : GNTTAB_V2_PER_FRAME);
+}
+
+static inline grant_entry_v1_t *shared_entry_v1(struct grant_table *gt,
+                                                grant_ref_t ref)
+{
+    return (grant_entry_v1_t *)gt->shared_raw[ref / GNTTAB_V1_PER_FRAME] +
+           ref % GNTTAB_V1_PER_FRAME;
+}
+
+static inline grant_entry_v2_t *shared_entry_v2(struct grant_table *gt,
+                                                grant_ref_t ref)
+{
+    return (grant_entry_v2_t *)gt->shared_raw[ref / GNTTAB_V2_PER_FRAME] +
+           ref % GNTTAB_V2_PER_FRAME;
+}
+
+static inline grant_status_t *status_entry(struct grant_table *gt,
+                                           grant_ref_t ref)
+{
+    return gt->status[ref / GNTTAB_STATUS_PER_FRAME] +
+           ref % GNTTAB_STATUS_PER_FRAME;
+}
+
+/* The word a version's reading/writing bits live in. */
+static inline uint16_t *status_word(struct grant_table *gt, grant_ref_t ref)
+{
+    if ( gt->gt_version == 1 )
+        return &shared_entry_v1(gt, ref)->flags;
+    return status_entry(gt, ref);
+}
+
+static inline struct active_grant_entry *
+active_entry(struct grant_table *gt, grant_ref_t ref)
+{
+    return &gt->active[ref / ACTIVE_PER_PAGE][ref % ACTIVE_PER_PAGE];
+}
+
+/** Locks `ref`'s active entry; the table lock is held. */
+static inline struct active_grant_entry *
+active_entry_acquire(struct grant_table *gt, grant_ref_t ref)
+{
+    struct active_grant_entry *act = active_entry(gt, ref);
+
+    hal_spin_lock(&act->lock);
+    return act;
+}
+
+static inline void active_entry_release(struct active_grant_entry *act)
+{
+    hal_spin_unlock(&act->lock);
+}
+
+/*
+ * The guest header word of a v1 entry or v2 header: flags in the low half,
+ * domid in the high half (little-endian layout of both).
+ */
+static inline uint32_t *shared_header_word(struct grant_table *gt,
+                                           grant_ref_t ref)
+{
+    if ( gt->gt_version == 1 )
+        return (uint32_t *)shared_entry_v1(gt, ref);
+    return (uint32_t *)&shared_entry_v2(gt, ref)->hdr;
+}
+
+/** Grows `gt` to `nr` frames; write lock held.  -ENOMEM, -EINVAL. */
+int __must_check gnttab_grow_table(struct grant_table *gt, unsigned int nr);
+
+/* ---- Status bits (status.c). ---- */
+
+/**
+ * Sets GTF_reading (and GTF_writing unless `readonly`) for a new pin of
+ * `ref` by `ld`, checking the entry's type and grantee with a bounded
+ * number of compare-exchanges.  Table lock and entry lock held.  Returns
+ * GNTST_okay or GNTST_general_error with nothing changed.
+ */
+int gnttab_set_status(struct grant_table *gt, struct active_grant_entry *act,
+                      grant_ref_t ref, domid_t ld, bool readonly,
+                      bool allow_sub_page, bool allow_transitive);
+
+/** Clears reading/writing to match `act->pin`.  Same locks. */
+void gnttab_sync_status(struct grant_table *gt,
+                        const struct active_grant_entry *act,
+                        grant_ref_t ref);
+
+/* ---- Maptrack (maptrack.c). ---- */
+
+int __must_check gnttab_maptrack_init(struct grant_table *gt,
+                                      unsigned int nr_vcpus);
+void gnttab_maptrack_free(struct grant_table *gt);
+/** A free handle for vCPU `vcpu`, or -1 (GNTST_no_space). */
+long gnttab_get_maptrack_handle(struct grant_table *gt, unsigned int vcpu);
+void gnttab_put_maptrack_handle(struct grant_table *gt, grant_handle_t h);
+
+static inline struct grant_mapping *maptrack_entry(struct grant_table *gt,
+                                                   grant_handle_t h)
+{
+    return &gt->maptrack[h / MAPTRACK_PER_PAGE][h % MAPTRACK_PER_PAGE];
+}
+
+/* ---- The arch layer (arch_p2m.c). ---- */
+
+int __must_check gnttab_arch_create_host_mapping(struct domain *ld,
+                                                 uint64_t addr, mfn_t mfn,
+                                                 bool readonly);
+int __must_check gnttab_arch_check_host_mapping(struct domain *ld,
+                                                uint64_t addr, mfn_t mfn,
+                                                bool readonly);
+int __must_check gnttab_arch_replace_host_mapping(struct domain *ld,
+                                                  uint64_t addr, mfn_t mfn);
+void gnttab_arch_flush(struct domain *ld);
+bool gnttab_arch_release_host_mappings(void);
+int __must_check gnttab_arch_get_paged_frame(struct domain *rd, uint64_t gfn,
+                                             bool readonly, mfn_t *mfn);
+
+/* ---- Ops (map.c, copy.c, transfer.c, table.c). ---- */
+
+void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op);
+long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
+                        unsigned int n);
+void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h);
+void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
+                       unsigned int n);
+void gnttab_transfer_one(struct vcpu *v, struct gnttab_transfer *op);
+int gnttab_setup_table_op(struct vcpu *v, struct gnttab_setup_table *op);
+int gnttab_query_size_op(struct vcpu *v, struct gnttab_query_size *op);
+long gnttab_set_version_op(struct vcpu *v, uint32_t *version);
+int gnttab_get_status_frames_op(struct vcpu *v,
+                                struct gnttab_get_status_frames *op);
+long gnttab_get_version_op(struct vcpu *v, struct gnttab_get_version *op);
+int gnttab_swap_grant_ref_op(struct vcpu *v, grant_ref_t a, grant_ref_t b);
+
+/* ---- XSM (one place, as libmm's mm_xsm.h). ---- */
+#ifdef HVCORE_HAVE_XSM
+#include <libxsm/xsm.h>
+#define gnttab_xsm_mapref(a, b, f) xsm_grant_mapref(XSM_HOOK, a, b, f)
+#define gnttab_xsm_unmapref(a, b) xsm_grant_unmapref(XSM_HOOK, a, b)
+#define gnttab_xsm_setup(a, b) xsm_grant_setup(XSM_TARGET, a, b)
+#define gnttab_xsm_transfer(a, b) xsm_grant_transfer(XSM_HOOK, a, b)
+#define gnttab_xsm_copy(a, b) xsm_grant_copy(XSM_HOOK, a, b)
+#define gnttab_xsm_query_size(a, b) xsm_grant_query_size(XSM_TARGET, a, b)
+#else
+static inline int gnttab_xsm_target(struct domain *a, struct domain *b)
+{
+    return a == b || a->is_privileged || domain_is_dm_of(a, b) ? 0 : -EPERM;
+}
+#define gnttab_xsm_mapref(a, b, f) 0
+#define gnttab_xsm_unmapref(a, b) 0
+#define gnttab_xsm_setup(a, b) gnttab_xsm_target(a, b)
+#define gnttab_xsm_transfer(a, b) 0
+#define gnttab_xsm_copy(a, b) 0
+#define gnttab_xsm_query_size(a, b) gnttab_xsm_target(a, b)
+#endif
+
+#endif /* LIBGNTTAB_PRIVATE_H */

@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libgnttab unit tests: each op's results and error paths through the
+ * hypercall entry, with the guest-side library, one fresh world per test.
+ * Every test ends with gnttab_check() and mm_check().
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <common/errno.h>
+#include <common/hypercall.h>
+#include <common/init.h>
+#include <hal_sim/sim.h>
+#include <libgnttab/gnttab.h>
+#include <libmm/mm.h>
+
+#include "gntlib.h"
+
+static struct gnt_guest A, B, C; /* granter, mapper, third domain */
+
+static int setup(void **state)
+{
+    struct sim_config cfg = { .mem_bytes = 64UL << 20, .cpus = 2 };
+
+    (void)state;
+    if ( sim_init(&cfg) || hvcore_init() )
+        return -1;
+    if ( gnt_guest_create(&A, 1, 2) || gnt_guest_create(&B, 2, 2) ||
+         gnt_guest_create(&C, 3, 1) )
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    gnt_guest_destroy(&A);
+    gnt_guest_destroy(&B);
+    gnt_guest_destroy(&C);
+    assert_int_equal(gnttab_check(), 0);
+    mm_deferred_flush();
+    assert_int_equal(mm_check(), 0);
+    hvcore_fini();
+    sim_fini();
+    return 0;
+}
+
+static void checks(void)
+{
+    assert_int_equal(gnttab_check(), 0);
+    assert_int_equal(mm_check(), 0);
+}
+
+/* Map, see the granter's bytes, write through, unmap. */
+static void test_map_unmap_v1(void **state)
+{
+    grant_handle_t h;
+    uint64_t bus;
+    char *src, *dst;
+
+    (void)state;
+    src = gnt_frame(&A, 10);
+    memcpy(src, "granted page", 13);
+    gnt_grant_access(&A, 8, 2, 10, false);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             &bus), GNTST_okay);
+    assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing),
+                     GTF_reading | GTF_writing);
+    dst = gnt_frame(&B, GNT_MAP_GFN);
+    assert_non_null(dst);
+    assert_string_equal(dst, "granted page");
+    dst[0] = 'G';
+    assert_int_equal(src[0], 'G');
+    assert_int_equal(bus >> 12, mfn_x(p2m_lookup(A.d, _gfn(10), NULL)));
+    checks();
+    /* The granter cannot revoke an entry in use. */
+    assert_int_equal(gnt_end_access(&A, 8), -1);
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_null(gnt_frame(&B, GNT_MAP_GFN));
+    assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing), 0);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(gnt_end_access(&A, 8), 0);
+    /* A second unmap of the freed handle is refused. */
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_bad_handle);
+    checks();
+}
+
+/* Read-only map: a read-only P2M entry and no GTF_writing. */
+static void test_map_readonly(void **state)
+{
+    grant_handle_t h;
+    p2m_type_t t;
+
+    (void)state;
+    gnt_grant_access(&A, 9, 2, 11, true);
+    /* A writable map of a read-only grant fails and changes nothing. */
+    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_general_error);
+    assert_int_equal(gnt_flags(&A, 9) & (GTF_reading | GTF_writing), 0);
+    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN,
+                             GNTMAP_host_map | GNTMAP_readonly, &h, NULL),
+                     GNTST_okay);
+    p2m_lookup(B.d, _gfn(GNT_MAP_GFN), &t);
+    assert_int_equal(t, p2m_grant_map_ro);
+    assert_int_equal(gnt_flags(&A, 9) & (GTF_reading | GTF_writing),
+                     GTF_reading);
+    checks();
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    checks();
+}
+
+/* Every map error gets its GNTST code and changes nothing (XSA-316). */
+static void test_map_errors(void **state)
+{
+    static const struct {
+        uint32_t flags;
+        domid_t dom;
+        grant_ref_t ref;
+        int16_t want;
+    } cases[] = {
+        { 0, 1, 8, GNTST_bad_gntref },
+        { GNTMAP_readonly, 1, 8, GNTST_bad_gntref },
+        { GNTMAP_host_map | GNTMAP_application_map, 1, 8,
+          GNTST_general_error },
+        { GNTMAP_host_map | GNTMAP_contains_pte, 1, 8, GNTST_general_error },
+        { GNTMAP_host_map, 77, 8, GNTST_bad_domain },
+        { GNTMAP_host_map, DOMID_IO, 8, GNTST_bad_domain },
+        { GNTMAP_host_map, 1, 512, GNTST_bad_gntref },
+        { GNTMAP_host_map, 1, 0xffffffffU, GNTST_bad_gntref },
+        { GNTMAP_host_map, 1, 12, GNTST_general_error }, /* granted to C */
+        { GNTMAP_host_map, 1, 13, GNTST_general_error }, /* invalid type */
+        { GNTMAP_host_map, 1, 14, GNTST_bad_page },      /* gfn not RAM */
+        { GNTMAP_host_map, 1, 15, GNTST_bad_page },      /* A's table */
+        { GNTMAP_host_map, 1, 16, GNTST_general_error }, /* transfer entry */
+    };
+    unsigned int i;
+
+    (void)state;
+    gnt_grant_access(&A, 8, 2, 10, false);
+    gnt_grant_access(&A, 12, 3, 10, false);
+    gnt_grant_access(&A, 14, 2, 5000, false);
+    gnt_grant_access(&A, 15, 2, GNT_TABLE_GFN, false);
+    gnt_grant_transfer(&A, 16, 2, 20);
+    for ( i = 0; i < sizeof(cases) / sizeof(cases[0]); i++ )
+    {
+        grant_handle_t h;
+        int16_t st = gnt_map(&B, cases[i].dom, cases[i].ref, GNT_MAP_GFN,
+                             cases[i].flags, &h, NULL);
+
+        assert_int_equal(st, cases[i].want);
+        assert_null(gnt_frame(&B, GNT_MAP_GFN));
+        assert_int_equal(gnt_flags(&A, 8) & GTF_reading, 0);
+        assert_int_equal(gnt_flags(&A, 14) & GTF_reading, 0);
+        checks();
+    }
+    /* A host map onto a frame the mapper already uses is refused. */
+    assert_int_equal(gnt_map(&B, 1, 8, 3, GNTMAP_host_map, NULL, NULL),
+                     GNTST_general_error);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    checks();
+}
+
+/* Unmap errors: bad handles, wrong address, wrong bus address. */
+static void test_unmap_errors(void **state)
+{
+    grant_handle_t h;
+    uint64_t bus;
+
+    (void)state;
+    gnt_grant_access(&A, 8, 2, 10, false);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN,
+                             GNTMAP_host_map | GNTMAP_device_map, &h, &bus),
+                     GNTST_okay);
+    assert_int_equal(gnt_unmap(&B, h + 1, GNT_MAP_GFN, 0), GNTST_bad_handle);
+    assert_int_equal(gnt_unmap(&B, 1U << 30, GNT_MAP_GFN, 0),
+                     GNTST_bad_handle);
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN + 1, 0),
+                     GNTST_general_error);
+    assert_int_equal(gnt_unmap(&B, h, 0, bus + 4096), GNTST_bad_dev_addr);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0x00010001U);
+    checks();
+    /* Partial unmaps: the device half, then the host half frees it. */
+    assert_int_equal(gnt_unmap(&B, h, 0, bus), GNTST_okay);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0x00000001U);
+    assert_int_equal(gnt_unmap(&B, h, 0, bus), GNTST_okay); /* no-op */
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0x00000001U);
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_bad_handle);
+    checks();
+}
+
+/* Pin counters stop at 128 per kind; the 129th pin is refused. */
+static void test_pin_overflow(void **state)
+{
+    grant_handle_t h[129];
+    uint64_t bus;
+    unsigned int i;
+
+    (void)state;
+    gnt_grant_access(&A, 8, 2, 10, true);
+    for ( i = 0; i < 128; i++ )
+        assert_int_equal(gnt_map(&B, 1, 8, 0, GNTMAP_device_map |
+                                 GNTMAP_readonly, &h[i], &bus), GNTST_okay);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 128U << 24);
+    assert_int_equal(gnt_map(&B, 1, 8, 0, GNTMAP_device_map |
+                             GNTMAP_readonly, &h[128], NULL),
+                     GNTST_general_error);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 128U << 24);
+    checks();
+    for ( i = 0; i < 128; i++ )
+        assert_int_equal(gnt_unmap(&B, h[i], 0, bus), GNTST_okay);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    checks();
+}
+
+/* A batch of 40 unmaps costs two TLB flushes, not 40. */
+static void test_unmap_batch_flush(void **state)
+{
+    struct gnttab_unmap_grant_ref ops[40];
+    struct gnttab_stats before, after;
+    unsigned int i;
+
+    (void)state;
+    for ( i = 0; i < 40; i++ )
+    {
+        grant_handle_t h;
+
+        gnt_grant_access(&A, 8 + i, 2, 10 + i, false);
+        assert_int_equal(gnt_map(&B, 1, 8 + i, GNT_MAP_GFN + i,
+                                 GNTMAP_host_map, &h, NULL), GNTST_okay);
+        ops[i] = (struct gnttab_unmap_grant_ref){
+            .host_addr = (uint64_t)(GNT_MAP_GFN + i) << 12, .handle = h,
+            .status = 99 };
+    }
+    ops[5].handle = 9999; /* one bad element in the batch */
+    gnttab_get_stats(&before);
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_grant_ref, ops, 40,
+                            sizeof(ops[0])), 0);
+    gnttab_get_stats(&after);
+    assert_int_equal(after.unmap_flushes - before.unmap_flushes, 2);
+    for ( i = 0; i < 40; i++ )
+        assert_int_equal(ops[i].status, i == 5 ? GNTST_bad_handle
+                                               : GNTST_okay);
+    assert_int_equal(gnttab_debug_pin(A.d, 13), 0x1);
+    assert_int_equal(gnttab_debug_pin(A.d, 14), 0);
+    checks();
+}
+
+/* Copies: gref to own frame, own frame to gref, windows, bad args. */
+static void test_copy(void **state)
+{
+    struct gnttab_copy op;
+    char *a = gnt_frame(&A, 10), *b = gnt_frame(&B, 20);
+
+    (void)state;
+    memset(a, 'a', 4096);
+    memset(b, 'b', 4096);
+    gnt_grant_access(&A, 8, 2, 10, false);
+    op = (struct gnttab_copy){
+        .source = { .u.ref = 8, .domid = 1, .offset = 100 },
+        .dest = { .u.gmfn = 20, .domid = DOMID_SELF, .offset = 0 },
+        .len = 50, .flags = GNTCOPY_source_gref };
+    assert_int_equal(gnt_copy(&B, &op), GNTST_okay);
+    assert_int_equal(b[0], 'a');
+    assert_int_equal(b[49], 'a');
+    assert_int_equal(b[50], 'b');
+    /* Copy back into the grant. */
+    op = (struct gnttab_copy){
+        .source = { .u.gmfn = 20, .domid = DOMID_SELF, .offset = 60 },
+        .dest = { .u.ref = 8, .domid = 1, .offset = 4000 },
+        .len = 96, .flags = GNTCOPY_dest_gref };
+    assert_int_equal(gnt_copy(&B, &op), GNTST_okay);
+    assert_int_equal(a[4000], 'b');
+    assert_int_equal(a[3999], 'a');
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing), 0);
+    /* Error table. */
+    op.dest.offset = 4001; /* 4001 + 96 > 4096 */
+    assert_int_equal(gnt_copy(&B, &op), GNTST_bad_copy_arg);
+    op.dest.offset = 0;
+    op.source.domid = 1; /* a frame of another domain */
+    assert_int_equal(gnt_copy(&B, &op), GNTST_permission_denied);
+    op.source.domid = DOMID_SELF;
+    op.dest.domid = 99;
+    assert_int_equal(gnt_copy(&B, &op), GNTST_bad_domain);
+    op.dest.domid = 1;
+    op.dest.u.ref = 600;
+    assert_int_equal(gnt_copy(&B, &op), GNTST_bad_gntref);
+    op.dest.u.ref = 8;
+    op.source.u.gmfn = 4000; /* not RAM */
+    assert_int_equal(gnt_copy(&B, &op), GNTST_bad_page);
+    op.source.u.gmfn = 20;
+    assert_int_equal(gnt_copy(&C, &op), GNTST_general_error); /* not C's */
+    /* Zero length: okay whatever the other fields say (XSA-448). */
+    op = (struct gnttab_copy){ .source = { .domid = 12345 }, .len = 0,
+                               .flags = 0xffff };
+    assert_int_equal(gnt_copy(&B, &op), GNTST_okay);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    checks();
+}
+
+/* v2: sub-page windows and transitive grants followed one level. */
+static void test_copy_v2(void **state)
+{
+    struct gnttab_copy op;
+    char *a = gnt_frame(&A, 10), *c = gnt_frame(&C, 30);
+    struct gnttab_info info;
+
+    (void)state;
+    assert_int_equal(gnt_set_version(&A, 2), 0);
+    assert_int_equal(gnt_set_version(&B, 2), 0);
+    assert_int_equal(gnttab_get_info(A.d, &info), 0);
+    assert_int_equal(info.version, 2);
+    assert_int_equal(info.nr_status_frames, 1);
+    memset(a, 'a', 4096);
+    memset(c, 'c', 4096);
+    gnt_grant_sub_page(&A, 8, 2, 10, 1024, 512);
+    op = (struct gnttab_copy){
+        .source = { .u.ref = 8, .domid = 1, .offset = 1024 },
+        .dest = { .u.gmfn = 20, .domid = DOMID_SELF },
+        .len = 512, .flags = GNTCOPY_source_gref };
+    assert_int_equal(gnt_copy(&B, &op), GNTST_okay);
+    op.source.offset = 1023;
+    assert_int_equal(gnt_copy(&B, &op), GNTST_general_error);
+    /* A sub-page grant is never mapped. */
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, NULL,
+                             NULL), GNTST_general_error);
+
+    /* C grants to A; A grants transitively to B; B copies from C's page. */
+    gnt_grant_access(&C, 8, 1, 30, true);
+    gnt_grant_transitive(&A, 9, 2, 3, 8);
+    op = (struct gnttab_copy){
+        .source = { .u.ref = 9, .domid = 1, .offset = 0 },
+        .dest = { .u.gmfn = 21, .domid = DOMID_SELF },
+        .len = 4096, .flags = GNTCOPY_source_gref };
+    assert_int_equal(gnt_copy(&B, &op), GNTST_okay);
+    assert_int_equal(((char *)gnt_frame(&B, 21))[4095], 'c');
+    assert_int_equal(gnttab_debug_pin(C.d, 8), 0);
+    assert_int_equal(gnttab_debug_pin(A.d, 9), 0);
+    /* Transitive grants are not mapped, nor followed twice. */
+    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN, GNTMAP_host_map |
+                             GNTMAP_readonly, NULL, NULL),
+                     GNTST_general_error);
+    gnt_grant_transitive(&C, 8, 1, 2, 5);
+    assert_int_equal(gnt_copy(&B, &op), GNTST_general_error);
+    /* A transitive entry pointing at its own domain is refused. */
+    gnt_grant_transitive(&A, 9, 2, 1, 8);
+    assert_int_equal(gnt_copy(&B, &op), GNTST_general_error);
+    assert_int_equal(gnttab_get_info(A.d, &info), 0);
+    assert_int_equal(info.nr_v2_ops, 0);
+    checks();
+}
+
+/* Version switches: reserved entries kept, busy refs, status frames. */
+static void test_set_version(void **state)
+{
+    struct gnttab_get_status_frames gs;
+    struct gnttab_get_version gv = { .dom = DOMID_SELF };
+    grant_handle_t h;
+
+    (void)state;
+    assert_int_equal(gnt_set_version(&A, 3), -EINVAL);
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_get_version, &gv, 1,
+                            sizeof(gv)), 0);
+    assert_int_equal(gv.version, 1);
+    gv.dom = 77;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_get_version, &gv, 1,
+                            sizeof(gv)), -ESRCH);
+    /* get_status_frames under v1: no status frames (XSA-382). */
+    gs = (struct gnttab_get_status_frames){ .nr_frames = 1,
+                                            .dom = DOMID_SELF,
+                                            .frame_list = 4 << 12 };
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_get_status_frames, &gs, 1,
+                            sizeof(gs)), 0);
+    assert_int_equal(gs.status, GNTST_general_error);
+
+    /* A pinned reserved entry survives v1 -> v2 -> v1. */
+    gnt_grant_access(&A, 1, 2, 10, false);
+    assert_int_equal(gnt_map(&B, 1, 1, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
+    assert_int_equal(gnt_set_version(&A, 2), 0);
+    assert_int_equal(gnt_flags(&A, 1), GTF_permit_access | GTF_reading |
+                                           GTF_writing);
+    checks();
+    gs.nr_frames = 2;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_get_status_frames, &gs, 1,
+                            sizeof(gs)), 0);
+    assert_int_equal(gs.status, GNTST_general_error);
+    gs.nr_frames = 1;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_get_status_frames, &gs, 1,
+                            sizeof(gs)), 0);
+    assert_int_equal(gs.status, GNTST_okay);
+    /* A pinned ref >= 8 blocks the switch back. */
+    gnt_grant_access(&A, 8, 2, 11, false);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN + 1, GNTMAP_host_map,
+                             NULL, NULL), GNTST_okay);
+    assert_int_equal(gnt_set_version(&A, 1), -EBUSY);
+    assert_int_equal(gnt_unmap(&B, 1, GNT_MAP_GFN + 1, 0), GNTST_okay);
+    /* A reserved transitive entry cannot be held by v1. */
+    gnt_grant_transitive(&A, 2, 2, 3, 8);
+    assert_int_equal(gnt_set_version(&A, 1), -ERANGE);
+    assert_int_equal(gnt_end_access(&A, 2), 0);
+    assert_int_equal(gnt_set_version(&A, 1), 0);
+    assert_int_equal(gnt_flags(&A, 1), GTF_permit_access | GTF_reading |
+                                           GTF_writing);
+    assert_null(gnt_frame(&A, GNT_STATUS_GFN));
+    checks();
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_int_equal(gnt_flags(&A, 1), GTF_permit_access);
+    checks();
+}
+
+/* setup_table and query_size, with their limits. */
+static void test_setup_query(void **state)
+{
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 4,
+                                     .frame_list = 4 << 12 };
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    uint64_t *list = gnt_frame(&A, 4);
+
+    (void)state;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_setup_table, &st, 1,
+                            sizeof(st)), 0);
+    assert_int_equal(st.status, GNTST_okay);
+    assert_int_equal(list[0], GNT_TABLE_GFN);
+    assert_int_equal(list[1], INVALID_GFN_RAW);
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_query_size, &q, 1, sizeof(q)), 0);
+    assert_int_equal(q.status, GNTST_okay);
+    assert_int_equal(q.nr_frames, 4);
+    assert_int_equal(q.max_nr_frames, 64);
+    st.nr_frames = 65;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_setup_table, &st, 1,
+                            sizeof(st)), 0);
+    assert_int_equal(st.status, GNTST_general_error);
+    q.dom = 99;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_query_size, &q, 1, sizeof(q)), 0);
+    assert_int_equal(q.status, GNTST_bad_domain);
+    /* Dispatch errors. */
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_query_size, &q, 2, sizeof(q)),
+                     -EINVAL);
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_dump_table, &q, 1, 4), -ENOSYS);
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_cache_flush, &q, 1, 16),
+                     -ENOSYS);
+    assert_int_equal(gnt_op(&A, 0, 13, &q, 1, 16), -ENOSYS);
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_copy | (1U << 12), &q, 1, 40),
+                     -EINVAL);
+    checks();
+}
+
+/* swap_grant_ref: bounds (XSA-18), busy entries, the swap itself. */
+static void test_swap(void **state)
+{
+    struct gnttab_swap_grant_ref s = { .ref_a = 8, .ref_b = 9 };
+    grant_handle_t h;
+
+    (void)state;
+    gnt_grant_access(&A, 8, 2, 10, false);
+    gnt_grant_access(&A, 9, 3, 11, true);
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_swap_grant_ref, &s, 1,
+                            sizeof(s)), 0);
+    assert_int_equal(s.status, GNTST_okay);
+    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
+    s.ref_b = 512;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_swap_grant_ref, &s, 1,
+                            sizeof(s)), 0);
+    assert_int_equal(s.status, GNTST_bad_gntref);
+    s.ref_b = 9;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_swap_grant_ref, &s, 1,
+                            sizeof(s)), 0);
+    assert_int_equal(s.status, GNTST_eagain);
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    checks();
+}
+
+/* Transfer: the page moves; failures keep or free it, never leak it. */
+static void test_transfer(void **state)
+{
+    struct gnttab_transfer t = { .mfn = 40, .domid = 2, .ref = 8 };
+    struct gnttab_stats s0, s1;
+    struct mm_stats m0, m1;
+    mfn_t page = p2m_lookup(A.d, _gfn(40), NULL);
+    uint64_t b_pages = mm_domain_tot_pages(B.d);
+    grant_handle_t h;
+
+    (void)state;
+    memcpy(gnt_frame(&A, 40), "flip", 5);
+    gnt_grant_transfer(&B, 8, 1, 50);
+    /* B's gfn 50 is RAM already: the assignment fails, the page is freed. */
+    gnttab_get_stats(&s0);
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_transfer, &t, 1, sizeof(t)), 0);
+    assert_int_equal(t.status, GNTST_general_error);
+    gnttab_get_stats(&s1);
+    assert_int_equal(s1.transfer_freed - s0.transfer_freed, 1);
+    assert_null(gnt_frame(&A, 40));
+    checks();
+
+    /* A working transfer of page 41 into B's gfn 100. */
+    memcpy(gnt_frame(&A, 41), "flip", 5);
+    page = p2m_lookup(A.d, _gfn(41), NULL);
+    gnt_grant_transfer(&B, 9, 1, 100);
+    t = (struct gnttab_transfer){ .mfn = 41, .domid = 2, .ref = 9 };
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_transfer, &t, 1, sizeof(t)), 0);
+    assert_int_equal(t.status, GNTST_okay);
+    assert_int_equal(gnt_claim_transfer(&B, 9), 1);
+    assert_true(mfn_eq(p2m_lookup(B.d, _gfn(100), NULL), page));
+    assert_string_equal(gnt_frame(&B, 100), "flip");
+    assert_int_equal(mm_domain_tot_pages(B.d), b_pages + 1);
+    checks();
+
+    /* A page someone maps cannot be transferred: bad_page, it stays. */
+    gnt_grant_access(&A, 10, 3, 42, false);
+    assert_int_equal(gnt_map(&C, 1, 10, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
+    gnt_grant_transfer(&B, 11, 1, 101);
+    t = (struct gnttab_transfer){ .mfn = 42, .domid = 2, .ref = 11 };
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_transfer, &t, 1, sizeof(t)), 0);
+    assert_int_equal(t.status, GNTST_bad_page);
+    assert_non_null(gnt_frame(&A, 42));
+    assert_int_equal(gnt_unmap(&C, h, GNT_MAP_GFN, 0), GNTST_okay);
+
+    /* Entry not offered to the sender, or a bad domain: page freed. */
+    mm_get_stats(&m0);
+    t = (struct gnttab_transfer){ .mfn = 43, .domid = 2, .ref = 12 };
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_transfer, &t, 1, sizeof(t)), 0);
+    assert_int_equal(t.status, GNTST_general_error);
+    t = (struct gnttab_transfer){ .mfn = 44, .domid = 99, .ref = 11 };
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_transfer, &t, 1, sizeof(t)), 0);
+    assert_int_equal(t.status, GNTST_bad_domain);
+    t = (struct gnttab_transfer){ .mfn = 9999, .domid = 2, .ref = 11 };
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_transfer, &t, 1, sizeof(t)), 0);
+    assert_int_equal(t.status, GNTST_bad_page);
+    mm_deferred_flush();
+    mm_get_stats(&m1);
+    assert_int_equal(m0.domain_pages - m1.domain_pages, 2);
+    assert_int_equal(gnt_claim_transfer(&B, 11), 0);
+    checks();
+}
+
+/* The granter dies while mapped: the page lives until the last unmap. */
+static void test_granter_destroyed(void **state)
+{
+    grant_handle_t h;
+    mfn_t page;
+    char *p;
+
+    (void)state;
+    page = p2m_lookup(A.d, _gfn(10), NULL);
+    memcpy(gnt_frame(&A, 10), "still here", 11);
+    gnt_grant_access(&A, 8, 2, 10, false);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
+    gnt_guest_destroy(&A);
+    p = gnt_frame(&B, GNT_MAP_GFN);
+    assert_non_null(p);
+    assert_string_equal(p, "still here");
+    assert_true(page_refcount(mfn_to_page(page)) >= 1);
+    checks();
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    mm_deferred_flush();
+    assert_int_equal(page_state(mfn_to_page(page)), PGC_state_free);
+    checks();
+}
+
+/* The mapper dies: its mappings are released, the granter can revoke. */
+static void test_mapper_destroyed(void **state)
+{
+    grant_handle_t h;
+
+    (void)state;
+    gnt_grant_access(&A, 8, 2, 10, false);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN,
+                             GNTMAP_host_map | GNTMAP_device_map, &h, NULL),
+                     GNTST_okay);
+    gnt_guest_destroy(&B);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(gnt_end_access(&A, 8), 0);
+    checks();
+}
+
+/* Fault injection at every allocation point of map and of set_version. */
+static void test_faults(void **state)
+{
+    unsigned long n;
+    int16_t st;
+
+    (void)state;
+    gnt_grant_access(&A, 8, 2, 10, false);
+    for ( n = 1; ; n++ )
+    {
+        grant_handle_t h;
+
+        sim_fault_arm_any(n);
+        st = gnt_map(&B, 1, 8, GNT_MAP_GFN + n, GNTMAP_host_map, &h, NULL);
+        if ( !sim_fault_fired() )
+        {
+            sim_fault_disarm();
+            assert_int_equal(st, GNTST_okay);
+            assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN + n, 0),
+                             GNTST_okay);
+            break;
+        }
+        assert_true(st == GNTST_okay || st < 0);
+        if ( st == GNTST_okay )
+            assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN + n, 0),
+                             GNTST_okay);
+        assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+        checks();
+    }
+    for ( n = 1; ; n++ )
+    {
+        long rc;
+
+        sim_fault_arm_any(n);
+        rc = gnt_set_version(&C, 2);
+        if ( !sim_fault_fired() )
+        {
+            sim_fault_disarm();
+            assert_int_equal(rc, 0);
+            break;
+        }
+        if ( rc == 0 )
+            assert_int_equal(gnt_set_version(&C, 1), 0);
+        checks();
+    }
+    checks();
+}
+
+/* A preempted copy batch continues and finishes every element. */
+static void test_copy_preempt(void **state)
+{
+    struct gnttab_copy ops[40];
+    unsigned int i;
+
+    (void)state;
+    gnt_grant_access(&A, 8, 2, 10, false);
+    memset(gnt_frame(&A, 10), 'x', 4096);
+    for ( i = 0; i < 40; i++ )
+        ops[i] = (struct gnttab_copy){
+            .source = { .u.ref = 8, .domid = 1, .offset = i * 8 },
+            .dest = { .u.gmfn = 20, .domid = DOMID_SELF, .offset = i * 8 },
+            .len = 8, .flags = GNTCOPY_source_gref, .status = 99 };
+    hypercall_force_preempt(3);
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_copy, ops, 40, sizeof(ops[0])),
+                     0);
+    for ( i = 0; i < 40; i++ )
+        assert_int_equal(ops[i].status, GNTST_okay);
+    assert_int_equal(((char *)gnt_frame(&B, 20))[319], 'x');
+    checks();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_map_unmap_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unmap_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pin_overflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unmap_batch_flush, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setup_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_granter_destroyed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_mapper_destroyed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_preempt, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
