@@ -392,4 +392,6 @@ void mm_fini(void)
     heap_fini();
     mm_live = false;
     memset(l, 0, sizeof(*l));
+    /* A choice made with mm_config_directmap lasts one world. */
+    mm_want_directmap = HVCORE_DIRECTMAP_FULL;
 }

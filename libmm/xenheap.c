@@ -7,7 +7,10 @@
  *
  * The page → address relation is the side array `frame_virt` (seed 004:
  * kept out of `struct page_info` so it stays 32 bytes); address → page is a
- * lookup in vmap's frame array or direct-map arithmetic.
+ * lookup in vmap's frame array or direct-map arithmetic.  With a direct map
+ * the address is arithmetic too, and the side array records each
+ * allocation's order at its first page (tails marked), so a free with the
+ * wrong order is refused as vmap's size check refuses it without one.
  *
  * The vmap of a new xenheap area may need page-table pages; those come from
  * the heap through the HAL's provider (mm.c) and are never xenheap pages, so
@@ -15,6 +18,9 @@
  * (seed 004 option 3.2).
  */
 #include "mm_private.h"
+
+/* frame_virt with a direct map: order + 1 at the first page, this after. */
+#define XH_DM_TAIL 0xffffffffU
 
 /** See heap.h. */
 void *alloc_xenheap_pages(unsigned int order, unsigned int memflags)
@@ -41,7 +47,11 @@ void *alloc_xenheap_pages(unsigned int order, unsigned int memflags)
     for ( i = 0; i < n; i++ )
     {
         pg[i].count_info |= PGC_xen_heap;
-        frame_virt_set(page_to_mfn(pg + i), (char *)va + i * PAGE_SIZE);
+        if ( mm_directmap )
+            frame_virt[mfn_x(page_to_mfn(pg + i))] = i ? XH_DM_TAIL
+                                                       : order + 1;
+        else
+            frame_virt_set(page_to_mfn(pg + i), (char *)va + i * PAGE_SIZE);
     }
     return va;
 }
@@ -65,7 +75,13 @@ struct page_info *virt_to_page(const void *va)
 /** See heap.h. */
 void *page_to_virt(const struct page_info *pg)
 {
-    return frame_virt_get(page_to_mfn(pg));
+    mfn_t mfn = page_to_mfn(pg);
+
+    if ( !mm_directmap )
+        return frame_virt_get(mfn);
+    if ( !(pg->count_info & PGC_xen_heap) )
+        return NULL;
+    return (void *)(mm_directmap_base + (mfn_x(mfn) << PAGE_SHIFT));
 }
 
 /** See heap.h.  A bad address or order is refused and counted. */
@@ -79,7 +95,8 @@ void free_xenheap_pages(void *va, unsigned int order)
     pg = virt_to_page(va);
     if ( !pg || order > MAX_ORDER || !(pg->count_info & PGC_xen_heap) ||
          page_to_virt(pg) != va ||
-         (!mm_directmap && vmap_size(va) != n) )
+         (mm_directmap ? frame_virt[mfn_x(page_to_mfn(pg))] != order + 1
+                       : vmap_size(va) != n) )
     {
         vmap_refused_inc();
         return;
@@ -89,7 +106,7 @@ void free_xenheap_pages(void *va, unsigned int order)
     for ( i = 0; i < n; i++ )
     {
         pg[i].count_info &= ~PGC_xen_heap;
-        frame_virt_set(page_to_mfn(pg + i), NULL);
+        frame_virt[mfn_x(page_to_mfn(pg + i))] = 0;
     }
     free_domheap_pages(pg, order);
 }

@@ -247,7 +247,21 @@ static void test_tlbflush_clock(void **state)
     assert_int_equal(pg->tlbflush_timestamp, stamp);
     mm_get_stats(&s0);
     f0 = sim_tlb_flush_all_count();
-    assert_ptr_equal(alloc_domheap_page(NULL, 0), pg);
+    {
+        /* Other subsystems' destroy hooks free their (unstamped) hypervisor
+         * pages after `pg`; take those first, they cost no flush. */
+        struct page_info *other[16], *p;
+        unsigned int n = 0;
+
+        while ( (p = alloc_domheap_page(NULL, 0)) != pg )
+        {
+            assert_non_null(p);
+            assert_true(n < 16);
+            other[n++] = p;
+        }
+        while ( n )
+            free_domheap_page(other[--n]);
+    }
     mm_get_stats(&s1);
     assert_int_equal(s1.tlb_flushes, s0.tlb_flushes + 1);
     assert_int_equal(sim_tlb_flush_all_count(), f0 + 1);

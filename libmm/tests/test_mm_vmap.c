@@ -30,6 +30,13 @@ static bool dies(void (*fn)(void *), void *arg)
     return WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 }
 
+/* Slot and vmap-xenheap tests need the world without a direct map. */
+static int slots_setup(void **state)
+{
+    mm_config_directmap(false);
+    return mm_world_setup(state);
+}
+
 static void touch(void *p)
 {
     *(volatile uint8_t *)p = 1;
@@ -326,13 +333,13 @@ int main(void)
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_vmap_growth, mm_world_setup,
                                         mm_world_teardown),
-        cmocka_unit_test_setup_teardown(test_pt_no_loop, mm_world_setup,
+        cmocka_unit_test_setup_teardown(test_pt_no_loop, slots_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_mdp_unmapped_faults,
-                                        mm_world_setup, mm_world_teardown),
-        cmocka_unit_test_setup_teardown(test_mdp_nesting, mm_world_setup,
+                                        slots_setup, mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_mdp_nesting, slots_setup,
                                         mm_world_teardown),
-        cmocka_unit_test_setup_teardown(test_mdp_lazy_eager, mm_world_setup,
+        cmocka_unit_test_setup_teardown(test_mdp_lazy_eager, slots_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_mdp_global, mm_world_setup,
                                         mm_world_teardown),

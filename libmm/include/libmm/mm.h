@@ -24,8 +24,8 @@
 
 /**
  * Chooses, for the next mm_init, a full direct map (true) or none (false).
- * The default is the build's HVCORE_DIRECTMAP.  Both work in every build so
- * the two can be compared in one run.
+ * The default is the build's HVCORE_DIRECTMAP, and mm_fini returns to it.
+ * Both work in every build so the two can be compared in one run.
  */
 void mm_config_directmap(bool full);
 
