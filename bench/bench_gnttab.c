@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Grant-table benchmarks through the hypercall entry, as a guest issues
+ * them: map+unmap one page, map+unmap 32 pages per hypercall (per page),
+ * copies of 4 KiB and 256 bytes from a grant (16 per hypercall, per copy),
+ * and a page transfer there and back (per transfer).  Read them as ratios
+ * to calib.atomic_rmw and calib.memcpy_4k from the same run.
+ *
+ * The world runs with libmm's full direct map: in the simulator every
+ * map_domain_page slot change is a host mmap, a syscall that bare metal
+ * does not pay (a PTE write there), and it would dominate every figure.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <common/domain.h>
+#include <common/errno.h>
+#include <common/hypercall.h>
+#include <common/init.h>
+#include <common/subsys.h>
+#include <hal_sim/sim.h>
+#include <libmm/mm.h>
+#include <public/grant_table.h>
+
+#include "bench.h"
+
+#define RAM 128U
+#define TABLE_GFN 0x1000U
+#define MAP_GFN 0x2000U
+
+struct gb {
+    struct domain *a, *b;  /* granter (1), mapper (2) */
+    unsigned int batch;
+    unsigned int len;
+};
+
+static void *frame(struct domain *d, uint64_t gfn)
+{
+    return sim_machine_frame(mfn_x(p2m_lookup(d, _gfn(gfn), NULL)));
+}
+
+static long call(struct domain *d, unsigned int cmd, const void *ops,
+                 size_t bytes, unsigned int count, void *out)
+{
+    uint64_t args[HYPERCALL_NR_ARGS] = { cmd, 0, count };
+    long rc;
+
+    memcpy(frame(d, 0), ops, bytes);
+    rc = hypercall_entry(d->vcpu[0], __HYPERVISOR_grant_table_op, args);
+    if ( out )
+        memcpy(out, frame(d, 0), bytes);
+    return rc;
+}
+
+static void grant(struct domain *a, grant_ref_t ref, domid_t to,
+                  uint32_t gfn, uint16_t flags)
+{
+    grant_entry_v1_t *e = (grant_entry_v1_t *)frame(a, TABLE_GFN) + ref;
+
+    e->frame = gfn;
+    e->domid = to;
+    __atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
+}
+
+static struct domain *guest(domid_t id)
+{
+    struct domain_config cfg;
+    struct domain *d;
+    unsigned long done;
+
+    domain_config_default(&cfg);
+    cfg.max_pages = 1024;
+    if ( domain_create(id, &cfg, &d) )
+        return NULL;
+    if ( mm_populate_physmap(d, _gfn(0), RAM, 0, &done) ||
+         gnttab_map_frame(d, 0, _gfn(TABLE_GFN)) )
+        return NULL;
+    return d;
+}
+
+static void down(void *state)
+{
+    struct gb *g = state;
+
+    if ( g->b )
+    {
+        while ( domain_destroy(g->b) == -ERESTART )
+            ;
+        put_domain(g->b);
+    }
+    if ( g->a )
+    {
+        while ( domain_destroy(g->a) == -ERESTART )
+            ;
+        put_domain(g->a);
+    }
+    free(g);
+    hvcore_fini();
+    sim_fini();
+    mm_config_directmap(false);
+}
+
+static int up(void **state, unsigned int batch, unsigned int len)
+{
+    struct sim_config cfg = { .mem_bytes = 64UL << 20, .cpus = 1 };
+    struct gb *g = calloc(1, sizeof(*g));
+    unsigned int i;
+
+    mm_config_directmap(true);
+    if ( !g || sim_init(&cfg) )
+    {
+        free(g);
+        return -1;
+    }
+    if ( hvcore_init() )
+    {
+        sim_fini();
+        free(g);
+        return -1;
+    }
+    g->batch = batch;
+    g->len = len;
+    g->a = guest(1);
+    g->b = guest(2);
+    if ( !g->a || !g->b )
+    {
+        down(g);
+        return -1;
+    }
+    for ( i = 0; i < 32; i++ )
+        grant(g->a, 8 + i, 2, 16 + i, GTF_permit_access);
+    *state = g;
+    return 0;
+}
+
+static int map1_setup(void **s, uint64_t it) { (void)it; return up(s, 1, 0); }
+static int map32_setup(void **s, uint64_t it)
+{
+    (void)it;
+    return up(s, 32, 0);
+}
+static int copy4k_setup(void **s, uint64_t it)
+{
+    (void)it;
+    return up(s, 16, 4096);
+}
+static int copy256_setup(void **s, uint64_t it)
+{
+    (void)it;
+    return up(s, 16, 256);
+}
+
+static uint64_t map_run(void *state, uint64_t iterations)
+{
+    struct gb *g = state;
+    struct gnttab_map_grant_ref m[32];
+    struct gnttab_unmap_grant_ref u[32];
+    uint64_t it;
+    unsigned int i;
+
+    for ( it = 0; it < iterations; it++ )
+    {
+        for ( i = 0; i < g->batch; i++ )
+            m[i] = (struct gnttab_map_grant_ref){
+                .host_addr = (uint64_t)(MAP_GFN + i) << 12,
+                .flags = GNTMAP_host_map, .ref = 8 + i, .dom = 1 };
+        call(g->b, GNTTABOP_map_grant_ref, m, g->batch * sizeof(m[0]),
+             g->batch, m);
+        for ( i = 0; i < g->batch; i++ )
+            u[i] = (struct gnttab_unmap_grant_ref){
+                .host_addr = m[i].host_addr, .handle = m[i].handle };
+        call(g->b, GNTTABOP_unmap_grant_ref, u, g->batch * sizeof(u[0]),
+             g->batch, NULL);
+    }
+    /* Keep the deferred queue from growing without bound. */
+    return iterations * g->batch;
+}
+
+static uint64_t copy_run(void *state, uint64_t iterations)
+{
+    struct gb *g = state;
+    struct gnttab_copy c[16];
+    uint64_t it;
+    unsigned int i;
+
+    for ( i = 0; i < g->batch; i++ )
+        c[i] = (struct gnttab_copy){
+            .source = { .u.ref = 8, .domid = 1 },
+            .dest = { .u.gmfn = 32 + i, .domid = DOMID_SELF },
+            .len = (uint16_t)g->len, .flags = GNTCOPY_source_gref };
+    for ( it = 0; it < iterations; it++ )
+        call(g->b, GNTTABOP_copy, c, g->batch * sizeof(c[0]), g->batch,
+             NULL);
+    return iterations * g->batch;
+}
+
+static int xfer_setup(void **s, uint64_t it)
+{
+    (void)it;
+    return up(s, 1, 0);
+}
+
+/* A's gfn 100 goes to B's gfn 0x3000, then back to A's gfn 100. */
+static uint64_t xfer_run(void *state, uint64_t iterations)
+{
+    struct gb *g = state;
+    struct gnttab_transfer t;
+    uint64_t it;
+
+    for ( it = 0; it < iterations; it++ )
+    {
+        grant(g->b, 100, 1, 0x3000, GTF_accept_transfer);
+        t = (struct gnttab_transfer){ .mfn = 100, .domid = 2, .ref = 100 };
+        call(g->a, GNTTABOP_transfer, &t, sizeof(t), 1, &t);
+        if ( t.status )
+            return 0;
+        grant(g->a, 100, 2, 100, GTF_accept_transfer);
+        t = (struct gnttab_transfer){ .mfn = 0x3000, .domid = 1,
+                                      .ref = 100 };
+        call(g->b, GNTTABOP_transfer, &t, sizeof(t), 1, &t);
+        if ( t.status )
+            return 0;
+    }
+    return iterations * 2;
+}
+
+const struct bench bench_gnttab_list[] = {
+    { .name = "gnttab.map_unmap.1", .params = "{\"batch\":1}",
+      .setup = map1_setup, .run = map_run, .teardown = down,
+      .default_iterations = 100000 },
+    { .name = "gnttab.map_unmap.batch32", .params = "{\"batch\":32}",
+      .setup = map32_setup, .run = map_run, .teardown = down,
+      .default_iterations = 5000 },
+    { .name = "gnttab.copy.4k", .params = "{\"batch\":16,\"len\":4096}",
+      .setup = copy4k_setup, .run = copy_run, .teardown = down,
+      .default_iterations = 20000 },
+    { .name = "gnttab.copy.256", .params = "{\"batch\":16,\"len\":256}",
+      .setup = copy256_setup, .run = copy_run, .teardown = down,
+      .default_iterations = 20000 },
+    { .name = "gnttab.transfer", .params = "{\"there_and_back\":true}",
+      .setup = xfer_setup, .run = xfer_run, .teardown = down,
+      .default_iterations = 20000 },
+    { .name = NULL },
+};
