@@ -23,6 +23,10 @@ static inline int mm_world_up(uint64_t mem, unsigned int cpus)
 {
     struct sim_config cfg = { .mem_bytes = mem, .cpus = cpus };
 
+#ifdef MM_TEST_DIRECTMAP
+    /* The suite's second build: the same tests over a full direct map. */
+    mm_config_directmap(true);
+#endif
     if ( sim_init(&cfg) )
         return -1;
     if ( hvcore_init() )
