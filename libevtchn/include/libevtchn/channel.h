@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One event channel, and how channels are stored (seed 000, seed 001 item 5).
+ *
+ * `struct evtchn` is 32 bytes on x86-64 where Xen's is 64: the per-channel
+ * rwlock is the HAL's 4-byte one; the state, the Xen-consumer index, the
+ * FIFO `pending` flag and the FIFO priority share one bitfield byte after
+ * the state; the interdomain union member is packed to 12 bytes; the FLASK
+ * sid is stored inline (union xsm_evtchn_ssid, 4 bytes).  The channel does
+ * not store its own port number: every internal interface passes the port
+ * beside the channel.
+ *
+ *   off size  field
+ *     0    4  lock            rwlock (senders read, state changes write)
+ *     4    1  state           ECS_*
+ *     5    1  xen_consumer:3  0 = guest channel, else consumer table index + 1
+ *                pending:1    FIFO: pending while the port has no array page
+ *                priority:4   FIFO priority, 0..15 (default 7)
+ *     6    2  notify_vcpu_id
+ *     8   12  u               per-state data
+ *    20    4  fifo_lastq      FIFO: last queue {priority, vCPU}
+ *    24    4  ssid            inline FLASK sid
+ *    28    4  (free)
+ *
+ * Storage: buckets of EVTCHNS_PER_BUCKET channels, one xenheap page each
+ * (128 channels where Xen's 64-byte channel gives 64); groups of
+ * BUCKETS_PER_GROUP bucket pointers, one xenheap page each; at most
+ * NR_EVTCHN_GROUPS groups.  Buckets and groups are allocated when the first
+ * port in them is, never all at start.
+ */
+#ifndef LIBEVTCHN_CHANNEL_H
+#define LIBEVTCHN_CHANNEL_H
+
+#include <common/compiler.h>
+#include <common/domain.h>
+#include <common/types.h>
+#include <hal/rwlock.h>
+#include <libxsm/xsm.h>
+
+/* Channel states: Xen's ECS_* numbers (also libxsm's XSM_ECS_*). */
+#define ECS_FREE 0
+#define ECS_RESERVED 1
+#define ECS_UNBOUND 2
+#define ECS_INTERDOMAIN 3
+#define ECS_PIRQ 4
+#define ECS_VIRQ 5
+#define ECS_IPI 6
+#define ECS_NR 7
+
+#define EVTCHN_FIFO_PRIORITY_DEFAULT 7
+
+/** One event channel (layout above). */
+struct evtchn {
+    hal_rwlock_t lock;
+    uint8_t state;
+    uint8_t xen_consumer:3;
+    uint8_t pending:1;
+    uint8_t priority:4;
+    uint16_t notify_vcpu_id;
+    union {
+        struct {
+            domid_t remote_domid;
+        } unbound;
+        struct __packed __aligned(4) {
+            struct domain *remote_dom;
+            uint32_t remote_port;
+        } interdomain;
+        struct {
+            uint32_t irq;
+        } pirq;
+        uint32_t virq;
+    } u;
+    uint32_t fifo_lastq;
+    union xsm_evtchn_ssid ssid;
+} __aligned(32);
+
+ABI_CHECK_SIZE(struct evtchn, 32, "seed 000: 32 bytes with the FLASK sid");
+ABI_CHECK_OFFSET(struct evtchn, notify_vcpu_id, 6, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, u, 8, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, fifo_lastq, 20, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, ssid, 24, "libevtchn/channel.h");
+
+/* The smallest power of two not below `n` (n > 1), Xen's next_pow2. */
+#define EVTCHN_POW2_CEIL(n)                                                 \
+    (1UL << (64 - __builtin_clzl((unsigned long)(n) - 1)))
+
+/* Ports per bucket: a page of channels, each rounded up to a power of two. */
+#define EVTCHNS_PER_BUCKET (PAGE_SIZE / EVTCHN_POW2_CEIL(sizeof(struct evtchn)))
+#define BUCKETS_PER_GROUP (PAGE_SIZE / sizeof(struct evtchn *))
+#define EVTCHNS_PER_GROUP (BUCKETS_PER_GROUP * EVTCHNS_PER_BUCKET)
+
+/* The most ports any ABI offers: 3-level for a 64-bit guest. */
+#define EVTCHN_MAX_PORTS 262144U
+#define NR_EVTCHN_GROUPS                                                    \
+    ((EVTCHN_MAX_PORTS + EVTCHNS_PER_GROUP - 1) / EVTCHNS_PER_GROUP)
+
+static_assert(EVTCHNS_PER_BUCKET == 128, "32-byte channels: 128 per bucket");
+static_assert(EVTCHNS_PER_GROUP == 65536, "512 buckets of 128 per group");
+static_assert(NR_EVTCHN_GROUPS == 4, "262,144 ports in 4 groups");
+
+#endif /* LIBEVTCHN_CHANNEL_H */
