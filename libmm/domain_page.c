@@ -20,7 +20,8 @@
 #define MC_BLOCK_PAGES 512UL
 #define MC_SLOTS_PER_BLOCK (MC_BLOCK_PAGES - 1)
 #define MC_TOTAL_SLOTS (HAL_MAX_CPUS * MAPCACHE_CPU_SLOTS)
-#define MC_BLOCKS ((MC_TOTAL_SLOTS + MC_SLOTS_PER_BLOCK - 1) / MC_SLOTS_PER_BLOCK)
+#define MC_BLOCKS                                                           \
+    ((MC_TOTAL_SLOTS + MC_SLOTS_PER_BLOCK - 1) / MC_SLOTS_PER_BLOCK)
 #define MC_ALL_SLOTS ((1U << MAPCACHE_CPU_SLOTS) - 1)
 
 static_assert(MAPCACHE_CPU_SLOTS <= 32, "slot masks are 32 bits");

@@ -86,8 +86,9 @@ static size_t xslab_first(unsigned int cls)
 {
     size_t sz = (size_t)1 << (cls + XMALLOC_MIN_SHIFT);
 
-    return sz >= sizeof(struct xslab) ? sz
-                                      : (sizeof(struct xslab) + sz - 1) & ~(sz - 1);
+    if ( sz >= sizeof(struct xslab) )
+        return sz;
+    return (sizeof(struct xslab) + sz - 1) & ~(sz - 1);
 }
 
 static void xslab_unlist(struct xslab *s)
