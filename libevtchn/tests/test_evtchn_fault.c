@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fault injection at every allocation point of libevtchn's mutating ops:
+ * domain creation, a port that needs a new bucket, one that needs a new
+ * group, 3-level registration (bitmaps and L2), the dump.  After each
+ * injected failure the op reports an error and nothing changed: the
+ * domain's counters, the heap's free pages and evtchn_check().
+ */
+#include "evtchn_world.h"
+
+static long op_bitmaps(struct domain *d);
+
+static uint64_t free_pages(void)
+{
+    struct mm_stats s;
+
+    mm_deferred_flush();
+    mm_get_stats(&s);
+    return s.free_pages;
+}
+
+/*
+ * Walks the allocation points of `op` (returns >= 0 or a negative errno):
+ * arms the nth hit of any site for n = 1, 2, ... until `op` runs without
+ * the fault firing.  A failure must leave `d`'s stats and the heap as they
+ * were; a success (some callers tolerate a failed allocation, e.g. a
+ * mapping slot) is undone with `undo` before the next point.  Returns how
+ * many points failed the op.
+ */
+static unsigned int walk(struct domain *d, long (*op)(struct domain *d),
+                         void (*undo)(struct domain *d, long rc))
+{
+    struct evtchn_domain_stats st0, st1;
+    unsigned int n, failed = 0;
+    uint64_t f0;
+    long rc;
+
+    for ( n = 1; n < 200; n++ )
+    {
+        bool fired;
+
+        evtchn_domain_get_stats(d, &st0);
+        f0 = free_pages();
+        sim_fault_arm_any(n);
+        rc = op(d);
+        fired = sim_fault_fired();
+        sim_fault_disarm();
+        if ( rc >= 0 )
+        {
+            assert_int_equal(evtchn_check(), 0);
+            undo(d, rc);
+            if ( !fired )
+                return failed;
+            continue;
+        }
+        if ( rc != -ENOMEM && rc != -EFAULT )
+            fail_msg("point %u: rc %ld", n, rc);
+        assert_true(fired);
+        failed++;
+        evtchn_domain_get_stats(d, &st1);
+        assert_memory_equal(&st0, &st1, sizeof(st0));
+        assert_int_equal(free_pages(), f0);
+        assert_int_equal(evtchn_check(), 0);
+    }
+    fail_msg("no end to the allocation points");
+    return 0;
+}
+
+/** Domain creation fails cleanly at every point. */
+static void test_domain_create(void **state)
+{
+    struct domain_config cfg;
+    unsigned int n;
+    uint64_t f0 = free_pages();
+
+    (void)state;
+    domain_config_default(&cfg);
+    cfg.max_vcpus = 40; /* with the extra vcpu_info page */
+    for ( n = 1; n < 400; n++ )
+    {
+        struct domain *d = NULL;
+        int rc;
+
+        sim_fault_arm_any(n);
+        rc = domain_create(1, &cfg, &d);
+        if ( !sim_fault_fired() )
+        {
+            sim_fault_disarm();
+            assert_int_equal(rc, 0);
+            assert_int_equal(evtchn_check(), 0);
+            ew_destroy(d);
+            break;
+        }
+        assert_int_equal(rc, -ENOMEM);
+        assert_int_equal(domain_count(), 0);
+        assert_int_equal(free_pages(), f0);
+    }
+    assert_true(n > 3);
+    assert_int_equal(free_pages(), f0);
+}
+
+/** A port that needs a new bucket: every point, on a fresh domain each. */
+static void test_grow_bucket(void **state)
+{
+    unsigned int n, i, failed = 0;
+
+    (void)state;
+    for ( n = 1; n < 200; n++ )
+    {
+        struct domain *d = ew_domain(1, 1, false);
+        struct evtchn_domain_stats st0, st1;
+        uint64_t f0;
+        bool fired;
+        long rc;
+
+        for ( i = 1; i < 128; i++ )
+            assert_int_equal(ew_bind_ipi(d, 0), i);
+        evtchn_domain_get_stats(d, &st0);
+        f0 = free_pages();
+        sim_fault_arm_any(n);
+        rc = ew_bind_ipi(d, 0);
+        fired = sim_fault_fired();
+        sim_fault_disarm();
+        if ( rc < 0 )
+        {
+            assert_true(fired);
+            assert_true(rc == -ENOMEM || rc == -EFAULT);
+            evtchn_domain_get_stats(d, &st1);
+            assert_memory_equal(&st0, &st1, sizeof(st0));
+            assert_int_equal(free_pages(), f0);
+            failed++;
+        }
+        else
+            assert_int_equal(rc, 128);
+        assert_int_equal(evtchn_check(), 0);
+        ew_destroy(d);
+        if ( !fired )
+            break;
+    }
+    assert_true(failed >= 1);
+}
+
+/** A port that needs a new group: the group page, then the bucket page. */
+static void test_grow_group(void **state)
+{
+    struct domain_config cfg;
+    struct domain *d;
+    struct evtchn_domain_stats st0, st1;
+    uint64_t f0;
+    unsigned int i, nth;
+
+    (void)state;
+    domain_config_default(&cfg);
+    cfg.max_pages = 256;
+    cfg.privileged = true;
+    cfg.max_evtchn_port = 300000;
+    d = ew_domain_cfg(1, &cfg);
+    assert_int_equal(op_bitmaps(d), 0);
+    for ( i = 1; i < 65536; i++ )
+        assert_int_equal(alloc_unbound_xen_event_channel(d, 0, 0, NULL), i);
+    evtchn_domain_get_stats(d, &st0);
+    assert_int_equal(st0.groups, 1);
+    f0 = free_pages();
+    for ( nth = 1; nth <= 2; nth++ )
+    {
+        sim_fault_arm(HAL_FAULT_HEAP, nth);
+        assert_int_equal(alloc_unbound_xen_event_channel(d, 0, 0, NULL),
+                         -ENOMEM);
+        assert_true(sim_fault_fired());
+        evtchn_domain_get_stats(d, &st1);
+        assert_memory_equal(&st0, &st1, sizeof(st0));
+        assert_int_equal(free_pages(), f0);
+        assert_int_equal(evtchn_check(), 0);
+    }
+    assert_int_equal(alloc_unbound_xen_event_channel(d, 0, 0, NULL), 65536);
+    evtchn_domain_get_stats(d, &st1);
+    assert_int_equal(st1.groups, 2);
+    assert_int_equal(st1.buckets, 513);
+    assert_int_equal(st1.active_evtchns, 65536);
+    assert_int_equal(st1.xen_evtchns, 65536);
+    ew_destroy(d);
+    assert_int_equal(evtchn_check(), 0);
+}
+
+static long op_bitmaps(struct domain *d)
+{
+    struct evtchn_register_extended r = {
+        .cmd = EVTCHN_EXTENDED_REGISTER_BITMAPS };
+    unsigned int i;
+
+    r.u.bitmaps.nr_pages = 8;
+    for ( i = 0; i < 8; i++ )
+    {
+        r.u.bitmaps.pending_gfn[i] = EW_RAM_GFN + i;
+        r.u.bitmaps.mask_gfn[i] = EW_RAM_GFN + 8 + i;
+    }
+    return ew_op(d, EVTCHNOP_register_extended, &r);
+}
+
+static long op_l2(struct domain *d)
+{
+    struct evtchn_register_extended r = { .cmd = EVTCHN_EXTENDED_REGISTER_L2 };
+
+    r.u.l2.vcpu = 0;
+    r.u.l2.gfn = EW_RAM_GFN + 16;
+    return ew_op(d, EVTCHNOP_register_extended, &r);
+}
+
+static void undo_reset(struct domain *d, long rc)
+{
+    struct evtchn_reset r = { .dom = DOMID_SELF };
+
+    (void)rc;
+    assert_int_equal(ew_op(d, EVTCHNOP_reset, &r), 0);
+}
+
+static void undo_l2(struct domain *d, long rc)
+{
+    undo_reset(d, rc);
+    assert_int_equal(op_bitmaps(d), 0);
+}
+
+/** 3-level registration fails cleanly at every point. */
+static void test_register(void **state)
+{
+    struct domain *d = ew_domain(1, 1, true);
+    struct evtchn_domain_stats st;
+
+    (void)state;
+    assert_true(walk(d, op_bitmaps, undo_reset) >= 17);
+    assert_int_equal(op_bitmaps(d), 0);
+    assert_true(walk(d, op_l2, undo_l2) >= 1);
+    assert_int_equal(op_l2(d), 0);
+    evtchn_domain_get_stats(d, &st);
+    assert_int_equal(st.l3_pages, 17);
+    ew_destroy(d);
+}
+
+/** The dump with no memory for its snapshot says so and holds nothing. */
+static void test_dump(void **state)
+{
+    struct domain *d = ew_domain(1, 1, false);
+
+    (void)state;
+    assert_true(ew_bind_ipi(d, 0) > 0);
+    sim_fault_arm(HAL_FAULT_XMALLOC, 1);
+    evtchn_dump_domain(d);
+    assert_true(sim_fault_fired());
+    evtchn_dump();
+    assert_int_equal(evtchn_check(), 0);
+    ew_destroy(d);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, ew_setup, ew_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_domain_create),
+        T(test_grow_bucket),
+        T(test_grow_group),
+        T(test_register),
+        T(test_dump),
+    };
+#undef T
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
