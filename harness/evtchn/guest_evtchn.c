@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest side of the event channel ABIs (see guest_evtchn.h).  Only the
+ * public headers are used: offsets come from the public structures.
+ */
+#include <string.h>
+
+#include <public/arch-x86/xen.h>
+
+#include "guest_evtchn.h"
+
+#define L3_BITS_PER_PAGE 32768U
+
+static uint8_t *upcall_flag(struct guest_evtchn *g, unsigned int vcpu)
+{
+    return (uint8_t *)g->vcpu_info[vcpu]; /* evtchn_upcall_pending @0 */
+}
+
+/* Swaps a W-bit word at `p` to 0 and returns it. */
+static uint64_t xchg_word(bool compat, void *p)
+{
+    if ( compat )
+        return __atomic_exchange_n((uint32_t *)p, 0, __ATOMIC_SEQ_CST);
+    return __atomic_exchange_n((uint64_t *)p, 0, __ATOMIC_SEQ_CST);
+}
+
+static uint64_t load_word(bool compat, const void *base, unsigned int i)
+{
+    if ( compat )
+        return __atomic_load_n((const uint32_t *)base + i, __ATOMIC_SEQ_CST);
+    return __atomic_load_n((const uint64_t *)base + i, __ATOMIC_SEQ_CST);
+}
+
+/* Clears bit `b` of word `i`; true if it was set. */
+static bool test_and_clear(bool compat, void *base, unsigned int i,
+                           unsigned int b)
+{
+    if ( compat )
+    {
+        uint32_t m = 1U << b;
+
+        return __atomic_fetch_and((uint32_t *)base + i, ~m,
+                                  __ATOMIC_SEQ_CST) & m;
+    }
+    else
+    {
+        uint64_t m = 1ULL << b;
+
+        return __atomic_fetch_and((uint64_t *)base + i, ~m,
+                                  __ATOMIC_SEQ_CST) & m;
+    }
+}
+
+static void *sel_of(struct guest_evtchn *g, unsigned int vcpu)
+{
+    char *vi = g->vcpu_info[vcpu];
+
+    return g->compat ? vi + offsetof(struct compat_vcpu_info,
+                                     evtchn_pending_sel)
+                     : vi + offsetof(struct vcpu_info, evtchn_pending_sel);
+}
+
+static void *pending_2l(struct guest_evtchn *g)
+{
+    char *si = g->shared_info;
+
+    return g->compat ? si + offsetof(struct compat_shared_info, evtchn_pending)
+                     : si + offsetof(struct shared_info, evtchn_pending);
+}
+
+static void *mask_2l(struct guest_evtchn *g)
+{
+    char *si = g->shared_info;
+
+    return g->compat ? si + offsetof(struct compat_shared_info, evtchn_mask)
+                     : si + offsetof(struct shared_info, evtchn_mask);
+}
+
+/* The `w` bits of `vcpu`'s bound map from port `first` (a multiple of w). */
+static uint64_t bound_bits(struct guest_evtchn *g, unsigned int vcpu,
+                           unsigned int first, unsigned int w)
+{
+    uint64_t word;
+
+    if ( !g->bound[vcpu] )
+        return ~0ULL;
+    word = __atomic_load_n(&g->bound[vcpu][first / 64], __ATOMIC_SEQ_CST);
+    return w == 64 ? word : (word >> (first % 64)) & 0xffffffffULL;
+}
+
+void guest_evtchn_bind_to(struct guest_evtchn *g, unsigned int port,
+                          unsigned int vcpu)
+{
+    unsigned int v;
+
+    for ( v = 0; v < g->nr_vcpus; v++ )
+        if ( g->bound[v] )
+            __atomic_fetch_and(&g->bound[v][port / 64], ~(1ULL << (port % 64)),
+                               __ATOMIC_SEQ_CST);
+    if ( g->bound[vcpu] )
+        __atomic_fetch_or(&g->bound[vcpu][port / 64], 1ULL << (port % 64),
+                          __ATOMIC_SEQ_CST);
+}
+
+/* 2 levels: selector bit i -> pending word i. */
+static unsigned int scan_2l(struct guest_evtchn *g, unsigned int vcpu)
+{
+    unsigned int w = g->compat ? 32 : 64, n = 0;
+    uint64_t sel = xchg_word(g->compat, sel_of(g, vcpu));
+
+    while ( sel )
+    {
+        unsigned int i = (unsigned int)__builtin_ctzll(sel);
+        uint64_t bits;
+
+        sel &= sel - 1;
+        bits = load_word(g->compat, pending_2l(g), i) &
+               ~load_word(g->compat, mask_2l(g), i) &
+               bound_bits(g, vcpu, i * w, w);
+        while ( bits )
+        {
+            unsigned int b = (unsigned int)__builtin_ctzll(bits);
+
+            bits &= bits - 1;
+            if ( test_and_clear(g->compat, pending_2l(g), i, b) )
+            {
+                g->handler(g->handler_arg, vcpu, i * w + b);
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+/* 3 levels: L1 bit i -> L2 word i; L2 bit k -> L3 word k (64 bits). */
+static unsigned int scan_3l(struct guest_evtchn *g, unsigned int vcpu)
+{
+    unsigned int w = g->compat ? 32 : 64, n = 0;
+    uint64_t l1 = xchg_word(g->compat, sel_of(g, vcpu));
+    void *l2 = g->l2[vcpu];
+
+    while ( l1 )
+    {
+        unsigned int i = (unsigned int)__builtin_ctzll(l1);
+        uint64_t l2w;
+
+        l1 &= l1 - 1;
+        l2w = xchg_word(g->compat, (char *)l2 + i * (w / 8));
+        while ( l2w )
+        {
+            unsigned int j = (unsigned int)__builtin_ctzll(l2w);
+            unsigned int k = i * w + j;
+            unsigned int pg = k / 512, wi = k % 512;
+            uint64_t bits;
+
+            l2w &= l2w - 1;
+            bits = __atomic_load_n(&g->l3_pending[pg][wi], __ATOMIC_SEQ_CST) &
+                   ~__atomic_load_n(&g->l3_mask[pg][wi], __ATOMIC_SEQ_CST) &
+                   bound_bits(g, vcpu, k * 64, 64);
+            while ( bits )
+            {
+                unsigned int b = (unsigned int)__builtin_ctzll(bits);
+                uint64_t m = 1ULL << b;
+
+                bits &= bits - 1;
+                if ( __atomic_fetch_and(&g->l3_pending[pg][wi], ~m,
+                                        __ATOMIC_SEQ_CST) & m )
+                {
+                    g->handler(g->handler_arg, vcpu, k * 64 + b);
+                    n++;
+                }
+            }
+        }
+    }
+    return n;
+}
+
+unsigned int guest_evtchn_scan(struct guest_evtchn *g, unsigned int vcpu)
+{
+    return g->abi == EVTCHN_ABI_3LEVEL ? scan_3l(g, vcpu) : scan_2l(g, vcpu);
+}
+
+unsigned int guest_evtchn_upcall(struct guest_evtchn *g, unsigned int vcpu)
+{
+    unsigned int n = 0;
+
+    while ( __atomic_exchange_n(upcall_flag(g, vcpu), 0, __ATOMIC_SEQ_CST) )
+        n += guest_evtchn_scan(g, vcpu);
+    return n;
+}
+
+bool guest_evtchn_upcall_pending(struct guest_evtchn *g, unsigned int vcpu)
+{
+    return __atomic_load_n(upcall_flag(g, vcpu), __ATOMIC_SEQ_CST) != 0;
+}
+
+void guest_evtchn_mask(struct guest_evtchn *g, unsigned int port)
+{
+    if ( g->abi == EVTCHN_ABI_3LEVEL )
+        __atomic_fetch_or(&g->l3_mask[port / L3_BITS_PER_PAGE]
+                                     [(port % L3_BITS_PER_PAGE) / 64],
+                          1ULL << (port % 64), __ATOMIC_SEQ_CST);
+    else if ( g->compat )
+        __atomic_fetch_or((uint32_t *)mask_2l(g) + port / 32,
+                          1U << (port % 32), __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_or((uint64_t *)mask_2l(g) + port / 64,
+                          1ULL << (port % 64), __ATOMIC_SEQ_CST);
+}
+
+long guest_evtchn_unmask(struct guest_evtchn *g, unsigned int vcpu,
+                         unsigned int port)
+{
+    struct evtchn_unmask u = { .port = port };
+
+    return g->hypercall(g->ctx, vcpu, EVTCHNOP_unmask, &u, sizeof(u));
+}
+
+static bool bit_of(struct guest_evtchn *g, bool mask, unsigned int port)
+{
+    if ( g->abi == EVTCHN_ABI_3LEVEL )
+    {
+        uint64_t *const *m = mask ? g->l3_mask : g->l3_pending;
+
+        return (__atomic_load_n(&m[port / L3_BITS_PER_PAGE]
+                                  [(port % L3_BITS_PER_PAGE) / 64],
+                                __ATOMIC_SEQ_CST) >> (port % 64)) & 1;
+    }
+    if ( g->compat )
+        return (load_word(true, mask ? mask_2l(g) : pending_2l(g),
+                          port / 32) >> (port % 32)) & 1;
+    return (load_word(false, mask ? mask_2l(g) : pending_2l(g), port / 64) >>
+            (port % 64)) & 1;
+}
+
+bool guest_evtchn_is_pending(struct guest_evtchn *g, unsigned int port)
+{
+    return bit_of(g, false, port);
+}
+
+bool guest_evtchn_is_masked(struct guest_evtchn *g, unsigned int port)
+{
+    return bit_of(g, true, port);
+}
+
+long guest_evtchn_setup_3l(struct guest_evtchn *g, unsigned int nr,
+                           const uint64_t *pending_gfn,
+                           const uint64_t *mask_gfn,
+                           const uint64_t *l2_gfn, void *const *pending_view,
+                           void *const *mask_view, void *const *l2_view)
+{
+    struct evtchn_register_extended r;
+    unsigned int i;
+    long rc;
+
+    memset(&r, 0, sizeof(r));
+    r.cmd = EVTCHN_EXTENDED_REGISTER_BITMAPS;
+    r.u.bitmaps.nr_pages = nr;
+    for ( i = 0; i < nr; i++ )
+    {
+        r.u.bitmaps.pending_gfn[i] = pending_gfn[i];
+        r.u.bitmaps.mask_gfn[i] = mask_gfn[i];
+        g->l3_pending[i] = pending_view[i];
+        g->l3_mask[i] = mask_view[i];
+    }
+    /* Events from now on arrive in L3: scan it from the first L1 bit. */
+    g->abi = EVTCHN_ABI_3LEVEL;
+    rc = g->hypercall(g->ctx, 0, EVTCHNOP_register_extended, &r, sizeof(r));
+    if ( rc )
+    {
+        g->abi = EVTCHN_ABI_2LEVEL;
+        return rc;
+    }
+    for ( i = 0; i < g->nr_vcpus; i++ )
+    {
+        memset(&r, 0, sizeof(r));
+        r.cmd = EVTCHN_EXTENDED_REGISTER_L2;
+        r.u.l2.vcpu = i;
+        r.u.l2.gfn = l2_gfn[i];
+        g->l2[i] = l2_view[i];
+        rc = g->hypercall(g->ctx, i, EVTCHNOP_register_extended, &r,
+                          sizeof(r));
+        if ( rc )
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A guest's event channel driver for the simulator, written from the
+ * public ABI alone (public/event_channel.h, public/arch-x86/xen.h): the
+ * upcall handlers of the 2-level and 3-level ABIs scan the selectors, take
+ * pending & ~mask, clear what they take, and dispatch, as Linux does.
+ * Hypercalls go through a function the embedding test supplies.
+ */
+#ifndef HARNESS_EVTCHN_GUEST_EVTCHN_H
+#define HARNESS_EVTCHN_GUEST_EVTCHN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <public/event_channel.h>
+
+#define GUEST_EVTCHN_MAX_VCPUS 64
+
+struct guest_evtchn {
+    unsigned int nr_vcpus;
+    bool compat;                 /* a 32-bit guest: compat layouts */
+    unsigned int abi;            /* EVTCHN_ABI_2LEVEL or EVTCHN_ABI_3LEVEL */
+    void *shared_info;           /* the guest's view of its shared_info */
+    void *vcpu_info[GUEST_EVTCHN_MAX_VCPUS];
+    /* 3-level: the guest's views of its registered pages. */
+    uint64_t *l3_pending[EVTCHN_3L_MAX_BITMAP_PAGES];
+    uint64_t *l3_mask[EVTCHN_3L_MAX_BITMAP_PAGES];
+    void *l2[GUEST_EVTCHN_MAX_VCPUS];
+    /*
+     * Which ports each vCPU handles (Linux's cpu_evtchn_mask): bit p of
+     * `bound[v]` (64-bit words) says port p is bound to vCPU v.  A vCPU
+     * takes only its own ports; NULL means it takes every port.
+     */
+    uint64_t *bound[GUEST_EVTCHN_MAX_VCPUS];
+    /* event_channel_op(cmd, arg) issued by `vcpu`. */
+    long (*hypercall)(void *ctx, unsigned int vcpu, unsigned int cmd,
+                      void *arg, size_t size);
+    void *ctx;
+    /* Called for each event taken, on the vCPU that took it. */
+    void (*handler)(void *arg, unsigned int vcpu, unsigned int port);
+    void *handler_arg;
+};
+
+/**
+ * The upcall: while `evtchn_upcall_pending` is set, clear it and scan.
+ * Returns the events dispatched.
+ */
+unsigned int guest_evtchn_upcall(struct guest_evtchn *g, unsigned int vcpu);
+
+/** One scan of the selectors whatever the upcall flag says. */
+unsigned int guest_evtchn_scan(struct guest_evtchn *g, unsigned int vcpu);
+
+/** True if `vcpu`'s upcall flag is set. */
+bool guest_evtchn_upcall_pending(struct guest_evtchn *g, unsigned int vcpu);
+
+/** Records that `port` is handled by `vcpu` (after EVTCHNOP_bind_vcpu). */
+void guest_evtchn_bind_to(struct guest_evtchn *g, unsigned int port,
+                          unsigned int vcpu);
+
+/** Sets a port's mask bit (the guest owns it). */
+void guest_evtchn_mask(struct guest_evtchn *g, unsigned int port);
+
+/** Unmasks through EVTCHNOP_unmask, which re-raises a pending port. */
+long guest_evtchn_unmask(struct guest_evtchn *g, unsigned int vcpu,
+                         unsigned int port);
+
+bool guest_evtchn_is_pending(struct guest_evtchn *g, unsigned int port);
+bool guest_evtchn_is_masked(struct guest_evtchn *g, unsigned int port);
+
+/**
+ * Switches to 3 levels: registers the bitmaps (`pending`/`mask`: frame
+ * numbers, `nr` each) and each vCPU's L2 selector (`l2_gfn[v]` at offset
+ * 0).  `*_view` are the guest's mappings of the same pages.
+ */
+long guest_evtchn_setup_3l(struct guest_evtchn *g, unsigned int nr,
+                           const uint64_t *pending_gfn,
+                           const uint64_t *mask_gfn,
+                           const uint64_t *l2_gfn, void *const *pending_view,
+                           void *const *mask_view, void *const *l2_view);
+
+#endif /* HARNESS_EVTCHN_GUEST_EVTCHN_H */
