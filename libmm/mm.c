@@ -33,8 +33,16 @@ static bool mm_want_directmap = HVCORE_DIRECTMAP_FULL;
 static bool mm_ft_mapped;
 static uint64_t mm_pt_pages;
 
-/* Owner value (domid + 1) → domain, set while libmm knows the domain. */
-static struct domain *mm_owners[DOMID_FIRST_RESERVED];
+/*
+ * Owner table: page owner value `v` (1-based) names mm_owners[v - 1].  Twice
+ * as many slots as domids, since dying domains keep theirs until their last
+ * reference goes while their ids are reused.
+ */
+#define MM_MAX_OWNERS (2U * DOMID_FIRST_RESERVED)
+
+static hal_spinlock_t mm_owner_lock = HAL_SPINLOCK_INIT;
+static struct domain *mm_owners[MM_MAX_OWNERS];
+static unsigned int mm_owner_hint;
 
 /** See mm.h. */
 void mm_config_directmap(bool full)
@@ -60,17 +68,41 @@ void mm_get_layout(struct mm_layout *l)
 /** See mm_private.h. */
 struct domain *mm_owner_domain(uint32_t owner)
 {
-    if ( !owner || owner > DOMID_FIRST_RESERVED )
+    if ( !owner || owner > MM_MAX_OWNERS )
         return NULL;
     return hal_read_once(&mm_owners[owner - 1]);
 }
 
-/** Registers `d` as an owner (mm_domain_init) or forgets it (NULL). */
-void mm_owner_set(domid_t domid, struct domain *d);
-void mm_owner_set(domid_t domid, struct domain *d)
+/** See mm_private.h. */
+int mm_owner_register(struct domain *d, uint32_t *owner)
 {
-    BUG_ON(domid >= DOMID_FIRST_RESERVED);
-    hal_write_once(&mm_owners[domid], d);
+    unsigned int i, slot;
+    int rc = -ENOSPC;
+
+    hal_spin_lock(&mm_owner_lock);
+    for ( i = 0; i < MM_MAX_OWNERS; i++ )
+    {
+        slot = (mm_owner_hint + i) % MM_MAX_OWNERS;
+        if ( !mm_owners[slot] )
+        {
+            hal_write_once(&mm_owners[slot], d);
+            mm_owner_hint = slot + 1;
+            *owner = slot + 1;
+            rc = 0;
+            break;
+        }
+    }
+    hal_spin_unlock(&mm_owner_lock);
+    return rc;
+}
+
+/** See mm_private.h. */
+void mm_owner_unregister(uint32_t owner)
+{
+    BUG_ON(!owner || owner > MM_MAX_OWNERS);
+    hal_spin_lock(&mm_owner_lock);
+    hal_write_once(&mm_owners[owner - 1], NULL);
+    hal_spin_unlock(&mm_owner_lock);
 }
 
 /** See mm_private.h. */
@@ -78,7 +110,7 @@ void mm_for_each_domain(void (*fn)(struct domain *d, void *arg), void *arg)
 {
     unsigned int i;
 
-    for ( i = 0; i < DOMID_FIRST_RESERVED; i++ )
+    for ( i = 0; i < MM_MAX_OWNERS; i++ )
         if ( mm_owners[i] )
             fn(mm_owners[i], arg);
 }
@@ -374,8 +406,9 @@ void mm_fini(void)
     if ( !mm_live )
         return;
     xmalloc_fini();
-    for ( i = 0; i < DOMID_FIRST_RESERVED; i++ )
+    for ( i = 0; i < MM_MAX_OWNERS; i++ )
         mm_owners[i] = NULL;
+    mm_owner_hint = 0;
     deferred_fini();
     vmap_fini();
     if ( mm_directmap )

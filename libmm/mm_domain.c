@@ -12,9 +12,7 @@
 /* Work done between preemption checks while relinquishing. */
 #define MM_RELINQUISH_BATCH 512UL
 
-void mm_owner_set(domid_t domid, struct domain *d);
-
-/** See common/subsys.h.  Errors: -EINVAL, -EEXIST, -ENOMEM. */
+/** See common/subsys.h.  Errors: -EINVAL, -ENOSPC, -ENOMEM. */
 int mm_domain_init(struct domain *d, const struct domain_config *cfg)
 {
     struct mm_domain *md;
@@ -22,10 +20,6 @@ int mm_domain_init(struct domain *d, const struct domain_config *cfg)
 
     if ( d->domain_id >= DOMID_FIRST_RESERVED )
         return -EINVAL;
-    /* A second domain with a live id fails later in domain_create; it must
-     * not take the first one's place as owner meanwhile. */
-    if ( mm_owner_domain((uint32_t)d->domain_id + 1) )
-        return -EEXIST;
     md = xzalloc(struct mm_domain);
     if ( !md )
         return -ENOMEM;
@@ -33,15 +27,21 @@ int mm_domain_init(struct domain *d, const struct domain_config *cfg)
     hal_spin_init(&md->p2m_lock);
     page_list_init(&md->page_list);
     md->max_pages = cfg->max_pages;
+    rc = mm_owner_register(d, &md->owner);
+    if ( rc )
+    {
+        xfree(md);
+        return rc;
+    }
     d->mm = md;
     rc = p2m_init(d);
     if ( rc )
     {
         d->mm = NULL;
+        mm_owner_unregister(md->owner);
         xfree(md);
         return rc;
     }
-    mm_owner_set(d->domain_id, d);
     return 0;
 }
 
@@ -131,7 +131,7 @@ void mm_domain_destroy(struct domain *d)
     }
     hal_spin_unlock(&md->page_lock);
     BUG_ON(md->tot_pages || md->extra_pages || md->reserved_pages);
-    mm_owner_set(d->domain_id, NULL);
+    mm_owner_unregister(md->owner);
     d->mm = NULL;
     xfree(md);
 }

@@ -55,15 +55,32 @@ struct mm_domain {
     unsigned long p2m_pages;         /* table pages, root included */
     uint64_t max_mapped_gfn;
     bool p2m_torn_down;
+
+    uint32_t owner;                  /* owner-table slot + 1 (mm.c) */
 };
 
-/** The domain registered for owner value `owner` (domid + 1), or NULL. */
+/** The domain registered under owner value `owner`, or NULL. */
 struct domain *mm_owner_domain(uint32_t owner);
 
+/* No owner can have this value: pages of no domain never match it. */
+#define MM_OWNER_NONE 0xffffffffU
+
+/**
+ * The value a page owned by `d` holds in `v.owner` (0 for the hypervisor).
+ * It is a slot of libmm's owner table, not the domid: a dying domain whose
+ * last reference lingers keeps its slot while a new domain reuses its id.
+ */
 static inline uint32_t mm_owner_of(const struct domain *d)
 {
-    return d ? (uint32_t)d->domain_id + 1 : 0;
+    if ( !d )
+        return 0;
+    return d->mm ? d->mm->owner : MM_OWNER_NONE;
 }
+
+/** Takes an owner slot for `d`: 0 or -ENOSPC. */
+int __must_check mm_owner_register(struct domain *d, uint32_t *owner);
+/** Gives the slot back. */
+void mm_owner_unregister(uint32_t owner);
 
 /** Calls fn on every domain libmm knows (mm_check). */
 void mm_for_each_domain(void (*fn)(struct domain *d, void *arg), void *arg);

@@ -17,8 +17,10 @@
  * bit before it is clear, and the area's kind must match the free call, so a
  * vunmap/vfree of anything else is refused and counted.
  *
- * Locks: `vm_lock` is a leaf except that it is never held across page
- * allocation or the HAL's mapping calls.
+ * Locks: `vm_grow_lock` -> `vm_lock`.  `vm_lock` is a leaf, never held
+ * across page allocation or the HAL's mapping calls; `vm_grow_lock` is
+ * held across them while the metadata grows (the heap and the page-table
+ * provider never come back to vmap).
  */
 #include <common/string.h>
 
@@ -41,6 +43,7 @@ enum vm_kind {
 };
 
 static hal_spinlock_t vm_lock = HAL_SPINLOCK_INIT;
+static hal_spinlock_t vm_grow_lock = HAL_SPINLOCK_INIT; /* one grower */
 static uintptr_t vm_base;
 static unsigned long vm_end;     /* pages in the range */
 static unsigned long vm_top;     /* pages whose metadata is backed */
@@ -133,42 +136,39 @@ static void vm_meta_page_free(unsigned long idx, struct page_info *pg)
 /**
  * Backs one more unit of the range: its frame-array page and, at a bitmap
  * page boundary, a bitmap page.  Returns 0, -ENOSPC at the end of the range,
- * or -ENOMEM.  Takes and drops `vm_lock`; the caller does not hold it.
+ * or -ENOMEM.  Growers are serialised by `vm_grow_lock` (two would map the
+ * same metadata address); `vm_lock` is taken only to publish the new top.
+ * The caller holds neither.
  */
-static int vm_grow(void)
+static int vm_grow(unsigned long seen_top)
 {
     struct page_info *fp = NULL, *bp = NULL;
-    unsigned long top = hal_read_once(&vm_top);
-    unsigned long fidx, bidx;
-    int rc;
+    unsigned long top, fidx, bidx;
+    int rc = 0;
 
+    hal_spin_lock(&vm_grow_lock);
+    top = hal_read_once(&vm_top);
+    if ( top != seen_top )
+        goto out;       /* someone grew it meanwhile: look again */
+    rc = -ENOSPC;
     if ( top >= vm_end )
-        return -ENOSPC;
+        goto out;
     fidx = vm_bitmap_pages() + top / VM_UNIT;
     bidx = top / VM_BITS_PER_PAGE;
     rc = vm_meta_page(fidx, &fp);
     if ( rc )
-        return rc;
+        goto out;
     if ( top % VM_BITS_PER_PAGE == 0 )
     {
         rc = vm_meta_page(bidx, &bp);
         if ( rc )
         {
             vm_meta_page_free(fidx, fp);
-            return rc;
+            goto out;
         }
     }
 
     hal_spin_lock(&vm_lock);
-    if ( vm_top != top )
-    {
-        /* Someone else grew it meanwhile: give ours back. */
-        hal_spin_unlock(&vm_lock);
-        vm_meta_page_free(fidx, fp);
-        if ( bp )
-            vm_meta_page_free(bidx, bp);
-        return 0;
-    }
     vm_frames[fidx] = VME_PRESENT |
                       ((uint64_t)VM_KIND_META << VME_KIND_SHIFT) |
                       mfn_x(page_to_mfn(fp));
@@ -178,7 +178,9 @@ static int vm_grow(void)
                           mfn_x(page_to_mfn(bp));
     hal_write_once(&vm_top, top + VM_UNIT > vm_end ? vm_end : top + VM_UNIT);
     hal_spin_unlock(&vm_lock);
-    return 0;
+ out:
+    hal_spin_unlock(&vm_grow_lock);
+    return rc;
 }
 
 /**
@@ -193,7 +195,10 @@ static unsigned long vm_alloc(unsigned int nr)
         return 0;
     for ( ;; )
     {
+        unsigned long top;
+
         hal_spin_lock(&vm_lock);
+        top = vm_top;
         start = vm_find(vm_low, vm_top, false);
         vm_low = start;
         while ( start < vm_top )
@@ -213,7 +218,7 @@ static unsigned long vm_alloc(unsigned int nr)
             start = vm_find(next, vm_top, false);
         }
         hal_spin_unlock(&vm_lock);
-        if ( vm_grow() )
+        if ( vm_grow(top) )
             return 0;
     }
 }
@@ -526,9 +531,10 @@ int vmap_init(uintptr_t base, size_t size)
     vm_refused = 0;
     BUG_ON(vm_meta + 2 > VM_BITS_PER_PAGE || vm_meta + VM_UNIT > vm_end);
 
+    hal_spin_init(&vm_grow_lock);
     while ( vm_top <= vm_meta )
     {
-        rc = vm_grow();
+        rc = vm_grow(vm_top);
         if ( rc )
         {
             vmap_fini();

@@ -48,7 +48,7 @@ struct page_info {
         } free;
     } u;
     union {
-        uint32_t owner;            /* in use: domid + 1, 0 = anonymous */
+        uint32_t owner;            /* in use: owner slot, 0 = hypervisor */
         uint32_t free_order;       /* free chunk head: its order */
     } v;
     uint32_t tlbflush_timestamp;   /* clock value when it was last used */
