@@ -188,11 +188,9 @@ int __must_check evtchn_bind_virq(struct domain *d,
 int __must_check evtchn_bind_pirq(struct domain *d,
                                   struct evtchn_bind_pirq *b);
 int __must_check evtchn_bind_ipi(struct domain *d, struct evtchn_bind_ipi *b);
-int __must_check evtchn_send(struct domain *ld, unsigned int lport);
 int __must_check evtchn_status(struct domain *cur, struct evtchn_status *s);
 int __must_check evtchn_bind_vcpu(struct domain *d, unsigned int port,
                                   unsigned int vcpu_id);
-int __must_check evtchn_unmask(struct domain *d, unsigned int port);
 int __must_check evtchn_reset(struct domain *cur, domid_t dom,
                               bool resuming);
 int __must_check evtchn_set_priority(struct domain *d,

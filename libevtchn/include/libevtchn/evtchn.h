@@ -51,6 +51,16 @@ void free_xen_event_channel(struct domain *ld, unsigned int lport);
 /** Sends on a Xen-owned channel to its bound remote end (if any). */
 void notify_via_xen_event_channel(struct domain *ld, unsigned int lport);
 
+/**
+ * EVTCHNOP_send on `lport` of `ld`, for hypervisor callers that already hold
+ * the port number (the hypercall handler, benchmarks).  See event_channel.c
+ * for the errors.
+ */
+int __must_check evtchn_send(struct domain *ld, unsigned int lport);
+
+/** EVTCHNOP_unmask on `port` of `d`: 0, or -EINVAL for an invalid port. */
+int __must_check evtchn_unmask(struct domain *d, unsigned int port);
+
 /* Virtual IRQs: raised by the hypervisor (tests call these). */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 void send_guest_domain_virq(struct domain *d, unsigned int virq);
