@@ -70,15 +70,6 @@ void vcpu_mark_events_pending(struct vcpu *v)
     hal_guest_upcall(v->domain->domain_id, v->vcpu_id);
 }
 
-/** Marks a usable channel pending through the domain's ABI. */
-void evtchn_port_set_pending(struct domain *d, unsigned int vcpu_id,
-                             struct evtchn *chn, unsigned int port)
-{
-    if ( !evtchn_usable(chn) )
-        return;
-    evtchn_ops(d)->set_pending(d->vcpu[vcpu_id], chn, port);
-}
-
 /** Frees a channel: see private.h.  Event lock and channel lock held. */
 void evtchn_free(struct domain *d, struct evtchn *chn, unsigned int port)
 {

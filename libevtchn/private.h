@@ -169,9 +169,6 @@ static inline void evtchn_close_if_open(struct domain *d, unsigned int port,
     (void)rc;
 }
 
-/** Marks `chn` (port `port` of `d`) pending on vCPU `vcpu_id`. */
-void evtchn_port_set_pending(struct domain *d, unsigned int vcpu_id,
-                             struct evtchn *chn, unsigned int port);
 
 /** Takes and releases every channel's write lock (and each interdomain
  * peer's): afterwards no sender still uses the ABI it read before.  Event
@@ -222,6 +219,13 @@ xen_event_channel_notification_t evtchn_consumer_fn(unsigned int idx);
 void evtchn_consumer_reset(void);
 
 /* --- bits.h-style guest bitmap helpers (little-endian, Xen's layout) -- */
+
+/*
+ * Guest bitmap access.  Tests of a bit are sequentially consistent loads
+ * (plain loads on x86): the hypervisor sets one bit and then reads another
+ * (pending, then the selector) while the guest clears the selector and
+ * then reads pending, and one side must see the other's write.
+ */
 
 /* Atomic ops on bit `nr` of a bitmap of 32-bit words (compat guests). */
 static inline bool bit32_test(const void *base, unsigned int nr)
@@ -304,5 +308,21 @@ static inline void *vcpu_pending_sel(const struct vcpu *v, bool compat)
  * 0 -> 1 edge only, raises the vCPU's upcall.
  */
 void vcpu_mark_events_pending(struct vcpu *v);
+
+/**
+ * Marks a usable channel `chn` (port `port` of `d`) pending on vCPU
+ * `vcpu_id` through the domain's ABI.  Channel lock (or, for an
+ * interdomain send, the peer channel's lock) held.  Inline: it is on the
+ * send path.
+ */
+static inline void evtchn_port_set_pending(struct domain *d,
+                                           unsigned int vcpu_id,
+                                           struct evtchn *chn,
+                                           unsigned int port)
+{
+    if ( !evtchn_usable(chn) )
+        return;
+    evtchn_ops(d)->set_pending(d->vcpu[vcpu_id], chn, port);
+}
 
 #endif /* LIBEVTCHN_PRIVATE_H */

@@ -315,6 +315,35 @@ static void test_driver_domain(void **state)
     ew_destroy(g);
 }
 
+/** 131,072 ports cost 1024 bucket pages and 2 group pages: 4.008 MiB. */
+static void test_memory_131072(void **state)
+{
+    struct domain *p = make_dom(2, true, false);
+    struct evtchn_domain_stats st;
+    struct mm_stats m0, m1;
+    unsigned int i;
+
+    (void)state;
+    assert_int_equal(reg_bitmaps(p, 8, PEND_GFN, MASK_GFN), 0);
+    mm_get_stats(&m0);
+    evtchn_domain_get_stats(p, &st);
+    assert_int_equal(st.buckets, 1);
+    assert_int_equal(st.groups, 1);
+    for ( i = 1; i < 131072; i++ )
+        assert_int_equal(alloc_unbound_xen_event_channel(p, 0, 0, NULL), i);
+    mm_get_stats(&m1);
+    evtchn_domain_get_stats(p, &st);
+    assert_int_equal(st.buckets, 1024);
+    assert_int_equal(st.groups, 2);
+    /* 1023 new buckets and 1 new group, plus at most a few vmap
+     * page-table pages for the xenheap mappings. */
+    assert_true(m0.free_pages - m1.free_pages >= 1024);
+    assert_true(m0.free_pages - m1.free_pages <= 1024 + 8);
+    assert_true((st.buckets + st.groups) * 4096ULL <= 4.1 * 1024 * 1024);
+    assert_int_equal(evtchn_check(), 0);
+    ew_destroy(p);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, ew_setup, ew_teardown)
@@ -327,6 +356,7 @@ int main(void)
         T(test_compat_3l),
         T(test_destroy_3l),
         T(test_driver_domain),
+        T(test_memory_131072),
     };
 #undef T
 
