@@ -19,6 +19,7 @@
 #endif
 
 static enum xsm_provider xsm_chosen = XSM_DEFAULT_PROVIDER;
+static bool xsm_chosen_explicitly;
 static bool xsm_initialised;
 static const void *xsm_boot_policy;
 static size_t xsm_boot_policy_size;
@@ -63,6 +64,7 @@ int xsm_set_provider(enum xsm_provider provider)
     case XSM_PROVIDER_FLASK:
 #endif
         xsm_chosen = provider;
+        xsm_chosen_explicitly = true;
         return 0;
     default:
         return -EOPNOTSUPP;
@@ -112,6 +114,17 @@ int xsm_init(void)
     if ( xsm_initialised )
         return -EBUSY;
 
+#if XSM_MULTI_PROVIDER
+    /*
+     * FLASK by default only with a policy to enforce: without one it would
+     * allow everything, so a build with both providers falls back to the
+     * dummy policy (Xen falls back to dummy when FLASK cannot start).  An
+     * explicit choice of FLASK keeps it (`late` mode, FLASK_LOAD tests).
+     */
+    if ( xsm_chosen == XSM_PROVIDER_FLASK && !xsm_chosen_explicitly &&
+         !xsm_boot_policy )
+        xsm_chosen = XSM_PROVIDER_DUMMY;
+#endif
 #ifdef HVCORE_XSM_FLASK
     if ( xsm_chosen == XSM_PROVIDER_FLASK )
     {
@@ -146,6 +159,7 @@ void xsm_fini(void)
 #endif
     xsm_initialised = false;
     xsm_chosen = XSM_DEFAULT_PROVIDER;
+    xsm_chosen_explicitly = false;
     xsm_boot_policy = NULL;
     xsm_boot_policy_size = 0;
     xsm_flask_mode = FLASK_BOOTPARAM_ENFORCING;

@@ -12,7 +12,8 @@
  *   flask  the wrappers are direct calls to FLASK, no indirect branch
  *          (seed 000: a single provider pays nothing for the abstraction);
  *   both   the wrappers call through one `static const` ops table chosen
- *          by `xsm_init` (`xsm_set_provider` picks it, FLASK by default).
+ *          by `xsm_init` (`xsm_set_provider` picks it; by default FLASK
+ *          when a boot policy was given, else dummy).
  *
  * In every build a call site whose action differs from the one the dummy
  * policy expects for that hook fails to link when the action is a constant
