@@ -143,6 +143,20 @@ static void check_domain(struct domain *rd, void *arg)
                        (unsigned long)maps);
                 st.rc = -EINVAL;
             }
+            /* Every writable mapping holds a writable type reference. */
+            maps = (p & 0xff) + ((p >> 16) & 0xff);
+            if ( maps &&
+                 ((hal_read_once(&pg->u.type_info) & PGT_type_mask) !=
+                      PGT_writable_page ||
+                  (hal_read_once(&pg->u.type_info) & PGT_count_mask) <
+                      maps) )
+            {
+                printk("gnttab_check: d%u ref %u frame %#lx type %#lx for "
+                       "%lu writable mappings\n", rd->domain_id, ref,
+                       (unsigned long)act->mfn,
+                       (unsigned long)pg->u.type_info, (unsigned long)maps);
+                st.rc = -EINVAL;
+            }
         }
     }
     if ( gt->gt_version == 1 && gt->nr_status_frames )

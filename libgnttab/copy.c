@@ -158,7 +158,8 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
     struct grant_table *rgt = rd->grant_table;
     struct active_grant_entry *act;
     uint32_t incr = ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
-    uint16_t flags = 0;
+    uint16_t flags = 0, start = 0, len = PAGE_SIZE;
+    mfn_t mfn;
     int rc;
 
     g->trans = false;
@@ -185,42 +186,41 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
         rc = acquire_transitive(rd, ref, ldid, ro, act, g);
         goto unlock_table;
     }
+    if ( rgt->gt_version == 2 && (flags & GTF_sub_page) )
+    {
+        grant_entry_v2_t *e = shared_entry_v2(rgt, ref);
+
+        start = hal_read_once(&e->sub_page.page_off);
+        len = hal_read_once(&e->sub_page.length);
+    }
+    /*
+     * An entry already pinned must still be what the pin recorded (kind
+     * and window, XSA-500); its frame is checked where it is looked up.
+     */
+    if ( act->pin &&
+         (act->trans ||
+          (bool)act->is_sub_page != !!(flags & GTF_sub_page) ||
+          act->start != start || act->length != len) )
+        goto unlock_act;
     if ( !act->pin || (!ro && !(act->pin & GNTPIN_write_mask)) )
     {
         rc = gnttab_set_status(rgt, act, ref, ldid, ro, true, false);
         if ( rc )
             goto unlock_act;
     }
+    /*
+     * Look the frame up for this access even on a pinned entry: a copy
+     * uses what the entry names now only if it is what the pin froze.
+     */
+    rc = GNTST_general_error;
+    if ( start >= PAGE_SIZE || len > PAGE_SIZE - start ||
+         (rc = gnttab_lookup_frame(rd, act, ref, ro, &mfn)) )
+    {
+        gnttab_sync_status(rgt, act, ref);
+        goto unlock_act;
+    }
     if ( !act->pin )
     {
-        uint64_t frame;
-        uint16_t start = 0, len = PAGE_SIZE;
-        mfn_t mfn;
-
-        if ( rgt->gt_version == 1 )
-            frame = hal_read_once(&shared_entry_v1(rgt, ref)->frame);
-        else if ( flags & GTF_sub_page )
-        {
-            grant_entry_v2_t *e = shared_entry_v2(rgt, ref);
-
-            frame = hal_read_once(&e->sub_page.frame);
-            start = hal_read_once(&e->sub_page.page_off);
-            len = hal_read_once(&e->sub_page.length);
-            if ( start >= PAGE_SIZE || len > PAGE_SIZE - start )
-            {
-                rc = GNTST_general_error;
-                gnttab_sync_status(rgt, act, ref);
-                goto unlock_act;
-            }
-        }
-        else
-            frame = hal_read_once(&shared_entry_v2(rgt, ref)->full_page.frame);
-        rc = gnttab_arch_get_paged_frame(rd, frame, ro, &mfn);
-        if ( rc )
-        {
-            gnttab_sync_status(rgt, act, ref);
-            goto unlock_act;
-        }
         act->domid = ldid;
         act->src_domid = rd->domain_id;
         act->mfn = mfn_x(mfn);
@@ -230,17 +230,10 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
         act->trans = 0;
         act->trans_gref = ref;
     }
-    else if ( act->trans || (bool)act->is_sub_page !=
-                                !!(flags & GTF_sub_page) )
-    {
-        /* The entry no longer matches what the pin recorded (XSA-500). */
-        goto unlock_act;
-    }
     if ( !get_page(mfn_to_page(_mfn(act->mfn)), rd) )
     {
         rc = act->pin ? GNTST_bad_domain : GNTST_bad_page;
-        if ( !act->pin )
-            gnttab_sync_status(rgt, act, ref);
+        gnttab_sync_status(rgt, act, ref);
         goto unlock_act;
     }
     if ( !act->pin && act->is_sub_page )

@@ -4,13 +4,19 @@
  * dying domain's mappings (reference/gnttab.md §1.6, §2 "map, step by
  * step", "unmap").
  *
- * References (hvcore's accounting, one per mapping kind): a host mapping's
- * reference is held by its P2M entry; a device mapping holds a general
- * reference, plus a PGT_writable_page type reference when writable.  The
- * active entry holds none.  Pins change with the status bits in one
- * active-entry critical section.  Unmap checks everything in phase 1 (and
- * frees a fully unmapped handle there, XSA-218), flushes once per batch,
- * then phase 2 drops pins and references and cannot fail (XSA-224).
+ * References (hvcore's accounting, per mapping kind, reference/gnttab.md
+ * §2 step 6): a host mapping's P2M entry holds its own general reference;
+ * a writable host mapping also holds, through its maptrack entry, a
+ * general reference and a PGT_writable_page type reference (so a page
+ * someone can write through a grant is typed writable, as Xen's
+ * `gnttab_host_mapping_get_page_type` asks for PV granters); a device
+ * mapping holds a general reference, plus a type reference when writable.
+ * The active entry holds none.  Pins change with the status bits in one
+ * active-entry critical section.  Unmap claims the handle first (only one
+ * unmapper works on a handle at a time, and the claim keeps the granter's
+ * `struct domain` reachable), checks everything in phase 1 (and frees a
+ * fully unmapped handle there, XSA-218), flushes once per batch, then
+ * phase 2 drops pins and references and cannot fail (XSA-224).
  */
 #include "private.h"
 
@@ -25,6 +31,45 @@ static uint32_t map_pin_incr(uint32_t f)
     if ( f & GNTMAP_device_map )
         incr += ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
     return incr;
+}
+
+/** General references a mapping of kinds `f` keeps (besides the P2M's). */
+static unsigned int map_page_refs(uint32_t f)
+{
+    bool ro = f & GNTMAP_readonly;
+
+    return !!(f & GNTMAP_device_map) + (!ro && (f & GNTMAP_host_map));
+}
+
+/** PGT_writable_page type references a mapping of kinds `f` keeps. */
+static unsigned int map_type_refs(uint32_t f)
+{
+    if ( f & GNTMAP_readonly )
+        return 0;
+    return !!(f & GNTMAP_device_map) + !!(f & GNTMAP_host_map);
+}
+
+/** See private.h. */
+int gnttab_lookup_frame(struct domain *rd,
+                        const struct active_grant_entry *act,
+                        grant_ref_t ref, bool readonly, mfn_t *mfn)
+{
+    struct grant_table *rgt = rd->grant_table;
+    uint64_t frame;
+    int rc;
+
+    /* The frame sits at the same place in v2 full-page and sub-page. */
+    if ( rgt->gt_version == 1 )
+        frame = hal_read_once(&shared_entry_v1(rgt, ref)->frame);
+    else
+        frame = hal_read_once(&shared_entry_v2(rgt, ref)->full_page.frame);
+    rc = gnttab_arch_get_paged_frame(rd, frame, readonly, mfn);
+    if ( rc )
+        return rc;
+    /* A pinned entry's frame is frozen (XSA-500: trust the pin only). */
+    if ( act->pin && mfn_x(*mfn) != act->mfn )
+        return GNTST_general_error;
+    return GNTST_okay;
 }
 
 /** True if every counter of `pin` is at least that of `incr`. */
@@ -64,10 +109,10 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
     struct grant_table *lgt = ld->grant_table, *rgt;
     struct active_grant_entry *act;
     uint32_t flags = op->flags, incr;
-    bool ro = flags & GNTMAP_readonly, typed = false;
+    bool ro = flags & GNTMAP_readonly;
     struct grant_mapping *m;
     struct page_info *pg;
-    unsigned int nrefs;
+    unsigned int nrefs, ntypes, k, typed = 0;
     grant_ref_t ref = op->ref;
     long handle;
     mfn_t mfn;
@@ -101,7 +146,8 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
         goto out_put;
 
     incr = map_pin_incr(flags);
-    nrefs = !!(flags & GNTMAP_host_map) + !!(flags & GNTMAP_device_map);
+    nrefs = map_page_refs(flags);
+    ntypes = map_type_refs(flags);
     rgt = rd->grant_table;
     hal_read_lock(&rgt->lock);
     rc = GNTST_bad_gntref;
@@ -120,20 +166,20 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
                                false);
         if ( rc )
             goto unlock_act;
-    }
-    if ( !act->pin )
-    {
-        uint64_t frame = rgt->gt_version == 1
-                             ? hal_read_once(&shared_entry_v1(rgt, ref)->frame)
-                             : hal_read_once(
-                                   &shared_entry_v2(rgt, ref)->full_page.frame);
-
-        rc = gnttab_arch_get_paged_frame(rd, frame, ro, &mfn);
+        /*
+         * A new pin, or the first writer on a read-only pin: look the frame
+         * up again for this access, so a frame the granter may only read
+         * (or one it no longer names) is never mapped writable.
+         */
+        rc = gnttab_lookup_frame(rd, act, ref, ro, &mfn);
         if ( rc )
         {
             gnttab_sync_status(rgt, act, ref);
             goto unlock_act;
         }
+    }
+    if ( !act->pin )
+    {
         act->domid = ld->domain_id;
         act->src_domid = rd->domain_id;
         act->mfn = mfn_x(mfn);
@@ -145,40 +191,41 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
     }
     mfn = _mfn(act->mfn);
     pg = mfn_to_page(mfn);
-    /* The references this mapping will hold, taken while `mfn` is frozen. */
+    /*
+     * The references this mapping will keep, taken while `mfn` is frozen;
+     * at least one, which also keeps the page across the unlocked window.
+     */
     if ( !get_page(pg, rd) )
     {
         rc = GNTST_bad_page;
         gnttab_sync_status(rgt, act, ref);
         goto unlock_act;
     }
-    if ( nrefs == 2 )
+    for ( k = 1; k < nrefs; k++ )
         get_page_light(pg);
+    if ( !nrefs )
+        nrefs = 1; /* a transient one, dropped below */
     act->pin += incr;
     active_entry_release(act);
     hal_read_unlock(&rgt->lock);
 
     rc = GNTST_general_error;
-    if ( (flags & GNTMAP_device_map) && !ro )
-    {
+    for ( ; typed < ntypes; typed++ )
         if ( !get_page_type(pg, PGT_writable_page) )
             goto undo;
-        typed = true;
-    }
     if ( flags & GNTMAP_host_map )
     {
         if ( gnttab_arch_create_host_mapping(ld, op->host_addr, mfn, ro) )
             goto undo;
-        put_page(pg); /* the P2M entry took its own */
     }
+    if ( !map_page_refs(flags) )
+        put_page(pg); /* read-only host map: the P2M entry took its own */
 
     m = maptrack_entry(lgt, (grant_handle_t)handle);
     m->domid = rd->domain_id;
     m->ref = ref;
     m->rd = rd; /* the reference from domain_resolve moves here */
-    hal_store_release(&m->flags, (uint16_t)(flags & (GNTMAP_device_map |
-                                                     GNTMAP_host_map |
-                                                     GNTMAP_readonly)));
+    hal_store_release(&m->flags, (uint16_t)(flags & MAPTRACK_KIND_MASK));
     op->handle = (grant_handle_t)handle;
     op->dev_bus_addr = mfn_x(mfn) << PAGE_SHIFT;
     op->status = GNTST_okay;
@@ -187,7 +234,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
  undo:
     /* Pins go before the page references they protect (XSA-236). */
     unpin(rd, ref, incr);
-    if ( typed )
+    while ( typed-- )
         put_page_type(pg);
     while ( nrefs-- )
         put_page(pg);
@@ -215,9 +262,14 @@ struct unmap_done {
 };
 
 /**
- * Phase 1 of one unmap: validates the handle and addresses, removes the
- * host mapping, clears the maptrack bits and frees an emptied handle.
- * Returns a GNTST code; on error nothing changed.
+ * Phase 1 of one unmap: claims the handle, validates it and the
+ * addresses, removes the host mapping, clears the maptrack bits and frees
+ * an emptied handle.  Returns a GNTST code; on error nothing changed.
+ *
+ * The claim is what makes two vCPUs unmapping one handle safe: without
+ * it, a second unmapper could read `rd` from the entry after the first
+ * had freed the handle and dropped the last reference to an unregistered
+ * granter.  While claimed, the entry (and its reference) cannot go away.
  */
 static int unmap_phase1(struct domain *ld, uint64_t host_addr,
                         uint64_t dev_bus_addr, grant_handle_t h,
@@ -232,25 +284,24 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
 
     c->done = 0;
     c->rd = NULL;
+    c->freed = false;
     if ( h >= hal_load_acquire(&lgt->maptrack_limit) )
         return GNTST_bad_handle;
+    hal_barrier(); /* no speculation past the bound */
     m = maptrack_entry(lgt, h);
-    if ( !hal_load_acquire(&m->flags) )
+    flags = gnttab_maptrack_claim(m);
+    if ( !flags )
         return GNTST_bad_handle;
-    rd = hal_read_once(&m->rd);
-    get_domain(rd);
+    left = flags;
+    rd = m->rd;
+    get_domain(rd); /* the entry's reference keeps it alive meanwhile */
     rc = GNTST_permission_denied;
     if ( gnttab_xsm_unmapref(ld, rd) )
-        goto out_put;
+        goto unclaim;
 
     rgt = rd->grant_table;
     hal_read_lock(&rgt->lock);
     act = active_entry_acquire(rgt, m->ref);
-    /* Re-validate under the entry lock (XSA-218/228). */
-    flags = hal_read_once(&m->flags);
-    rc = GNTST_bad_handle;
-    if ( !flags || hal_read_once(&m->rd) != rd )
-        goto unlock;
     c->ref = m->ref;
     c->ro = flags & GNTMAP_readonly;
     rc = GNTST_general_error;
@@ -267,22 +318,25 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
         rc = GNTST_general_error;
         if ( gnttab_arch_check_host_mapping(ld, host_addr, c->mfn, c->ro) ||
              gnttab_arch_replace_host_mapping(ld, host_addr, c->mfn) )
+        {
+            c->done = 0;
             goto unlock;
+        }
         c->done |= GNTMAP_host_map;
     }
     rc = GNTST_okay;
     left = flags & ~c->done;
     if ( !(left & (GNTMAP_host_map | GNTMAP_device_map)) )
         left = 0;
-    hal_write_once(&m->flags, left);
     c->freed = !left;
  unlock:
     active_entry_release(act);
     hal_read_unlock(&rgt->lock);
-    if ( rc == GNTST_okay && c->freed )
-        gnttab_put_maptrack_handle(lgt, h);
- out_put:
-    if ( rc == GNTST_okay && c->done )
+ unclaim:
+    gnttab_maptrack_unclaim(m, left);
+    if ( c->freed )
+        gnttab_put_maptrack_handle(lgt, h); /* once, in phase 1 (XSA-218) */
+    if ( c->done )
     {
         c->rd = rd; /* our reference, dropped in phase 2 */
         return rc;
@@ -291,23 +345,22 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     return rc;
 }
 
-/** Phase 2: drops what phase 1 released.  Cannot fail. */
+/**
+ * Phase 2: drops the pins, then the references, of what phase 1 (or a
+ * dying mapper's release) took down.  Cannot fail.
+ */
 static void unmap_phase2(struct unmap_done *c)
 {
     struct page_info *pg = mfn_to_page(c->mfn);
-    uint32_t incr = 0;
+    uint32_t kinds = c->done | (c->ro ? GNTMAP_readonly : 0);
+    unsigned int n;
 
-    if ( c->done & GNTMAP_host_map )
-        incr += c->ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
-    if ( c->done & GNTMAP_device_map )
-        incr += c->ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
-    unpin(c->rd, c->ref, incr);
-    if ( c->done & GNTMAP_device_map )
-    {
-        if ( !c->ro )
-            put_page_type(pg);
+    /* Pins go before the page references they protect (XSA-236). */
+    unpin(c->rd, c->ref, map_pin_incr(kinds));
+    for ( n = map_type_refs(kinds); n; n-- )
+        put_page_type(pg);
+    for ( n = map_page_refs(kinds); n; n-- )
         put_page(pg);
-    }
     if ( c->freed )
         put_domain(c->rd); /* the handle's */
     put_domain(c->rd);     /* phase 1's */
@@ -347,41 +400,33 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
 }
 
 /**
- * Releases handle `h` of a dying domain: pins, device references, the
- * handle and its domain reference.  Host references stay with the P2M
- * entry, which the P2M teardown drops (gnttab_arch_release_host_mappings).
+ * Releases handle `h` of a dying domain: pins, the references its
+ * maptrack entry keeps, the handle and its domain reference.  The host
+ * mapping's own reference stays with the P2M entry, which the P2M
+ * teardown drops (gnttab_arch_release_host_mappings).  No vCPU of the
+ * dying domain runs, so nothing else holds a claim on `h`.
  */
 void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h)
 {
     struct grant_mapping *m = maptrack_entry(lgt, h);
-    uint16_t flags = m->flags;
+    uint16_t flags = m->flags & MAPTRACK_KIND_MASK;
     struct domain *rd = m->rd;
     struct unmap_done c = {
         .rd = rd, .ref = m->ref, .ro = flags & GNTMAP_readonly,
-        .done = flags & GNTMAP_device_map, .freed = false,
+        .done = flags & (GNTMAP_host_map | GNTMAP_device_map),
+        .freed = true,
     };
     struct grant_table *rgt = rd->grant_table;
     struct active_grant_entry *act;
-    uint32_t incr = 0;
 
-    if ( flags & GNTMAP_host_map )
-        incr += c.ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    BUG_ON(gnttab_arch_release_host_mappings());
     hal_read_lock(&rgt->lock);
     act = active_entry_acquire(rgt, c.ref);
     c.mfn = _mfn(act->mfn);
     active_entry_release(act);
     hal_read_unlock(&rgt->lock);
-    if ( incr )
-        unpin(rd, c.ref, incr);
-    hal_write_once(&m->flags, 0);
+    hal_store_release(&m->flags, 0);
     gnttab_put_maptrack_handle(lgt, h);
-    get_domain(rd);
-    c.freed = true;
-    if ( c.done )
-        unmap_phase2(&c); /* drops both domain references */
-    else
-    {
-        put_domain(rd);
-        put_domain(rd);
-    }
+    get_domain(rd);        /* phase 2 drops this and the handle's */
+    unmap_phase2(&c);
 }

@@ -12,6 +12,7 @@
  */
 #include <common/string.h>
 #include <common/xmalloc.h>
+#include <hal/cpu.h>
 
 #include "private.h"
 
@@ -142,4 +143,25 @@ void gnttab_put_maptrack_handle(struct grant_table *gt, grant_handle_t h)
     m->ref = mv->head;
     mv->head = h;
     hal_spin_unlock(&mv->lock);
+}
+
+/** See private.h. */
+uint16_t gnttab_maptrack_claim(struct grant_mapping *m)
+{
+    uint16_t f = hal_load_acquire(&m->flags);
+
+    for ( ;; )
+    {
+        if ( !f )
+            return 0;
+        if ( f & MAPTRACK_BUSY )
+        {
+            /* Another unmapper's phase 1: short, and never waits on us. */
+            hal_cpu_relax();
+            f = hal_load_acquire(&m->flags);
+            continue;
+        }
+        if ( hal_cmpxchg(&m->flags, &f, (uint16_t)(f | MAPTRACK_BUSY)) )
+            return f;
+    }
 }

@@ -102,6 +102,16 @@ struct grant_mapping {
 };
 
 #define MAPTRACK_PER_PAGE (PAGE_SIZE / sizeof(struct grant_mapping))
+
+/*
+ * Set in a live entry's `flags` while one unmapper owns it: the claim is
+ * what makes reading `rd` safe (the entry's reference cannot be dropped
+ * while it is held), and it lets only one unmapper at a time work on a
+ * handle.  Never visible at rest, never set on a free entry.
+ */
+#define MAPTRACK_BUSY 0x8000U
+#define MAPTRACK_KIND_MASK (GNTMAP_device_map | GNTMAP_host_map | \
+                            GNTMAP_readonly)
 #define MAPTRACK_TAIL (~0U)
 
 /** A vCPU's maptrack free list. */
@@ -252,6 +262,20 @@ static inline struct grant_mapping *maptrack_entry(struct grant_table *gt,
     return &gt->maptrack[h / MAPTRACK_PER_PAGE][h % MAPTRACK_PER_PAGE];
 }
 
+/**
+ * Claims live entry `m` for one unmapper: waits while another holds it,
+ * then sets MAPTRACK_BUSY.  Returns the entry's flags (without the busy
+ * bit), or 0 if the entry is free (nothing claimed).
+ */
+uint16_t gnttab_maptrack_claim(struct grant_mapping *m);
+
+/** Ends a claim, leaving `flags` (0 frees the entry for putting back). */
+static inline void gnttab_maptrack_unclaim(struct grant_mapping *m,
+                                           uint16_t flags)
+{
+    hal_store_release(&m->flags, flags);
+}
+
 /* ---- The arch layer (arch_p2m.c). ---- */
 
 int __must_check gnttab_arch_create_host_mapping(struct domain *ld,
@@ -266,6 +290,17 @@ void gnttab_arch_flush(struct domain *ld);
 bool gnttab_arch_release_host_mappings(void);
 int __must_check gnttab_arch_get_paged_frame(struct domain *rd, uint64_t gfn,
                                              bool readonly, mfn_t *mfn);
+
+/**
+ * Looks up the frame `rd`'s `ref` names for a new pin (readonly or not),
+ * reading the shared entry once.  An entry already pinned (a first writer
+ * arriving on a read-only pin) must still name the frame the pin froze.
+ * Table and entry lock held.  Returns GNTST_okay, bad_page or
+ * general_error.
+ */
+int gnttab_lookup_frame(struct domain *rd,
+                        const struct active_grant_entry *act,
+                        grant_ref_t ref, bool readonly, mfn_t *mfn);
 
 /* ---- Ops (map.c, copy.c, transfer.c, table.c). ---- */
 

@@ -9,6 +9,7 @@
 #include <public/memory.h>
 
 #include "gntlib.h"
+#include "world.h"
 
 /** See gntlib.h. */
 void *gnt_frame(struct gnt_guest *g, uint64_t gfn)
@@ -105,13 +106,21 @@ long gnt_set_version(struct gnt_guest *g, unsigned int version)
 int gnt_guest_create(struct gnt_guest *g, domid_t domid, unsigned int vcpus)
 {
     struct domain_config cfg;
-    unsigned long done;
 
     domain_config_default(&cfg);
     cfg.max_vcpus = vcpus;
     cfg.max_pages = 4096;
+    return gnt_guest_create_cfg(g, domid, &cfg);
+}
+
+/** See gntlib.h. */
+int gnt_guest_create_cfg(struct gnt_guest *g, domid_t domid,
+                         const struct domain_config *cfg)
+{
+    unsigned long done;
+
     memset(g, 0, sizeof(*g));
-    if ( domain_create(domid, &cfg, &g->d) )
+    if ( domain_create(domid, cfg, &g->d) )
         return -1;
     g->version = 1;
     if ( mm_populate_physmap(g->d, _gfn(0), GNT_RAM_FRAMES, 0, &done) )
@@ -124,9 +133,7 @@ void gnt_guest_destroy(struct gnt_guest *g)
 {
     if ( !g->d )
         return;
-    while ( domain_destroy(g->d) == -ERESTART )
-        ;
-    put_domain(g->d);
+    (void)world_destroy_domain(g->d);
     g->d = NULL;
 }
 

@@ -14,12 +14,12 @@
 
 #include <cmocka.h>
 
-#include <common/init.h>
 #include <hal_sim/sim.h>
 #include <libgnttab/gnttab.h>
 #include <libmm/mm.h>
 
 #include "gntlib.h"
+#include "world_cmocka.h"
 
 static struct gnt_guest front, back, sink;
 
@@ -165,28 +165,13 @@ static void test_concurrent_vcpus(void **state)
     assert_int_equal(mm_check(), 0);
 }
 
-static int setup(void **state)
-{
-    struct sim_config cfg = { .mem_bytes = 64UL << 20, .cpus = 2 };
-
-    (void)state;
-    return sim_init(&cfg) || hvcore_init() ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    hvcore_fini();
-    sim_fini();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_split_driver, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_vcpus, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_split_driver, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_vcpus, world_setup,
+                                        world_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
