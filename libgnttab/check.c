@@ -113,7 +113,7 @@ static void check_domain(struct domain *rd, void *arg)
 
         if ( act->pin != st.expect[ref] )
         {
-            printk("gnttab_check: d%u ref %u pin %#x, mappings say %#x\n",
+            printk("gnttab_check: d%u ref %u pin 0x%x, mappings say 0x%x\n",
                    rd->domain_id, ref, act->pin, st.expect[ref]);
             st.rc = -EINVAL;
         }
@@ -121,9 +121,16 @@ static void check_domain(struct domain *rd, void *arg)
             want |= GTF_reading;
         if ( act->pin & GNTPIN_write_mask )
             want |= GTF_writing;
+        /*
+         * In a v1 accept_transfer entry bits 2-3 are committed/completed,
+         * not reading/writing: only a pinned entry's bits are ours.
+         */
+        if ( gt->gt_version == 1 && !act->pin &&
+             (s & GTF_type_mask) == GTF_accept_transfer )
+            s = 0;
         if ( (s & (GTF_reading | GTF_writing)) != want )
         {
-            printk("gnttab_check: d%u ref %u status %#x, pin %#x\n",
+            printk("gnttab_check: d%u ref %u status 0x%x, pin 0x%x\n",
                    rd->domain_id, ref, s, act->pin);
             st.rc = -EINVAL;
         }
@@ -136,7 +143,7 @@ static void check_domain(struct domain *rd, void *arg)
 
             if ( page_refcount(pg) < maps )
             {
-                printk("gnttab_check: d%u ref %u frame %#lx has %lu refs "
+                printk("gnttab_check: d%u ref %u frame 0x%lx has %lu refs "
                        "for %lu mappings\n", rd->domain_id, ref,
                        (unsigned long)act->mfn,
                        (unsigned long)page_refcount(pg),
@@ -151,7 +158,7 @@ static void check_domain(struct domain *rd, void *arg)
                   (hal_read_once(&pg->u.type_info) & PGT_count_mask) <
                       maps) )
             {
-                printk("gnttab_check: d%u ref %u frame %#lx type %#lx for "
+                printk("gnttab_check: d%u ref %u frame 0x%lx type 0x%lx for "
                        "%lu writable mappings\n", rd->domain_id, ref,
                        (unsigned long)act->mfn,
                        (unsigned long)pg->u.type_info, (unsigned long)maps);
