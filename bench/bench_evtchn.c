@@ -139,7 +139,8 @@ static int world(void **state, enum xsm_provider provider, bool three_level,
         struct shared_info *si =
             sim_machine_frame(mfn_x(evtchn_shared_info_mfn(x->b)));
 
-        x->pending_word = (volatile uint64_t *)&si->evtchn_pending[x->bport / 64];
+        x->pending_word =
+            (volatile uint64_t *)&si->evtchn_pending[x->bport / 64];
         x->mask_word = (volatile uint64_t *)&si->evtchn_mask[x->bport / 64];
     }
     /* The sender's hypercall argument, in place once. */

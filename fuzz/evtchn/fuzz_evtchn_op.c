@@ -12,8 +12,9 @@
  *
  * Input: a 1-byte header (bit 0: domain 2 is 32-bit; bit 1: domain 1 is the
  * control domain; bit 2: a third domain, device model of domain 1; bit 3:
- * FLASK with no policy instead of the dummy), then steps of one op byte
- * and argument bytes, read as a stream that yields zeros when it runs out.
+ * FLASK with the built-in policy instead of the dummy), then steps of one
+ * op byte and argument bytes, read as a stream that yields zeros when it
+ * runs out.
  * Op byte: bits 0-2 the kind of step (0-2, 7: a hypercall, 3: the guest
  * writes its pages, 4: a hypervisor event, 5: a Xen consumer, 6: dump or
  * destroy), bit 3 the vCPU, bit 4 the legacy hypercall 16, bit 5 (without
@@ -345,6 +346,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     flags = get8(&s);
     if ( xsm_set_provider(flags & 8 ? XSM_PROVIDER_FLASK : XSM_PROVIDER_DUMMY) )
+        abort();
+    if ( (flags & 8) &&
+         xsm_set_boot_policy(xsm_builtin_policy, xsm_builtin_policy_size) )
         abort();
     if ( hvcore_init() )
         abort();

@@ -81,7 +81,7 @@ def main():
          hc(0, 0, 1, 2, 0),
          bytes([0x04, 2, 2]),
          bytes([0x05, 0x04]))                # free the consumer
-    # FLASK without a policy, faults armed.
+    # FLASK with the built-in policy, faults armed.
     seed("faults", 0x08,
          bytes([0x07, 0, 6, 0, SELF, D1]),
          bytes([0x07, 0, 2, 7, SELF, D1]),

@@ -52,11 +52,22 @@ static inline int ew_setup(void **state)
     return ew_up(XSM_PROVIDER_DUMMY, 4);
 }
 
-/* FLASK with no policy loaded: every check allows. */
-static inline int ew_setup_flask_open(void **state)
+/* FLASK enforcing hvcore's built-in policy. */
+static inline int ew_setup_flask(void **state)
 {
+    struct sim_config cfg = { .mem_bytes = EW_MEM, .cpus = 4 };
+
     (void)state;
-    return ew_up(XSM_PROVIDER_FLASK, 4);
+    if ( sim_init(&cfg) )
+        return -1;
+    if ( xsm_set_provider(XSM_PROVIDER_FLASK) ||
+         xsm_set_boot_policy(xsm_builtin_policy, xsm_builtin_policy_size) ||
+         hvcore_init() )
+    {
+        sim_fini();
+        return -1;
+    }
+    return 0;
 }
 
 static inline int ew_teardown(void **state)

@@ -17,7 +17,7 @@ static void test_selftest(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_selftest, ew_setup_flask_open,
+        cmocka_unit_test_setup_teardown(test_selftest, ew_setup_flask,
                                         ew_teardown),
         cmocka_unit_test_setup_teardown(test_selftest, ew_setup, ew_teardown),
     };
