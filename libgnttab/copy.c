@@ -253,6 +253,7 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
 /** One side of a copy, kept acquired across consecutive ops. */
 struct copy_buf {
     struct domain *d;      /* referenced while acquired; NULL if empty */
+    domid_t domid;         /* how the op named `d` (DOMID_SELF or an id) */
     bool is_gref;
     bool ro;
     uint64_t key;          /* the ref or the gfn */
@@ -282,19 +283,22 @@ static void buf_release(struct copy_buf *b)
  * Returns a GNTST code.  Keeps `b` if it already holds the same thing.
  */
 static int buf_acquire(struct copy_buf *b, struct domain *ld,
-                       struct domain *d, bool is_gref, uint64_t key, bool ro)
+                       struct domain *d, domid_t domid, bool is_gref,
+                       uint64_t key, bool ro)
 {
     int rc;
 
     if ( b->d == d && b->is_gref == is_gref && b->key == key && b->ro == ro )
         return GNTST_okay;
+    /* Ours before `b` lets go: `d` may be the one `b` lent us. */
+    get_domain(d);
     buf_release(b);
     if ( is_gref )
     {
         rc = acquire_grant(d, (grant_ref_t)key, ld->domain_id, ro, true,
                            &b->g);
         if ( rc )
-            return rc;
+            goto out_put;
     }
     else
     {
@@ -302,9 +306,10 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
 
         rc = gnttab_arch_get_paged_frame(ld, key, ro, &mfn);
         if ( rc )
-            return rc;
+            goto out_put;
+        rc = GNTST_bad_page;
         if ( !get_page(mfn_to_page(mfn), ld) )
-            return GNTST_bad_page;
+            goto out_put;
         b->g.mfn = mfn;
         b->g.start = 0;
         b->g.length = PAGE_SIZE;
@@ -319,17 +324,22 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
             if ( is_gref )
                 release_grant(d, (grant_ref_t)key, ro, &b->g);
             put_page(b->pg);
-            return GNTST_general_error;
+            rc = GNTST_general_error;
+            goto out_put;
         }
         b->typed = true;
     }
-    get_domain(d);
-    b->d = d;
+    b->d = d;          /* with the reference taken above */
+    b->domid = domid;
     b->is_gref = is_gref;
     b->key = key;
     b->ro = ro;
     b->va = map_domain_page(b->g.mfn);
     return GNTST_okay;
+
+ out_put:
+    put_domain(d);
+    return rc;
 }
 
 /** Checks [off, off+len) lies in the acquired window. */
@@ -343,7 +353,8 @@ static bool in_window(const struct copy_buf *b, unsigned int off,
 static int copy_one(struct domain *ld, struct gnttab_copy *op,
                     struct copy_buf *src, struct copy_buf *dst)
 {
-    struct domain *sd = NULL, *dd = NULL;
+    struct domain *sd = NULL, *dd = NULL; /* our own references */
+    struct domain *ssd, *ddd;             /* the sides' domains */
     bool sg = op->flags & GNTCOPY_source_gref;
     bool dg = op->flags & GNTCOPY_dest_gref;
     int rc;
@@ -353,27 +364,39 @@ static int copy_one(struct domain *ld, struct gnttab_copy *op,
     if ( (!sg && op->source.domid != DOMID_SELF) ||
          (!dg && op->dest.domid != DOMID_SELF) )
         return GNTST_permission_denied;
-    if ( domain_resolve(ld, op->source.domid, &sd) )
+    /*
+     * A side still acquired from the previous op under the same name
+     * lends its domain reference: no lookup per op (Xen's buffer reuse).
+     */
+    if ( src->d && src->domid == op->source.domid )
+        ssd = src->d;
+    else if ( domain_resolve(ld, op->source.domid, &sd) )
         return GNTST_bad_domain;
+    else
+        ssd = sd;
     rc = GNTST_bad_domain;
-    if ( domain_resolve(ld, op->dest.domid, &dd) )
+    if ( dst->d && dst->domid == op->dest.domid )
+        ddd = dst->d;
+    else if ( domain_resolve(ld, op->dest.domid, &dd) )
         goto out;
-    if ( (sg && (!sd->grant_table || domain_is_dying(sd))) ||
-         (dg && (!dd->grant_table || domain_is_dying(dd))) )
+    else
+        ddd = dd;
+    if ( (sg && (!ssd->grant_table || domain_is_dying(ssd))) ||
+         (dg && (!ddd->grant_table || domain_is_dying(ddd))) )
         goto out;
     rc = GNTST_permission_denied;
-    if ( gnttab_xsm_copy(sd, dd) )
+    if ( gnttab_xsm_copy(ssd, ddd) )
         goto out;
     rc = GNTST_bad_copy_arg;
     if ( op->source.offset + op->len > PAGE_SIZE ||
          op->dest.offset + op->len > PAGE_SIZE )
         goto out;
-    rc = buf_acquire(src, ld, sd, sg, sg ? op->source.u.ref
-                                         : op->source.u.gmfn, true);
+    rc = buf_acquire(src, ld, ssd, op->source.domid, sg,
+                     sg ? op->source.u.ref : op->source.u.gmfn, true);
     if ( rc )
         goto out;
-    rc = buf_acquire(dst, ld, dd, dg, dg ? op->dest.u.ref : op->dest.u.gmfn,
-                     false);
+    rc = buf_acquire(dst, ld, ddd, op->dest.domid, dg,
+                     dg ? op->dest.u.ref : op->dest.u.gmfn, false);
     if ( rc )
         goto out;
     rc = GNTST_general_error;

@@ -33,8 +33,10 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
                    unsigned long count)
 {
     struct gnttab_map_grant_ref ops[CHUNK];
+    struct gnttab_map_cache mc = { .rd = NULL };
     struct domain *d = v->domain;
     unsigned long i = 0;
+    long rc = 0;
 
     while ( i < count )
     {
@@ -42,21 +44,27 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
                                            : CHUNK, k;
         uint64_t at = uop + i * sizeof(ops[0]);
 
+        rc = -EFAULT;
         if ( copy_from_guest_phys(d, ops, at, n * sizeof(ops[0])) )
-            return -EFAULT;
+            break;
         for ( k = 0; k < n; k++ )
         {
             if ( (i || k) && hypercall_preempt_check() )
                 break;
-            gnttab_map_one(v, &ops[k]);
+            gnttab_map_one(v, &ops[k], &mc);
         }
         if ( copy_to_guest_phys(d, at, ops, k * sizeof(ops[0])) )
-            return -EFAULT;
+            break;
+        rc = 0;
         i += k;
         if ( k < n )
-            return continue_at(cmd, uop, count, i, sizeof(ops[0]));
+        {
+            rc = continue_at(cmd, uop, count, i, sizeof(ops[0]));
+            break;
+        }
     }
-    return 0;
+    gnttab_map_cache_put(&mc);
+    return rc;
 }
 
 /** unmap_grant_ref and unmap_and_replace: 32 per TLB flush. */

@@ -98,12 +98,45 @@ static void unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
     hal_read_unlock(&rgt->lock);
 }
 
+/** Drops the reference a map batch's cache holds. */
+void gnttab_map_cache_put(struct gnttab_map_cache *mc)
+{
+    if ( mc->rd )
+        put_domain(mc->rd);
+    mc->rd = NULL;
+}
+
+/**
+ * Resolves `dom` for `ld` as domain_resolve does, through the batch's
+ * cache: returns 0 and `*rd` with a reference of the caller's own, or
+ * -ESRCH.
+ */
+static int map_resolve(struct domain *ld, domid_t dom,
+                       struct gnttab_map_cache *mc, struct domain **rd)
+{
+    if ( mc->rd && mc->dom == dom )
+    {
+        get_domain(mc->rd);
+        *rd = mc->rd;
+        return 0;
+    }
+    if ( domain_resolve(ld, dom, rd) )
+        return -ESRCH;
+    gnttab_map_cache_put(mc);
+    get_domain(*rd);
+    mc->rd = *rd;
+    mc->dom = dom;
+    return 0;
+}
+
 /**
  * Maps one grant for `v`'s domain (GNTTABOP_map_grant_ref), setting
  * `op->status`, and on success `op->handle` and `op->dev_bus_addr`.  Takes
- * and drops the granter's locks; holds none of the caller's.
+ * and drops the granter's locks; holds none of the caller's.  `mc` is the
+ * batch's granter cache.
  */
-void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
+void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
+                    struct gnttab_map_cache *mc)
 {
     struct domain *ld = v->domain, *rd;
     struct grant_table *lgt = ld->grant_table, *rgt;
@@ -129,7 +162,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
         op->status = GNTST_general_error;
         return;
     }
-    if ( domain_resolve(ld, op->dom, &rd) )
+    if ( map_resolve(ld, op->dom, mc, &rd) )
     {
         op->status = GNTST_bad_domain;
         return;

