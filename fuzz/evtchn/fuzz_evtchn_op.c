@@ -35,6 +35,8 @@
 #include <public/arch-x86/xen.h>
 #include <public/event_channel.h>
 
+#include "world.h"
+
 #define ARG_GFN 0x10
 #define RAM_GFN 0x20
 #define RAM_PAGES 24
@@ -333,7 +335,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct sim_config cfg = { .mem_bytes = 16UL << 20, .cpus = 2 };
     struct stream s = { data, size };
     struct domain *d[NR_DOMS] = { NULL, NULL, NULL };
     struct mm_stats st;
@@ -342,15 +343,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t flags;
     int xports[4] = { 0 };
 
-    if ( sim_init(&cfg) )
-        abort();
     flags = get8(&s);
-    if ( xsm_set_provider(flags & 8 ? XSM_PROVIDER_FLASK : XSM_PROVIDER_DUMMY) )
-        abort();
-    if ( (flags & 8) &&
-         xsm_set_boot_policy(xsm_builtin_policy, xsm_builtin_policy_size) )
-        abort();
-    if ( hvcore_init() )
+    if ( world_start_xsm(16UL << 20, 2,
+                         flags & 8 ? WORLD_XSM_FLASK : WORLD_XSM_DUMMY) )
         abort();
     mm_deferred_flush();
     mm_get_stats(&st);
@@ -473,7 +468,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (unsigned long long)st.free_pages);
         abort();
     }
-    hvcore_fini();
-    sim_fini();
+    world_stop();
     return 0;
 }

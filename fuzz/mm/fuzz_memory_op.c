@@ -20,6 +20,8 @@
 #include <common/hypercall.h>
 #include <common/init.h>
 #include <hal_sim/sim.h>
+
+#include "world.h"
 #include <libmm/mm.h>
 #include <public/memory.h>
 
@@ -197,7 +199,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct sim_config cfg = { .mem_bytes = 16UL << 20, .cpus = 2 };
     struct stream s = { data, size };
     struct domain *d[2] = { NULL, NULL };
     struct mm_stats st;
@@ -205,9 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned int step;
     uint8_t flags;
 
-    if ( sim_init(&cfg) )
-        abort();
-    if ( hvcore_init() )
+    if ( world_start(16UL << 20, 2) )
         abort();
     mm_deferred_flush();
     mm_get_stats(&st);
@@ -318,7 +317,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (unsigned long)(free0 - st.free_pages));
         abort();
     }
-    hvcore_fini();
-    sim_fini();
+    world_stop();
     return 0;
 }

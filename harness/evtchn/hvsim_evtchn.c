@@ -18,6 +18,7 @@
 #include <libmm/mm.h>
 
 #include "hvsim.h"
+#include "world.h"
 
 int hvsim_evtchn_main(int argc, char **argv);
 
@@ -71,7 +72,6 @@ static void usage(void)
 
 int hvsim_evtchn_main(int argc, char **argv)
 {
-    struct sim_config sc = { .mem_bytes = 64ULL << 20, .cpus = 2 };
     struct domain *d0 = NULL, *d1 = NULL, *d2 = NULL;
     unsigned long long extra = 100;
     unsigned int i;
@@ -94,7 +94,7 @@ int hvsim_evtchn_main(int argc, char **argv)
         }
     }
 
-    if ( sim_init(&sc) || hvcore_init() )
+    if ( world_start(64ULL << 20, 2) )
     {
         fprintf(stderr, "hvsim evtchn: no world\n");
         return 1;
@@ -204,8 +204,7 @@ int hvsim_evtchn_main(int argc, char **argv)
         destroy(d2);
     if ( !rc && evtchn_check() )
         rc = 1;
-    hvcore_fini();
-    sim_fini();
+    world_stop();
     printf("hvsim evtchn: %s\n", rc ? "FAILED" : "ok");
     return rc;
 }

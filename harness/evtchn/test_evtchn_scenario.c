@@ -30,6 +30,7 @@
 #include <libxsm/xsm.h>
 
 #include "guest_evtchn.h"
+#include "world.h"
 
 #define ARG_GFN 0x10          /* one argument page per vCPU */
 #define RAM_GFN 0x100         /* 3-level pages */
@@ -147,17 +148,8 @@ static long sg_op(struct sguest *sg, unsigned int vcpu, unsigned int cmd,
 
 static int setup(void **state)
 {
-    struct sim_config cfg = { .mem_bytes = 64UL << 20, .cpus = 4 };
-
     (void)state;
-    if ( sim_init(&cfg) )
-        return -1;
-    if ( xsm_set_provider(XSM_PROVIDER_DUMMY) || hvcore_init() )
-    {
-        sim_fini();
-        return -1;
-    }
-    return 0;
+    return world_start_xsm(64UL << 20, 4, WORLD_XSM_DUMMY);
 }
 
 static int teardown(void **state)
@@ -165,8 +157,7 @@ static int teardown(void **state)
     (void)state;
     assert_int_equal(evtchn_check(), 0);
     assert_int_equal(mm_check(), 0);
-    hvcore_fini();
-    sim_fini();
+    world_stop();
     return 0;
 }
 

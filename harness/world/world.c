@@ -3,21 +3,52 @@
 #include <common/errno.h>
 #include <common/init.h>
 #include <hal_sim/sim.h>
+#include <libxsm/xsm.h>
 
 #include "world.h"
 
-int world_start(uint64_t mem_bytes, unsigned int cpus)
+int world_start_with(uint64_t mem_bytes, unsigned int cpus,
+                     int (*configure)(void *arg), void *arg)
 {
     struct sim_config cfg = { .mem_bytes = mem_bytes, .cpus = cpus };
 
     if ( sim_init(&cfg) )
         return -1;
-    if ( hvcore_init() )
+    if ( (configure && configure(arg)) || hvcore_init() )
     {
         sim_fini();
         return -1;
     }
     return 0;
+}
+
+int world_start(uint64_t mem_bytes, unsigned int cpus)
+{
+    return world_start_with(mem_bytes, cpus, NULL, NULL);
+}
+
+static int configure_xsm(void *arg)
+{
+    switch ( *(const enum world_xsm *)arg )
+    {
+    case WORLD_XSM_DUMMY:
+        return xsm_set_provider(XSM_PROVIDER_DUMMY);
+    case WORLD_XSM_FLASK:
+#ifdef HVCORE_XSM_FLASK
+        return xsm_set_provider(XSM_PROVIDER_FLASK) ||
+               xsm_set_boot_policy(xsm_builtin_policy,
+                                   xsm_builtin_policy_size);
+#else
+        return -1; /* FLASK is not built in */
+#endif
+    default:
+        return 0;
+    }
+}
+
+int world_start_xsm(uint64_t mem_bytes, unsigned int cpus, enum world_xsm xsm)
+{
+    return world_start_with(mem_bytes, cpus, configure_xsm, &xsm);
 }
 
 void world_stop(void)

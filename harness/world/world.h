@@ -18,6 +18,24 @@
 /** Starts the simulator with `mem_bytes` and `cpus`, then hvcore.  0 or -1. */
 int world_start(uint64_t mem_bytes, unsigned int cpus);
 
+/**
+ * As world_start, with `configure(arg)` run after the simulator is up and
+ * before hvcore_init — for choices the core reads at start-up (XSM provider
+ * and boot policy, direct map).  A non-zero return aborts the start.
+ */
+int world_start_with(uint64_t mem_bytes, unsigned int cpus,
+                     int (*configure)(void *arg), void *arg);
+
+/* Which XSM the world starts with (libxsm's providers). */
+enum world_xsm {
+    WORLD_XSM_DEFAULT,  /* the build's default choice */
+    WORLD_XSM_DUMMY,    /* Xen's default decisions */
+    WORLD_XSM_FLASK,    /* FLASK enforcing hvcore's built-in policy */
+};
+
+/** world_start with the XSM provider chosen. */
+int world_start_xsm(uint64_t mem_bytes, unsigned int cpus, enum world_xsm xsm);
+
 /** Destroys every domain, stops hvcore, then the simulator. */
 void world_stop(void);
 

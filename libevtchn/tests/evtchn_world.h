@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "world_cmocka.h"
+
 #include <common/domain.h>
 #include <common/errno.h>
 #include <common/hypercall.h>
@@ -31,52 +33,26 @@
 #define EW_RAM_GFN 0x20     /* first of the spare RAM pages */
 #define EW_RAM_PAGES 32
 
-static inline int ew_up(enum xsm_provider provider, unsigned int cpus)
+static inline int ew_up(enum world_xsm xsm, unsigned int cpus)
 {
-    struct sim_config cfg = { .mem_bytes = EW_MEM, .cpus = cpus };
-
-    if ( sim_init(&cfg) )
-        return -1;
-    if ( xsm_set_provider(provider) || hvcore_init() )
-    {
-        sim_fini();
-        return -1;
-    }
-    return 0;
+    return world_start_xsm(EW_MEM, cpus, xsm);
 }
 
 /* The dummy policy: Xen's default decisions (XSM_TARGET etc.). */
 static inline int ew_setup(void **state)
 {
     (void)state;
-    return ew_up(XSM_PROVIDER_DUMMY, 4);
+    return ew_up(WORLD_XSM_DUMMY, 4);
 }
 
 /* FLASK enforcing hvcore's built-in policy. */
 static inline int ew_setup_flask(void **state)
 {
-    struct sim_config cfg = { .mem_bytes = EW_MEM, .cpus = 4 };
-
     (void)state;
-    if ( sim_init(&cfg) )
-        return -1;
-    if ( xsm_set_provider(XSM_PROVIDER_FLASK) ||
-         xsm_set_boot_policy(xsm_builtin_policy, xsm_builtin_policy_size) ||
-         hvcore_init() )
-    {
-        sim_fini();
-        return -1;
-    }
-    return 0;
+    return ew_up(WORLD_XSM_FLASK, 4);
 }
 
-static inline int ew_teardown(void **state)
-{
-    (void)state;
-    hvcore_fini();
-    sim_fini();
-    return 0;
-}
+#define ew_teardown world_teardown
 
 /** Creates a domain with guest RAM at EW_ARG_GFN and EW_RAM_GFN.. */
 static inline struct domain *ew_domain_cfg(domid_t id,
@@ -104,15 +80,7 @@ static inline struct domain *ew_domain(domid_t id, unsigned int vcpus,
     return ew_domain_cfg(id, &cfg);
 }
 
-static inline void ew_destroy(struct domain *d)
-{
-    int rc;
-
-    while ( (rc = domain_destroy(d)) == -ERESTART )
-        ;
-    assert_int_equal(rc, 0);
-    put_domain(d);
-}
+#define ew_destroy world_destroy
 
 /** A host pointer to guest frame `gfn` of `d` (the guest's own view). */
 static inline void *ew_gfn_ptr(struct domain *d, uint64_t gfn)

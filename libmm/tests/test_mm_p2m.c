@@ -335,29 +335,8 @@ static long stat_op(struct domain *caller, unsigned int op, domid_t target)
  * these tests check (FLASK without a policy is permissive). */
 static int dummy_xsm_setup(void **state)
 {
-    struct sim_config cfg = { .mem_bytes = MM_WORLD_MEM, .cpus = 2 };
-
-    if ( sim_init(&cfg) )
-        return -1;
-    if ( xsm_set_provider(XSM_PROVIDER_DUMMY) || hvcore_init() )
-    {
-        sim_fini();
-        return -1;
-    }
-    return 0;
-}
-
-static int dummy_xsm_teardown(void **state)
-{
-    int rc;
-
-    hvcore_fini();
-    /* Back to the build's default for the tests after this one. */
-    rc = xsm_set_provider(XSM_PROVIDER_FLASK);
-    if ( rc )
-        rc = xsm_set_provider(XSM_PROVIDER_DUMMY);
-    sim_fini();
-    return rc;
+    (void)state;
+    return world_start_xsm(MM_WORLD_MEM, 2, WORLD_XSM_DUMMY);
 }
 
 static void test_memory_op_reservations(void **state)
@@ -703,7 +682,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memory_op_populate,
                                         mm_world_setup, mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_memory_op_reservations,
-                                        dummy_xsm_setup, dummy_xsm_teardown),
+                                        dummy_xsm_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_memory_op_continuation,
                                         mm_world_setup, mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_relinquish, mm_world_setup,
