@@ -37,34 +37,13 @@
 
 #include "world.h"
 
+#include "fuzz_stream.h"
+
 #define ARG_GFN 0x10
 #define RAM_GFN 0x20
 #define RAM_PAGES 24
 #define MAX_STEPS 96
 #define NR_DOMS 3
-
-struct stream {
-    const uint8_t *p;
-    size_t left;
-};
-
-static uint8_t get8(struct stream *s)
-{
-    if ( !s->left )
-        return 0;
-    s->left--;
-    return *s->p++;
-}
-
-static uint32_t get32(struct stream *s)
-{
-    uint32_t v = 0;
-    unsigned int i;
-
-    for ( i = 0; i < 4; i++ )
-        v |= (uint32_t)get8(s) << (8 * i);
-    return v;
-}
 
 static void check(const char *what, unsigned int step)
 {

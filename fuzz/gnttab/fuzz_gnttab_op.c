@@ -28,6 +28,8 @@
 #include "gntlib.h"
 #include "world.h"
 
+#include "fuzz_stream.h"
+
 #define MAX_STEPS 48
 #define NR_HANDLES 32
 #define FLAG_THREADED 0x1   /* hostile rewrites during every op */
@@ -50,11 +52,6 @@ enum fz_op {
     FZ_NR_OPS,
 };
 
-struct stream {
-    const uint8_t *p;
-    size_t left;
-};
-
 struct mapping {
     struct gnt_guest *g;
     grant_handle_t h;
@@ -64,24 +61,6 @@ struct mapping {
 
 static struct gnt_guest dom[3];
 static struct mapping maps[NR_HANDLES];
-
-static uint8_t get8(struct stream *s)
-{
-    if ( !s->left )
-        return 0;
-    s->left--;
-    return *s->p++;
-}
-
-static uint64_t getn(struct stream *s, unsigned int bytes)
-{
-    uint64_t v = 0;
-    unsigned int i;
-
-    for ( i = 0; i < bytes; i++ )
-        v |= (uint64_t)get8(s) << (8 * i);
-    return v;
-}
 
 static void fail(const char *what, unsigned int step)
 {

@@ -25,33 +25,12 @@
 #include <libmm/mm.h>
 #include <public/memory.h>
 
+#include "fuzz_stream.h"
+
 #define ARG_GPA 0x0UL
 #define LIST_GPA 0x1000UL
 #define DOMID_GPA 0x800UL
 #define MAX_STEPS 64
-
-struct stream {
-    const uint8_t *p;
-    size_t left;
-};
-
-static uint8_t get8(struct stream *s)
-{
-    if ( !s->left )
-        return 0;
-    s->left--;
-    return *s->p++;
-}
-
-static uint64_t getn(struct stream *s, unsigned int bytes)
-{
-    uint64_t v = 0;
-    unsigned int i;
-
-    for ( i = 0; i < bytes; i++ )
-        v |= (uint64_t)get8(s) << (8 * i);
-    return v;
-}
 
 /* Errors are expected here; mm_check after the step judges the state. */
 static void ignore(int rc)
