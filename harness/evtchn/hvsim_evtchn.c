@@ -26,15 +26,8 @@ int hvsim_evtchn_main(int argc, char **argv);
  * the argument in the domain's page at gfn 0x10. */
 static long op(struct domain *d, unsigned int cmd, void *arg, size_t size)
 {
-    uint64_t args[HYPERCALL_NR_ARGS] = { cmd, 0x10ULL << 12 };
-    p2m_type_t t;
-    void *page = sim_machine_frame(mfn_x(p2m_lookup(d, _gfn(0x10), &t)));
-    long rc;
-
-    memcpy(page, arg, size);
-    rc = hypercall_entry(d->vcpu[0], 32, args);
-    memcpy(arg, page, size);
-    return rc;
+    return world_guest_op(d, 0, __HYPERVISOR_event_channel_op, cmd, 0x10,
+                          arg, size);
 }
 
 static int make(domid_t id, bool priv, struct domain **d)

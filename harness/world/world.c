@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The simulated world shared by tests, benchmarks, fuzzers and hvsim. */
+#include <string.h>
+
 #include <common/errno.h>
+#include <common/hypercall.h>
 #include <common/init.h>
 #include <hal_sim/sim.h>
+#include <libmm/p2m.h>
 #include <libxsm/xsm.h>
 
 #include "world.h"
@@ -75,5 +79,28 @@ int world_destroy_domain(struct domain *d)
     while ( (rc = domain_destroy(d)) == -ERESTART )
         ;
     put_domain(d);
+    return rc;
+}
+
+void *world_guest_page(struct domain *d, uint64_t gfn)
+{
+    p2m_type_t t;
+    mfn_t mfn = p2m_lookup(d, _gfn(gfn), &t);
+
+    return p2m_is_ram(t) ? sim_machine_frame(mfn_x(mfn)) : NULL;
+}
+
+long world_guest_op(struct domain *d, unsigned int vcpu, unsigned int nr,
+                    unsigned long cmd, uint64_t gfn, void *arg, size_t size)
+{
+    uint64_t args[HYPERCALL_NR_ARGS] = { cmd, gfn << PAGE_SHIFT };
+    void *page = world_guest_page(d, gfn);
+    long rc;
+
+    if ( !page || size > PAGE_SIZE )
+        return -EFAULT;
+    memcpy(page, arg, size);
+    rc = hypercall_entry(d->vcpu[vcpu], nr, args);
+    memcpy(arg, page, size);
     return rc;
 }

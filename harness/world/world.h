@@ -46,4 +46,20 @@ int world_create_domain(domid_t id, uint64_t max_pages, bool privileged,
 /** Destroys `d` to the end (through every -ERESTART) and drops the caller's reference. */
 int world_destroy_domain(struct domain *d);
 
+/**
+ * The guest's own view of its frame `gfn`: a host pointer to the machine
+ * frame behind it, or NULL if the frame is not RAM of `d`.
+ */
+void *world_guest_page(struct domain *d, uint64_t gfn);
+
+/**
+ * Issues hypercall `nr` as vCPU `vcpu` of `d` the way a guest does:
+ * `arg` (`size` bytes, at most a page) is copied into the guest's frame
+ * `gfn`, args[0] = `cmd`, args[1] = that frame's address, and the frame's
+ * contents are copied back into `arg` afterwards.  Returns the hypercall's
+ * result, or -EFAULT if `gfn` is not RAM of `d`.
+ */
+long world_guest_op(struct domain *d, unsigned int vcpu, unsigned int nr,
+                    unsigned long cmd, uint64_t gfn, void *arg, size_t size);
+
 #endif /* HARNESS_WORLD_H */

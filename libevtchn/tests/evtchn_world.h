@@ -85,11 +85,10 @@ static inline struct domain *ew_domain(domid_t id, unsigned int vcpus,
 /** A host pointer to guest frame `gfn` of `d` (the guest's own view). */
 static inline void *ew_gfn_ptr(struct domain *d, uint64_t gfn)
 {
-    p2m_type_t t;
-    mfn_t mfn = p2m_lookup(d, _gfn(gfn), &t);
+    void *page = world_guest_page(d, gfn);
 
-    assert_true(p2m_is_ram(t));
-    return sim_machine_frame(mfn_x(mfn));
+    assert_non_null(page);
+    return page;
 }
 
 /** The guest's view of its shared_info. */
@@ -110,14 +109,8 @@ static inline struct compat_shared_info *ew_compat_shared_info(struct domain *d)
 static inline long ew_op_vcpu(struct domain *d, unsigned int vcpu,
                               unsigned int cmd, void *arg, size_t size)
 {
-    uint64_t args[HYPERCALL_NR_ARGS] = { cmd, EW_ARG_GFN << 12 };
-    void *page = ew_gfn_ptr(d, EW_ARG_GFN);
-    long rc;
-
-    memcpy(page, arg, size);
-    rc = hypercall_entry(d->vcpu[vcpu], 32, args);
-    memcpy(arg, page, size);
-    return rc;
+    return world_guest_op(d, vcpu, __HYPERVISOR_event_channel_op, cmd,
+                          EW_ARG_GFN, arg, size);
 }
 
 #define ew_op(d, cmd, arg) ew_op_vcpu((d), 0, (cmd), (arg), sizeof(*(arg)))
