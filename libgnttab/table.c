@@ -356,6 +356,22 @@ static int table_op_domain(struct vcpu *v, domid_t dom, struct domain **out)
 }
 
 /**
+ * Writes the first `nr` gfns of `gfns` to the guest's 64-bit array at
+ * `list` in `d`.  Returns GNTST_okay or GNTST_bad_virt_addr; the table lock
+ * is held by the caller.
+ */
+static int copy_frame_list(struct domain *d, uint64_t list,
+                           const uint64_t *gfns, unsigned int nr)
+{
+    unsigned int i;
+
+    for ( i = 0; i < nr; i++ )
+        if ( copy_to_guest(d, list + i * sizeof(gfns[i]), &gfns[i]) )
+            return GNTST_bad_virt_addr;
+    return GNTST_okay;
+}
+
+/**
  * GNTTABOP_setup_table: grows the table to `nr_frames` and writes the gfn
  * each frame is mapped at (INVALID if none) to `frame_list`.  Returns a
  * GNTST code for `op->status`.
@@ -364,7 +380,6 @@ int gnttab_setup_table_op(struct vcpu *v, struct gnttab_setup_table *op)
 {
     struct domain *d;
     struct grant_table *gt;
-    unsigned int i;
     int rc;
 
     rc = table_op_domain(v, op->dom, &d);
@@ -380,17 +395,8 @@ int gnttab_setup_table_op(struct vcpu *v, struct gnttab_setup_table *op)
     hal_write_lock(&gt->lock);
     if ( gnttab_grow_table(gt, op->nr_frames) )
         goto out;
-    rc = GNTST_okay;
-    for ( i = 0; i < op->nr_frames; i++ )
-    {
-        xen_pfn_t f = gt->shared_gfn[i];
-
-        if ( copy_to_guest(v->domain, op->frame_list + i * sizeof(f), &f) )
-        {
-            rc = GNTST_bad_virt_addr;
-            break;
-        }
-    }
+    rc = copy_frame_list(v->domain, op->frame_list, gt->shared_gfn,
+                         op->nr_frames);
  out:
     hal_write_unlock(&gt->lock);
  out_put:
@@ -425,7 +431,6 @@ int gnttab_get_status_frames_op(struct vcpu *v,
 {
     struct domain *d;
     struct grant_table *gt;
-    unsigned int i;
     int rc = table_op_domain(v, op->dom, &d);
 
     if ( rc )
@@ -438,17 +443,8 @@ int gnttab_get_status_frames_op(struct vcpu *v,
     rc = GNTST_general_error;
     if ( gt->gt_version != 2 || op->nr_frames > gt->nr_status_frames )
         goto out;
-    rc = GNTST_okay;
-    for ( i = 0; i < op->nr_frames; i++ )
-    {
-        uint64_t f = gt->status_gfn[i];
-
-        if ( copy_to_guest(v->domain, op->frame_list + i * sizeof(f), &f) )
-        {
-            rc = GNTST_bad_virt_addr;
-            break;
-        }
-    }
+    rc = copy_frame_list(v->domain, op->frame_list, gt->status_gfn,
+                         op->nr_frames);
  out:
     hal_read_unlock(&gt->lock);
  out_put:
