@@ -59,4 +59,7 @@ struct gnttab_stats {
 };
 void gnttab_get_stats(struct gnttab_stats *st);
 
+/* The freestanding self-tests (selftest.c), for the boot runner and ctest. */
+extern const struct selftest_suite gnttab_selftest_suite;
+
 #endif /* LIBGNTTAB_GNTTAB_H */
