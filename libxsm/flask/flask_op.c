@@ -41,20 +41,21 @@ static int op_load(struct domain *cur, struct xen_flask_load *l)
     return rc;
 }
 
+/* As Xen: asking for the mode in force succeeds without a check. */
 static int op_setenforce(struct domain *cur, struct xen_flask_setenforce *e)
 {
     bool enforcing = e->enforcing != 0;
-    int rc = has_security(cur, SECURITY(setenforce));
+    int rc;
 
+    if ( enforcing == hal_read_once(&flask_enforcing) )
+        return 0;
+    rc = has_security(cur, SECURITY(setenforce));
     if ( rc )
         return rc;
-    if ( enforcing != hal_read_once(&flask_enforcing) )
-    {
-        hal_write_once(&flask_enforcing, enforcing);
-        /* Grants remembered while permissive must not survive. */
-        if ( enforcing )
-            avc_ss_reset(security_policy_seqno());
-    }
+    hal_write_once(&flask_enforcing, enforcing);
+    /* Grants remembered while permissive must not survive. */
+    if ( enforcing )
+        avc_ss_reset(security_policy_seqno());
     return 0;
 }
 
@@ -66,7 +67,10 @@ static int op_context_to_sid(struct domain *cur,
 
     if ( rc )
         return rc;
-    if ( c->size == 0 || c->size > FLASK_CONTEXT_MAX )
+    /* Xen's limits: longer than a page is -ENOENT, empty never parses. */
+    if ( c->size > FLASK_CONTEXT_MAX )
+        return -ENOENT;
+    if ( c->size == 0 )
         return -EINVAL;
     buf = xmalloc_bytes(c->size, 1);
     if ( !buf )
@@ -148,8 +152,11 @@ static int op_cachestats(struct xen_flask_cache_stats *c)
 /**
  * Runs one FLASK op for `cur`.  Returns the op's result (a value for
  * GETENFORCE, POLICYVERS and MLS), -EFAULT (bad address), -ENOSYS (wrong
- * interface version), -EOPNOTSUPP (op not implemented), -EACCES (the
- * caller lacks the `security` permission), or the op's errors.
+ * interface version, or an op hvcore does not implement, as Xen answers
+ * ops it lacks), -EACCES (the caller lacks the `security` permission), or
+ * the op's errors.  As in Xen, the op structure is written back only for
+ * ops with outputs and only on success (so a failed op changes nothing
+ * the guest can see, not even SID_TO_CONTEXT's `size` on -ERANGE).
  */
 long flask_do_xsm_op(struct domain *cur, uint64_t gpa)
 {
@@ -179,7 +186,7 @@ long flask_do_xsm_op(struct domain *cur, uint64_t gpa)
         break;
     case FLASK_SID_TO_CONTEXT:
         rc = op_sid_to_context(cur, &op.u.sid_context);
-        copyback = !rc || rc == -ERANGE;
+        copyback = !rc;
         break;
     case FLASK_ACCESS:
         rc = op_access(cur, &op.u.access);
@@ -190,7 +197,8 @@ long flask_do_xsm_op(struct domain *cur, uint64_t gpa)
         copyback = !rc;
         break;
     case FLASK_POLICYVERS:
-        rc = security_policy_version();
+        /* Xen: the highest version this hypervisor loads, for tools. */
+        rc = POLICYDB_VERSION_MAX;
         break;
     case FLASK_MLS:
         rc = security_mls_enabled();
@@ -208,7 +216,7 @@ long flask_do_xsm_op(struct domain *cur, uint64_t gpa)
         copyback = !rc;
         break;
     default:
-        rc = -EOPNOTSUPP;
+        rc = -ENOSYS;
         break;
     }
     if ( copyback && copy_to_guest(cur, gpa, &op) )

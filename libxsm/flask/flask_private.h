@@ -128,6 +128,8 @@ extern const struct flask_class_def flask_class_defs[SECCLASS_COUNT];
 #define FLASK_CEXPR_MAXDEPTH 5
 #define FLASK_COND_MAXDEPTH 10
 #define FLASK_POLICY_MAX_SIZE (64U << 20)  /* Xen's FLASK_LOAD limit */
+/* The newest policy version the loader takes (30: Xen's device-tree labels). */
+#define POLICYDB_VERSION_MAX 30
 
 struct ebitmap {
     uint32_t nbits;   /* a multiple of 64 */
@@ -409,7 +411,6 @@ int __must_check security_context_to_sid(const char *s, size_t len,
 /** Formats `sid`'s context; returns its length (incl. NUL) or -EINVAL. */
 int security_sid_to_context(uint32_t sid, char *buf, size_t size);
 uint32_t security_policy_seqno(void);
-uint32_t security_policy_version(void);
 bool security_mls_enabled(void);
 /** Names permission bit `bit` of `tclass` in the loaded policy. */
 const char *security_perm_name(uint16_t tclass, unsigned int bit);

@@ -24,7 +24,6 @@
 #define POLICYDB_CONFIG_MLS 1U
 #define POLICYDB_CONFIG_UNKNOWN_MASK 6U
 #define POLICYDB_VERSION_MIN 24   /* type bounds: the oldest Xen checkpolicy writes */
-#define POLICYDB_VERSION_MAX 30   /* Xen's device-tree labels */
 #define SYM_NUM 8
 #define OCON_XEN_ISID 0
 #define OCON_XEN_IOMEM 3

@@ -476,17 +476,6 @@ uint32_t security_policy_seqno(void)
     return hal_load_acquire(&policy_seqno);
 }
 
-/** The loaded policy's version, or the highest supported without one. */
-uint32_t security_policy_version(void)
-{
-    uint32_t v;
-
-    hal_read_lock(&flask_policy_lock);
-    v = flask_policy_loaded ? policydb.version : 30;
-    hal_read_unlock(&flask_policy_lock);
-    return v;
-}
-
 /** True if the loaded policy is MLS. */
 bool security_mls_enabled(void)
 {

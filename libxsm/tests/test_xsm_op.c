@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The xsm_op hypercall under FLASK, through the hypercall entry as a guest
+ * issues it: the `struct xen_flask_op` in the caller's guest memory, its
+ * strings and policies beside it.  Every implemented op succeeds with
+ * checked outputs; the caller's `security` permission is enforced; bad
+ * sizes, lengths and ids get Xen's errors and change nothing the guest
+ * can see; a rejected policy keeps the old one.  FLASK enforces the
+ * built-in policy (libxsm/policy) in a fresh world per test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <common/errno.h>
+#include <common/guest_access.h>
+#include <common/hypercall.h>
+#include <hal/cpu.h>
+#include <libmm/mm.h>
+#include <libxsm/flask.h>
+#include <libxsm/xsm.h>
+#include <public/xsm/flask_op.h>
+
+#include "world.h"
+
+#define RAM_PAGES 64U
+#define OP_GFN 0U          /* the op structure */
+#define BUF_GFN 1U         /* strings and policies from here */
+#define NOT_RAM_GFN 0x100000ULL
+
+enum { DOM0, U1, U2, UNL, NDOMS };
+static struct domain *dom[NDOMS];
+
+static int setup(void **state)
+{
+    static const struct {
+        domid_t id;
+        bool priv;
+        const char *label;
+    } doms[NDOMS] = {
+        [DOM0] = { 0, true, NULL },
+        [U1] = { 1, false, NULL },
+        [U2] = { 2, false, NULL },
+        /* A domain outside `domain_type`: no security permission at all. */
+        [UNL] = { 3, false, "system_u:system_r:unlabeled_t" },
+    };
+    unsigned int i;
+
+    (void)state;
+    if ( world_start_xsm(32ULL << 20, 2, WORLD_XSM_FLASK) )
+        return -1;
+    for ( i = 0; i < NDOMS; i++ )
+    {
+        struct domain_config cfg;
+        unsigned long done;
+
+        domain_config_default(&cfg);
+        cfg.privileged = doms[i].priv;
+        cfg.max_pages = 256;
+        cfg.label = doms[i].label;
+        if ( domain_create(doms[i].id, &cfg, &dom[i]) ||
+             mm_populate_physmap(dom[i], _gfn(0), RAM_PAGES, 0, &done) )
+            return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    unsigned int i;
+
+    (void)state;
+    assert_int_equal(xsm_check(), 0);
+    for ( i = 0; i < NDOMS; i++ )
+    {
+        if ( dom[i] )
+            assert_int_equal(world_destroy_domain(dom[i]), 0);
+        dom[i] = NULL;
+    }
+    world_stop();
+    return 0;
+}
+
+/** Issues xsm_op as `d` with `*op` at OP_GFN; `*op` gets what it holds after. */
+static long xsm_op_raw(struct domain *d, struct xen_flask_op *op)
+{
+    return world_guest_op(d, 0, __HYPERVISOR_xsm_op,
+                          (unsigned long)OP_GFN << 12, OP_GFN, op,
+                          sizeof(*op));
+}
+
+static long xsm_op(struct domain *d, struct xen_flask_op *op)
+{
+    op->interface_version = XEN_FLASK_INTERFACE_VERSION;
+    return xsm_op_raw(d, op);
+}
+
+/** Writes `len` bytes at BUF_GFN of `d`; returns the guest address. */
+static uint64_t put_buf(struct domain *d, const void *data, size_t len)
+{
+    assert_true(len <= (RAM_PAGES - BUF_GFN) * 4096UL);
+    assert_int_equal(copy_to_guest_phys(d, BUF_GFN << 12, data, len), 0);
+    return BUF_GFN << 12;
+}
+
+/**
+ * Runs `*op` as `d` expecting `err`, and checks that nothing the guest can
+ * see changed: the op structure, the buffer page, the policy and the mode.
+ */
+static void expect_error(struct domain *d, struct xen_flask_op *op, long err)
+{
+    struct xen_flask_op before;
+    static char buf0[4096], buf1[4096];
+    uint32_t seqno = flask_policy_seqno();
+    long enforcing;
+
+    op->interface_version = XEN_FLASK_INTERFACE_VERSION;
+    before = *op;
+    assert_int_equal(copy_from_guest_phys(d, buf0, BUF_GFN << 12,
+                                          sizeof(buf0)), 0);
+    if ( xsm_op_raw(d, op) != err )
+        fail_msg("op %u as d%u: not %ld", before.cmd, d->domain_id, err);
+    assert_memory_equal(op, &before, sizeof(before));
+    assert_int_equal(copy_from_guest_phys(d, buf1, BUF_GFN << 12,
+                                          sizeof(buf1)), 0);
+    assert_memory_equal(buf0, buf1, sizeof(buf0));
+    assert_int_equal(flask_policy_seqno(), seqno);
+    enforcing = xsm_op(dom[DOM0],
+                       &(struct xen_flask_op){ .cmd = FLASK_GETENFORCE });
+    assert_int_equal(enforcing, 1);
+    assert_int_equal(xsm_check(), 0);
+}
+
+/** The bit of permission `name` of class `tclass` (fails if none). */
+static uint32_t perm(uint16_t tclass, const char *name)
+{
+    unsigned int bit;
+
+    for ( bit = 0; bit < 32; bit++ )
+    {
+        const char *n = flask_perm_name(tclass, bit);
+
+        if ( n && !strcmp(n, name) )
+            return 1U << bit;
+    }
+    fail_msg("no permission %s", name);
+    return 0;
+}
+
+/* GETENFORCE, POLICYVERS and MLS need no permission; dispatch errors. */
+static void test_queries(void **state)
+{
+    struct xen_flask_op op;
+    static const uint32_t missing[] = {
+        FLASK_RELABEL, FLASK_USER, FLASK_GETBOOL, FLASK_SETBOOL,
+        FLASK_COMMITBOOLS, FLASK_DISABLE, FLASK_GETAVC_THRESHOLD,
+        FLASK_MEMBER, FLASK_GET_PEER_SID, 99, 0,
+    };
+    unsigned int i;
+
+    (void)state;
+    for ( i = 0; i < NDOMS; i++ )
+    {
+        op = (struct xen_flask_op){ .cmd = FLASK_GETENFORCE };
+        assert_int_equal(xsm_op(dom[i], &op), 1);
+        op = (struct xen_flask_op){ .cmd = FLASK_POLICYVERS };
+        assert_int_equal(xsm_op(dom[i], &op), 30);
+        op = (struct xen_flask_op){ .cmd = FLASK_MLS };
+        assert_int_equal(xsm_op(dom[i], &op), 0);
+    }
+    /* A wrong interface version, and ops hvcore lacks: -ENOSYS. */
+    op = (struct xen_flask_op){ .cmd = FLASK_GETENFORCE,
+                                .interface_version = 2 };
+    assert_int_equal(xsm_op_raw(dom[DOM0], &op), -ENOSYS);
+    for ( i = 0; i < sizeof(missing) / sizeof(missing[0]); i++ )
+    {
+        op = (struct xen_flask_op){ .cmd = missing[i] };
+        expect_error(dom[DOM0], &op, -ENOSYS);
+    }
+    /* The op structure itself outside the caller's RAM: -EFAULT. */
+    {
+        uint64_t args[HYPERCALL_NR_ARGS] = { NOT_RAM_GFN << 12 };
+
+        assert_int_equal(hypercall_entry(dom[DOM0]->vcpu[0],
+                                         __HYPERVISOR_xsm_op, args),
+                         -EFAULT);
+        args[0] = (RAM_PAGES << 12) - 8; /* straddles the end of RAM */
+        assert_int_equal(hypercall_entry(dom[DOM0]->vcpu[0],
+                                         __HYPERVISOR_xsm_op, args),
+                         -EFAULT);
+    }
+    assert_int_equal(xsm_check(), 0);
+}
+
+/* SETENFORCE needs `setenforce` to change the mode, and does change it. */
+static void test_setenforce(void **state)
+{
+    struct xen_flask_op op;
+    uint16_t grant = flask_class_by_name("grant");
+    uint32_t transfer;
+
+    (void)state;
+
+    assert_int_not_equal(grant, 0);
+    transfer = perm(grant, "transfer");
+    /* An unlabeled domain's grant:transfer to dom0 is not in the policy. */
+    assert_int_equal(flask_has_perm(dom[UNL]->ssid, dom[DOM0]->ssid, grant,
+                                    transfer), -EACCES);
+    op = (struct xen_flask_op){ .cmd = FLASK_SETENFORCE,
+                                .u.enforce.enforcing = 0 };
+    expect_error(dom[U1], &op, -EACCES);
+    expect_error(dom[UNL], &op, -EACCES);
+    /* As Xen: asking for the mode in force is no change, so no check. */
+    op.u.enforce.enforcing = 7;
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+
+    op.u.enforce.enforcing = 0;
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    op = (struct xen_flask_op){ .cmd = FLASK_GETENFORCE };
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    assert_int_equal(flask_has_perm(dom[UNL]->ssid, dom[DOM0]->ssid, grant,
+                                    transfer), 0);
+    op = (struct xen_flask_op){ .cmd = FLASK_SETENFORCE,
+                                .u.enforce.enforcing = 1 };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    op = (struct xen_flask_op){ .cmd = FLASK_GETENFORCE };
+    assert_int_equal(xsm_op(dom[U1], &op), 1);
+    /* What was let through while permissive is not remembered. */
+    assert_int_equal(flask_has_perm(dom[UNL]->ssid, dom[DOM0]->ssid, grant,
+                                    transfer), -EACCES);
+    assert_int_equal(xsm_check(), 0);
+}
+
+/* CONTEXT_TO_SID and SID_TO_CONTEXT, both ways, and their errors. */
+static void test_context_sid(void **state)
+{
+    static const char ctx[] = "system_u:system_r:domU_t";
+    static char big[4097];
+    struct xen_flask_op op;
+    char out[64];
+
+    (void)state;
+    op = (struct xen_flask_op){ .cmd = FLASK_CONTEXT_TO_SID,
+        .u.sid_context = { .size = sizeof(ctx) - 1,
+                           .context = put_buf(dom[U1], ctx,
+                                              sizeof(ctx) - 1) } };
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    assert_int_equal(op.u.sid_context.sid, dom[U1]->ssid);
+
+    op = (struct xen_flask_op){ .cmd = FLASK_SID_TO_CONTEXT,
+        .u.sid_context = { .sid = dom[DOM0]->ssid, .size = sizeof(out),
+                           .context = BUF_GFN << 12 } };
+    assert_int_equal(xsm_op(dom[U2], &op), 0);
+    assert_int_equal(op.u.sid_context.size,
+                     strlen("system_u:system_r:dom0_t") + 1);
+    assert_int_equal(copy_from_guest_phys(dom[U2], out, BUF_GFN << 12,
+                                          op.u.sid_context.size), 0);
+    assert_string_equal(out, "system_u:system_r:dom0_t");
+
+    /* Errors, each leaving everything as it was. */
+    put_buf(dom[U1], "not:a:context", 13);
+    op = (struct xen_flask_op){ .cmd = FLASK_CONTEXT_TO_SID,
+        .u.sid_context = { .sid = 77, .size = 13,
+                           .context = BUF_GFN << 12 } };
+    expect_error(dom[U1], &op, -EINVAL);
+    op.u.sid_context.size = 0;
+    expect_error(dom[U1], &op, -EINVAL);
+    memset(big, 'a', sizeof(big));
+    put_buf(dom[U1], big, sizeof(big));
+    op.u.sid_context.size = sizeof(big);          /* over a page */
+    expect_error(dom[U1], &op, -ENOENT);
+    op.u.sid_context.size = 13;
+    op.u.sid_context.context = NOT_RAM_GFN << 12;
+    expect_error(dom[U1], &op, -EFAULT);
+    put_buf(dom[UNL], ctx, sizeof(ctx) - 1);
+    op.u.sid_context.context = BUF_GFN << 12;
+    op.u.sid_context.size = sizeof(ctx) - 1;
+    expect_error(dom[UNL], &op, -EACCES);         /* no check_context */
+
+    op = (struct xen_flask_op){ .cmd = FLASK_SID_TO_CONTEXT,
+        .u.sid_context = { .sid = dom[DOM0]->ssid, .size = 10,
+                           .context = BUF_GFN << 12 } };
+    expect_error(dom[U1], &op, -ERANGE);          /* too small */
+    op.u.sid_context.size = sizeof(out);
+    op.u.sid_context.context = NOT_RAM_GFN << 12;
+    expect_error(dom[U1], &op, -EFAULT);
+    op.u.sid_context.context = BUF_GFN << 12;
+    expect_error(dom[UNL], &op, -EACCES);
+}
+
+/* ACCESS and CREATE answer what the security server computes. */
+static void test_access_create(void **state)
+{
+    uint16_t grant = flask_class_by_name("grant");
+    uint16_t event = flask_class_by_name("event");
+    struct flask_av av;
+    struct xen_flask_op op;
+    uint32_t newsid;
+    char out[64];
+
+    (void)state;
+    assert_int_equal(flask_compute_av(dom[U1]->ssid, dom[U2]->ssid, grant,
+                                      &av), 0);
+    assert_int_not_equal(av.allowed, 0);
+    op = (struct xen_flask_op){ .cmd = FLASK_ACCESS,
+        .u.access = { .ssid = dom[U1]->ssid, .tsid = dom[U2]->ssid,
+                      .tclass = grant, .req = 1 } };
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    assert_int_equal(op.u.access.allowed, av.allowed);
+    assert_int_equal(op.u.access.audit_allow, av.auditallow);
+    assert_int_equal(op.u.access.audit_deny, av.auditdeny);
+    assert_int_equal(op.u.access.seqno, flask_policy_seqno());
+    /* dom0 -> domU grant: everything the policy lists. */
+    op.u.access.ssid = dom[DOM0]->ssid;
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    assert_int_equal(flask_compute_av(dom[DOM0]->ssid, dom[U2]->ssid, grant,
+                                      &av), 0);
+    assert_int_equal(op.u.access.allowed, av.allowed);
+
+    op = (struct xen_flask_op){ .cmd = FLASK_CREATE,
+        .u.transition = { .ssid = dom[U1]->ssid, .tsid = dom[U2]->ssid,
+                          .tclass = event } };
+    assert_int_equal(xsm_op(dom[U2], &op), 0);
+    assert_int_equal(flask_compute_create(dom[U1]->ssid, dom[U2]->ssid,
+                                          event, &newsid), 0);
+    assert_int_equal(op.u.transition.newsid, newsid);
+    assert_true(flask_sid_to_context(newsid, out, sizeof(out)) > 0);
+    assert_string_equal(out, "system_u:object_r:domU_evchn_t");
+
+    /* Errors. */
+    op = (struct xen_flask_op){ .cmd = FLASK_ACCESS,
+        .u.access = { .ssid = dom[U1]->ssid, .tsid = dom[U2]->ssid,
+                      .tclass = 0, .allowed = 5 } };
+    expect_error(dom[U1], &op, -EINVAL);          /* no class 0 */
+    op.u.access.tclass = 0x10000;
+    expect_error(dom[U1], &op, -EINVAL);
+    op.u.access.tclass = 200;
+    expect_error(dom[U1], &op, -EINVAL);          /* no such class */
+    op.u.access.tclass = grant;
+    expect_error(dom[UNL], &op, -EACCES);         /* no compute_av */
+    /* As Xen's sidtab: a sid that does not exist decides as unlabeled. */
+    op.u.access.ssid = 0xfffff;
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    assert_int_equal(flask_compute_av(dom[UNL]->ssid, dom[U2]->ssid, grant,
+                                      &av), 0);
+    assert_int_equal(op.u.access.allowed, av.allowed);
+
+    op = (struct xen_flask_op){ .cmd = FLASK_CREATE,
+        .u.transition = { .ssid = dom[U1]->ssid, .tsid = dom[U2]->ssid,
+                          .tclass = 0, .newsid = 3 } };
+    expect_error(dom[U1], &op, -EINVAL);
+    op.u.transition.tclass = event;
+    expect_error(dom[UNL], &op, -EACCES);         /* no compute_create */
+}
+
+/* AVC_HASHSTATS and AVC_CACHESTATS report the AVC's state. */
+static void test_avc_stats(void **state)
+{
+    uint16_t grant = flask_class_by_name("grant");
+    struct flask_avc_stats all;
+    struct xen_flask_op op;
+    uint64_t lookups = 0;
+    unsigned int cpu;
+
+    (void)state;
+    flask_avc_flush();
+    assert_int_equal(flask_has_perm(dom[U1]->ssid, dom[U1]->ssid, grant,
+                                    perm(grant, "query")), 0);
+    op = (struct xen_flask_op){ .cmd = FLASK_AVC_HASHSTATS };
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    assert_int_equal(op.u.hash_stats.buckets_total, 512);
+    assert_true(op.u.hash_stats.entries >= 1);
+    assert_true(op.u.hash_stats.buckets_used >= 1);
+    assert_true(op.u.hash_stats.buckets_used <= op.u.hash_stats.entries);
+    assert_true(op.u.hash_stats.max_chain_len >= 1);
+
+    for ( cpu = 0; cpu < hal_cpu_count(); cpu++ )
+    {
+        op = (struct xen_flask_op){ .cmd = FLASK_AVC_CACHESTATS,
+                                    .u.cache_stats.cpu = cpu };
+        assert_int_equal(xsm_op(dom[U1], &op), 0);
+        assert_true(op.u.cache_stats.hits + op.u.cache_stats.misses <=
+                    op.u.cache_stats.lookups);
+        lookups += op.u.cache_stats.lookups;
+    }
+    flask_avc_stats(&all);
+    assert_int_equal(lookups, (uint32_t)all.lookups);
+    assert_true(lookups >= 1);
+    op = (struct xen_flask_op){ .cmd = FLASK_AVC_CACHESTATS,
+                                .u.cache_stats = { .cpu = hal_cpu_count(),
+                                                   .lookups = 9 } };
+    expect_error(dom[U1], &op, -ENOENT);
+    op.u.cache_stats.cpu = 0xffffffffU;
+    expect_error(dom[U1], &op, -ENOENT);
+}
+
+/*
+ * LOAD: dom0 reloads the built-in policy (sequence number +1, decisions
+ * kept); a guest without `load_policy`, bad sizes, an unreadable buffer
+ * and damaged images are refused and the old policy stays in force.
+ */
+static void test_load(void **state)
+{
+    uint16_t grant = flask_class_by_name("grant");
+    size_t size = xsm_builtin_policy_size;
+    unsigned char *bad = malloc(size);
+    struct flask_av before, after;
+    struct xen_flask_op op;
+    uint32_t seqno = flask_policy_seqno();
+    static const struct {
+        size_t off;        /* byte to damage, or SIZE_MAX for none */
+        size_t len;        /* bytes given (0: the whole image) */
+    } damaged[] = {
+        { 0, 0 },          /* magic */
+        { 8, 0 },          /* "XenFlask" */
+        { 16, 0 },         /* policy version */
+        { SIZE_MAX, 1 },   /* truncations */
+        { SIZE_MAX, 31 },
+        { SIZE_MAX, 200 },
+    };
+    unsigned int i;
+
+    (void)state;
+    assert_non_null(bad);
+    assert_int_equal(flask_compute_av(dom[U1]->ssid, dom[DOM0]->ssid, grant,
+                                      &before), 0);
+    op = (struct xen_flask_op){ .cmd = FLASK_LOAD,
+        .u.load = { .buffer = put_buf(dom[DOM0], xsm_builtin_policy, size),
+                    .size = (uint32_t)size } };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    assert_int_equal(flask_policy_seqno(), seqno + 1);
+    seqno++;
+    assert_int_equal(flask_compute_av(dom[U1]->ssid, dom[DOM0]->ssid, grant,
+                                      &after), 0);
+    assert_int_equal(after.allowed, before.allowed);
+    assert_int_equal(after.seqno, seqno);
+    assert_int_equal(xsm_check(), 0);
+
+    /* Refusals. */
+    put_buf(dom[U1], xsm_builtin_policy, size);
+    op.u.load.buffer = BUF_GFN << 12;
+    expect_error(dom[U1], &op, -EACCES);
+    expect_error(dom[UNL], &op, -EACCES);
+    op.u.load.size = 0;
+    expect_error(dom[DOM0], &op, -EINVAL);
+    op.u.load.size = (64U << 20) + 1;
+    expect_error(dom[DOM0], &op, -EINVAL);
+    op.u.load.size = (uint32_t)size;
+    op.u.load.buffer = NOT_RAM_GFN << 12;
+    expect_error(dom[DOM0], &op, -EFAULT);
+    op.u.load.buffer = (RAM_PAGES << 12) - 16;    /* runs off the end */
+    expect_error(dom[DOM0], &op, -EFAULT);
+    for ( i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++ )
+    {
+        memcpy(bad, xsm_builtin_policy, size);
+        if ( damaged[i].off != SIZE_MAX )
+            bad[damaged[i].off] ^= 0x5a;
+        op = (struct xen_flask_op){ .cmd = FLASK_LOAD,
+            .u.load = { .buffer = put_buf(dom[DOM0], bad, size),
+                        .size = damaged[i].len ? (uint32_t)damaged[i].len
+                                               : (uint32_t)size } };
+        expect_error(dom[DOM0], &op, -EINVAL);
+    }
+    /* Still the same policy, deciding as before. */
+    assert_int_equal(flask_policy_seqno(), seqno);
+    assert_int_equal(flask_compute_av(dom[U1]->ssid, dom[DOM0]->ssid, grant,
+                                      &after), 0);
+    assert_int_equal(after.allowed, before.allowed);
+    op = (struct xen_flask_op){ .cmd = FLASK_MLS };
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    free(bad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setenforce, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_context_sid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_access_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_avc_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
