@@ -55,6 +55,7 @@ struct mm_domain {
     unsigned long p2m_pages;         /* table pages, root included */
     uint64_t max_mapped_gfn;
     bool p2m_torn_down;
+    uint32_t p2m_seq;                /* odd while entries are removed */
 
     uint32_t owner;                  /* owner-table slot + 1 (mm.c) */
 };
@@ -247,6 +248,29 @@ int __must_check p2m_init(struct domain *d);
 /** Tears down the P2M within `*budget` entries; -ERESTART if not done. */
 int __must_check p2m_teardown(struct domain *d, unsigned long *budget);
 int p2m_check(struct domain *d);
+
+/*
+ * The removal sequence (p2m.c): every change that takes an entry away (and
+ * so may let its page be freed) makes `p2m_seq` odd before the first entry
+ * goes and even again after the last, under p2m_lock.  A lockless reader
+ * that saw the same even value before and after its accesses knows that no
+ * entry it used was removed meanwhile, so the frame was the domain's RAM
+ * throughout (guest_access.c's fast path).
+ */
+static inline uint32_t p2m_read_begin(const struct mm_domain *md)
+{
+    uint32_t s = hal_read_once(&md->p2m_seq);
+
+    hal_smp_rmb();
+    return s;
+}
+
+/** True if a removal overlapped the read that began with `s`. */
+static inline bool p2m_read_retry(const struct mm_domain *md, uint32_t s)
+{
+    hal_smp_rmb();
+    return (s & 1) || hal_read_once(&md->p2m_seq) != s;
+}
 
 /**
  * Adds 2^order RAM pages from `pg` at `gfn` (aligned), using one leaf of

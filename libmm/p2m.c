@@ -53,9 +53,31 @@ static bool p2m_entry_is_leaf(uint64_t e, unsigned int level)
     return level == 0 || (e & P2M_LEAF);
 }
 
-static uint64_t *p2m_table(uint64_t e)
+/*
+ * The table an entry points to.  Tables are xenheap pages, so this is
+ * page_to_virt without its xenheap check: the direct map, else the frame's
+ * recorded address.
+ */
+static inline uint64_t *p2m_table(uint64_t e)
 {
-    return page_to_virt(mfn_to_page(p2m_entry_mfn(e)));
+    mfn_t mfn = p2m_entry_mfn(e);
+
+    if ( mm_directmap )
+        return (uint64_t *)(mm_directmap_base + (mfn_x(mfn) << PAGE_SHIFT));
+    return frame_virt_get(mfn);
+}
+
+/* Brackets a removal for p2m_read_begin/p2m_read_retry; p2m_lock held. */
+static void p2m_remove_begin(struct mm_domain *md)
+{
+    hal_write_once(&md->p2m_seq, md->p2m_seq + 1);
+    hal_smp_wmb();
+}
+
+static void p2m_remove_end(struct mm_domain *md)
+{
+    hal_smp_wmb();
+    hal_write_once(&md->p2m_seq, md->p2m_seq + 1);
 }
 
 /** A zeroed table page, or NULL. */
@@ -406,7 +428,7 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
     struct mm_domain *md = d->mm;
     uint64_t g = gfn_x(gfn), end, cur;
     struct p2m_prealloc pa;
-    unsigned int need = 0, level;
+    unsigned int need = 0, level = 0;
     int rc;
 
     if ( order > MAX_ORDER || (g & ((1ULL << order) - 1)) ||
@@ -425,11 +447,13 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
     if ( rc )
         goto out;
 
+    p2m_remove_begin(md);
     for ( cur = g; cur < end; )
     {
         uint64_t *slot = p2m_slot(md, cur, &level), size, i;
         struct page_info *pg;
 
+        BUG_ON(!slot); /* p2m_check_ram found every gfn mapped */
         size = 1ULL << (9 * level);
         if ( (cur & (size - 1)) || cur + size > end )
         {
@@ -442,6 +466,7 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
             cb(pg + i, arg);
         cur += size;
     }
+    p2m_remove_end(md);
     BUG_ON(pa.n);
  out:
     hal_spin_unlock(&md->p2m_lock);
@@ -466,7 +491,9 @@ int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
          !p2m_is_grant((p2m_type_t)(*slot & P2M_TYPE_MASK)) ||
          !mfn_eq(p2m_entry_mfn(*slot), mfn) )
         goto out;
+    p2m_remove_begin(md);
     hal_write_once(slot, 0);
+    p2m_remove_end(md);
     rc = 0;
  out:
     hal_spin_unlock(&md->p2m_lock);
@@ -500,7 +527,9 @@ int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
         p2m_split(md, slot, level, &pa);
         slot = p2m_slot(md, gfn_x(gfn), &level);
     }
+    p2m_remove_begin(md);
     hal_write_once(slot, (*slot & ~P2M_TYPE_MASK) | (uint64_t)t);
+    p2m_remove_end(md);
     /* Read-only now: stale writable translations must go. */
     flush_tlb_mask(hal_cpu_all_mask());
  out:
@@ -567,7 +596,8 @@ int p2m_teardown(struct domain *d, unsigned long *budget)
     int rc = 0;
 
     hal_spin_lock(&md->p2m_lock);
-    md->p2m_torn_down = true;
+    hal_write_once(&md->p2m_torn_down, true);
+    p2m_remove_begin(md);
     if ( md->p2m_root )
     {
         if ( !p2m_clear(md, md->p2m_root, P2M_LEVELS - 1, budget) )
@@ -580,6 +610,7 @@ int p2m_teardown(struct domain *d, unsigned long *budget)
         md->p2m_pages--;
     }
  out:
+    p2m_remove_end(md);
     hal_spin_unlock(&md->p2m_lock);
     return rc;
 }
