@@ -18,7 +18,11 @@
 #include <hal/cpu.h>
 #include <public/xen.h>
 
-/* The call in flight on one CPU; per-CPU storage. */
+/*
+ * The call in flight on one CPU lives in the entry's stack frame; per-CPU
+ * storage holds only a pointer to it, so the entry reaches per-CPU state
+ * once and nested entries (a handler issuing a call) just stack up.
+ */
 struct hypercall_state {
     uint64_t *args;        /* the entry's argument array */
     unsigned int nr;       /* its hypercall number */
@@ -28,12 +32,13 @@ struct hypercall_state {
 static size_t hypercall_state_off = (size_t)-1;
 static uint32_t forced_preemptions;
 
-/** Reserves the per-CPU in-flight record; called by hvcore_init. */
+/** Reserves the per-CPU in-flight pointer; called by hvcore_init. */
 int hypercall_init(void)
 {
     if ( hypercall_state_off == (size_t)-1 )
-        hypercall_state_off = hal_percpu_reserve(sizeof(struct hypercall_state),
-                                                 _Alignof(struct hypercall_state));
+        hypercall_state_off =
+            hal_percpu_reserve(sizeof(struct hypercall_state *),
+                               _Alignof(struct hypercall_state *));
     return hypercall_state_off == (size_t)-1 ? -ENOMEM : 0;
 }
 
@@ -44,7 +49,8 @@ void hypercall_fini(void)
     forced_preemptions = 0;
 }
 
-static struct hypercall_state *this_state(void)
+/* This CPU's pointer to its call in flight. */
+static struct hypercall_state **this_state(void)
 {
     return hal_percpu_ptr(hal_cpu_id(), hypercall_state_off);
 }
@@ -55,19 +61,38 @@ static long hypercall_dispatch(struct vcpu *v, unsigned int nr,
 {
     switch ( nr )
     {
+    case __HYPERVISOR_event_channel_op:
+        return do_event_channel_op(v, args[0], args[1]);
+    case __HYPERVISOR_grant_table_op:
+        return do_grant_table_op(v, args[0], args[1], args[2]);
     case __HYPERVISOR_memory_op:
         return do_memory_op(v, args[0], args[1]);
     case __HYPERVISOR_event_channel_op_compat:
         return do_event_channel_op_compat(v, args[0]);
-    case __HYPERVISOR_grant_table_op:
-        return do_grant_table_op(v, args[0], args[1], args[2]);
     case __HYPERVISOR_xsm_op:
         return do_xsm_op(v, args[0]);
-    case __HYPERVISOR_event_channel_op:
-        return do_event_channel_op(v, args[0], args[1]);
     default:
         return -ENOSYS;
     }
+}
+
+/*
+ * Runs one issue of the call with `st` (this CPU's pointer) naming a fresh
+ * record in this frame; puts the outer record back after.
+ */
+static long hypercall_issue(struct hypercall_state **st, struct vcpu *v,
+                            unsigned int nr, uint64_t args[HYPERCALL_NR_ARGS])
+{
+    struct hypercall_state me = { .args = args, .nr = nr, .continued = false };
+    struct hypercall_state *outer = *st;
+    long rc;
+
+    *st = &me;
+    rc = hypercall_dispatch(v, nr, args);
+    /* A handler may not return -ERESTART without recording a continuation. */
+    BUG_ON(rc == -ERESTART && !me.continued);
+    *st = outer;
+    return rc;
 }
 
 /**
@@ -77,38 +102,32 @@ static long hypercall_dispatch(struct vcpu *v, unsigned int nr,
 long hypercall_entry_once(struct vcpu *v, unsigned int nr,
                           uint64_t args[HYPERCALL_NR_ARGS])
 {
-    struct hypercall_state *st = this_state(), saved = *st;
-    long rc;
-
-    st->args = args;
-    st->nr = nr;
-    st->continued = false;
-    rc = hypercall_dispatch(v, nr, args);
-    /* A handler may not return -ERESTART without recording a continuation. */
-    BUG_ON(rc == -ERESTART && !st->continued);
-    *st = saved;
-    return rc;
+    return hypercall_issue(this_state(), v, nr, args);
 }
 
 /** Issues hypercall `nr`, re-issuing continuations until it completes. */
 long hypercall_entry(struct vcpu *v, unsigned int nr,
                      uint64_t args[HYPERCALL_NR_ARGS])
 {
+    struct hypercall_state **st = this_state();
     long rc;
 
-    while ( (rc = hypercall_entry_once(v, nr, args)) == -ERESTART )
+    while ( (rc = hypercall_issue(st, v, nr, args)) == -ERESTART )
+    {
         hal_cpu_relax(); /* where a real hypervisor would run softirqs */
+        st = this_state(); /* the re-issue may run on another pCPU */
+    }
     return rc;
 }
 
 /** Records the arguments of the re-issued call; returns -ERESTART. */
 long hypercall_create_continuation(unsigned int nr, unsigned int nargs, ...)
 {
-    struct hypercall_state *st = this_state();
+    struct hypercall_state *st = *this_state();
     va_list ap;
     unsigned int i;
 
-    BUG_ON(!st->args || nr != st->nr || nargs > HYPERCALL_NR_ARGS);
+    BUG_ON(!st || nr != st->nr || nargs > HYPERCALL_NR_ARGS);
     va_start(ap, nargs);
     for ( i = 0; i < nargs; i++ )
         st->args[i] = va_arg(ap, uint64_t);
