@@ -42,7 +42,12 @@ static int world_setup(void **state)
     w.d[DM_A].domain_id = 3;
     w.d[DM_A].target = &w.d[A];
 #ifndef XSM_TEST_INLINE_ONLY
-    assert_int_equal(xsm_set_provider(XSM_PROVIDER_DUMMY), 0);
+    /* A FLASK-only build has no dummy provider: the tests skip. */
+    if ( xsm_set_provider(XSM_PROVIDER_DUMMY) == -EOPNOTSUPP )
+    {
+        *state = NULL;
+        return 0;
+    }
     assert_int_equal(xsm_init(), 0);
     assert_int_equal(xsm_current_provider(), XSM_PROVIDER_DUMMY);
 #endif
@@ -50,9 +55,21 @@ static int world_setup(void **state)
     return 0;
 }
 
+/* Skips the test when the dummy provider is not built in. */
+#define NEED_DUMMY(w)                                                      \
+    do {                                                                   \
+        if ( !(w) )                                                        \
+        {                                                                  \
+            print_message("dummy XSM provider not built: skipped\n");      \
+            skip();                                                        \
+        }                                                                  \
+    } while ( 0 )
+
 static int world_teardown(void **state)
 {
 #ifndef XSM_TEST_INLINE_ONLY
+    if ( !*state )
+        return 0;
     assert_int_equal(xsm_check(), 0);
     xsm_fini();
 #endif
@@ -104,6 +121,8 @@ static int expected(xsm_default_t action, enum who s, enum who t)
 static void test_default_action_matrix(void **state)
 {
     struct world *w = *state;
+
+    NEED_DUMMY(w);
     static const xsm_default_t actions[] = {
         XSM_HOOK, XSM_DM_PRIV, XSM_TARGET, XSM_PRIV, XSM_XS_PRIV, XSM_OTHER,
     };
@@ -238,6 +257,8 @@ static const struct hook_case hook_cases[] = {
 static void test_hooks(void **state)
 {
     struct world *w = *state;
+
+    NEED_DUMMY(w);
     unsigned int i, s, t;
 
     for ( i = 0; i < sizeof(hook_cases) / sizeof(hook_cases[0]); i++ )
@@ -256,6 +277,8 @@ static void test_hooks(void **state)
 static void test_labelling_and_op(void **state)
 {
     struct world *w = *state;
+
+    NEED_DUMMY(w);
     struct domain_config cfg;
     union xsm_evtchn_ssid ssid = { 0x1234 };
 
