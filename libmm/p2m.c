@@ -182,6 +182,31 @@ mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t)
     return INVALID_MFN;
 }
 
+/**
+ * The level-0 slot for `g` when every table down to level 0 exists, else
+ * NULL (a table is missing, or a superpage leaf covers `g`).  p2m_lock held;
+ * `g` ≤ P2M_MAX_GFN.  The single-entry grant paths use it to walk once.
+ */
+static uint64_t *p2m_leaf_slot(struct mm_domain *md, uint64_t g)
+{
+    uint64_t *tbl, e;
+    unsigned int level = P2M_LEVELS - 2;
+
+    if ( g >= (1ULL << (9 * (P2M_LEVELS - 1))) || !(tbl = md->p2m_low) )
+    {
+        level = P2M_LEVELS - 1;
+        tbl = md->p2m_root;
+    }
+    for ( ; level; level-- )
+    {
+        e = tbl[p2m_idx(g, level)];
+        if ( !(e & P2M_PRESENT) || (e & P2M_LEAF) )
+            return NULL;
+        tbl = p2m_table(e);
+    }
+    return &tbl[p2m_idx(g, 0)];
+}
+
 /* ---- Adding. ---- */
 
 /**
@@ -319,8 +344,10 @@ int p2m_add_ram(struct domain *d, gfn_t gfn, struct page_info *pg,
 /** See p2m.h. */
 int p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
 {
+    struct mm_domain *md;
     struct page_info *pg;
     struct domain *owner;
+    uint64_t *slot;
     int rc;
 
     if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
@@ -329,9 +356,23 @@ int p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
     owner = page_get_owner(pg);
     if ( !owner || !get_page(pg, owner) )
         return -EINVAL;
-    hal_spin_lock(&d->mm->p2m_lock);
-    rc = p2m_add_locked(d, gfn_x(gfn), 0, mfn, t);
-    hal_spin_unlock(&d->mm->p2m_lock);
+    md = d->mm;
+    hal_spin_lock(&md->p2m_lock);
+    /* The usual case, a free slot in an existing leaf table: one walk. */
+    slot = md->p2m_root && !md->p2m_torn_down
+           ? p2m_leaf_slot(md, gfn_x(gfn)) : NULL;
+    if ( slot && !(*slot & P2M_PRESENT) )
+    {
+        hal_write_once(slot, p2m_entry(mfn, t, false));
+        if ( gfn_x(gfn) > md->max_mapped_gfn )
+            md->max_mapped_gfn = gfn_x(gfn);
+        rc = 0;
+    }
+    else if ( slot )
+        rc = -EEXIST;
+    else
+        rc = p2m_add_locked(d, gfn_x(gfn), 0, mfn, t);
+    hal_spin_unlock(&md->p2m_lock);
     if ( rc )
         put_page(pg);
     return rc;
@@ -477,7 +518,6 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
 int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
 {
     struct mm_domain *md = d->mm;
-    unsigned int level;
     uint64_t *slot;
     int rc = -EINVAL;
 
@@ -486,8 +526,9 @@ int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
     hal_spin_lock(&md->p2m_lock);
     if ( !md->p2m_root || md->p2m_torn_down )
         goto out;
-    slot = p2m_slot(md, gfn_x(gfn), &level);
-    if ( !slot || level ||
+    /* Grant entries are 4 KiB leaves: nothing else can match. */
+    slot = p2m_leaf_slot(md, gfn_x(gfn));
+    if ( !slot || !(*slot & P2M_PRESENT) ||
          !p2m_is_grant((p2m_type_t)(*slot & P2M_TYPE_MASK)) ||
          !mfn_eq(p2m_entry_mfn(*slot), mfn) )
         goto out;

@@ -241,9 +241,9 @@ static void test_copy_edges(void **state)
         p0[PAGE_SIZE - 16 + i] = (uint8_t)(0x10 + i);
         p1[i] = (uint8_t)(0x80 + i);
     }
-    assert_int_equal(copy_from_guest_phys(a, buf, ((uint64_t)GFN_BASE <<
-                                                   PAGE_SHIFT) + PAGE_SIZE - 16,
-                                          16), 0);
+    assert_int_equal(copy_from_guest_phys(a, buf,
+                                          ((uint64_t)GFN_BASE << PAGE_SHIFT) +
+                                              PAGE_SIZE - 16, 16), 0);
     for ( i = 0; i < 16; i++ )
         assert_int_equal(buf[i], 0x10 + i);
     assert_int_equal(copy_from_guest_phys(a, buf, ((uint64_t)GFN_BASE <<
