@@ -263,19 +263,31 @@ struct copy_buf {
     char *va;
 };
 
-/** Releases `b`: unmap, pin, type, page, in that order (XSA-236). */
-static void buf_release(struct copy_buf *b)
+/**
+ * Releases `b`'s page: unmap, pin, type, page, in that order (XSA-236).
+ * `b` must be acquired; it is left empty, and its domain reference becomes
+ * the caller's.
+ */
+static void buf_release_page(struct copy_buf *b)
 {
-    if ( !b->d )
-        return;
     unmap_domain_page(b->va);
     if ( b->is_gref )
         release_grant(b->d, (grant_ref_t)b->key, b->ro, &b->g);
     if ( b->typed )
         put_page_type(b->pg);
     put_page(b->pg);
-    put_domain(b->d);
     b->d = NULL;
+}
+
+/** Releases `b` entirely, its domain reference too. */
+static void buf_release(struct copy_buf *b)
+{
+    struct domain *d = b->d;
+
+    if ( !d )
+        return;
+    buf_release_page(b);
+    put_domain(d);
 }
 
 /**
@@ -290,9 +302,19 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
 
     if ( b->d == d && b->is_gref == is_gref && b->key == key && b->ro == ro )
         return GNTST_okay;
-    /* Ours before `b` lets go: `d` may be the one `b` lent us. */
-    get_domain(d);
-    buf_release(b);
+    /*
+     * One reference to `d` is ours from here: `b`'s own when it holds the
+     * same domain (a run of ops on one domain's frames costs no domain
+     * reference per op), else a new one taken before `b` lets go, since
+     * `d` may be the one `b` lent us.
+     */
+    if ( b->d == d )
+        buf_release_page(b);
+    else
+    {
+        get_domain(d);
+        buf_release(b);
+    }
     if ( is_gref )
     {
         rc = acquire_grant(d, (grant_ref_t)key, ld->domain_id, ro, true,

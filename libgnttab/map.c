@@ -83,18 +83,25 @@ static bool pin_covers(uint32_t pin, uint32_t incr)
     return true;
 }
 
-/** Drops `incr` pins of `rd`'s `ref` and syncs its status bits. */
-static void unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
+/** Drops `incr` pins of `ref` and syncs its status bits; rgt->lock held. */
+static void unpin_locked(struct grant_table *rgt, grant_ref_t ref,
+                         uint32_t incr)
 {
-    struct grant_table *rgt = rd->grant_table;
-    struct active_grant_entry *act;
+    struct active_grant_entry *act = active_entry_acquire(rgt, ref);
 
-    hal_read_lock(&rgt->lock);
-    act = active_entry_acquire(rgt, ref);
     BUG_ON(!pin_covers(act->pin, incr));
     act->pin -= incr;
     gnttab_sync_status(rgt, act, ref);
     active_entry_release(act);
+}
+
+/** Drops `incr` pins of `rd`'s `ref` and syncs its status bits. */
+static void unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
+{
+    struct grant_table *rgt = rd->grant_table;
+
+    hal_read_lock(&rgt->lock);
+    unpin_locked(rgt, ref, incr);
     hal_read_unlock(&rgt->lock);
 }
 
@@ -378,18 +385,19 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     return rc;
 }
 
-/**
- * Phase 2: drops the pins, then the references, of what phase 1 (or a
- * dying mapper's release) took down.  Cannot fail.
- */
-static void unmap_phase2(struct unmap_done *c)
+/* The GNTMAP kinds phase 1 took down, with the readonly bit. */
+static uint32_t unmap_kinds(const struct unmap_done *c)
+{
+    return c->done | (c->ro ? GNTMAP_readonly : 0);
+}
+
+/** Phase 2's references, after the pins went: cannot fail. */
+static void unmap_phase2_refs(struct unmap_done *c)
 {
     struct page_info *pg = mfn_to_page(c->mfn);
-    uint32_t kinds = c->done | (c->ro ? GNTMAP_readonly : 0);
+    uint32_t kinds = unmap_kinds(c);
     unsigned int n;
 
-    /* Pins go before the page references they protect (XSA-236). */
-    unpin(c->rd, c->ref, map_pin_incr(kinds));
     for ( n = map_type_refs(kinds); n; n-- )
         put_page_type(pg);
     for ( n = map_page_refs(kinds); n; n-- )
@@ -397,6 +405,17 @@ static void unmap_phase2(struct unmap_done *c)
     if ( c->freed )
         put_domain(c->rd); /* the handle's */
     put_domain(c->rd);     /* phase 1's */
+}
+
+/**
+ * Phase 2: drops the pins, then the references, of what phase 1 (or a
+ * dying mapper's release) took down.  Cannot fail.
+ */
+static void unmap_phase2(struct unmap_done *c)
+{
+    /* Pins go before the page references they protect (XSA-236). */
+    unpin(c->rd, c->ref, map_pin_incr(unmap_kinds(c)));
+    unmap_phase2_refs(c);
 }
 
 uint64_t gnttab_stat_unmap_flushes;
@@ -426,9 +445,32 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
         gnttab_arch_flush(v->domain);
         hal_fetch_add(&gnttab_stat_unmap_flushes, 1);
     }
-    for ( i = 0; i < n; i++ )
-        if ( c[i].rd )
-            unmap_phase2(&c[i]);
+    /*
+     * Phase 2.  A run of ops on one granter drops its pins under one hold
+     * of the granter's table lock, then the run's references (each pin
+     * still goes before the references it protects).
+     */
+    for ( i = 0; i < n; )
+    {
+        struct domain *rd = c[i].rd;
+        struct grant_table *rgt;
+        unsigned int j;
+
+        if ( !rd )
+        {
+            i++;
+            continue;
+        }
+        rgt = rd->grant_table;
+        hal_read_lock(&rgt->lock);
+        for ( j = i; j < n && (!c[j].rd || c[j].rd == rd); j++ )
+            if ( c[j].rd )
+                unpin_locked(rgt, c[j].ref, map_pin_incr(unmap_kinds(&c[j])));
+        hal_read_unlock(&rgt->lock);
+        for ( ; i < j; i++ )
+            if ( c[i].rd )
+                unmap_phase2_refs(&c[i]);
+    }
     return 0;
 }
 
