@@ -36,12 +36,16 @@
 #define NR_ZONES 41 /* frame numbers below 2^40 (52-bit machine addresses) */
 #define PCP_HIGH 64U
 #define PCP_BATCH 16U
+/* u.free.where of a chunk an idle scrubber holds (after page.h's values). */
+#define PAGE_FREE_SCRUBBING 3
 
 static hal_spinlock_t heap_lock = HAL_SPINLOCK_INIT;
 static struct page_list_head heap[NR_ZONES][MAX_ORDER + 1];
 static uint32_t heap_orders[NR_ZONES]; /* bit o: heap[z][o] not empty */
+/* Free chunks off the lists while an idle scrubber clears them. */
+static struct page_list_head heap_scrubbing = PAGE_LIST_HEAD_INIT;
 static uint64_t heap_total_pages;
-static uint64_t heap_free_pages;   /* buddy lists only */
+static uint64_t heap_free_pages;   /* buddy lists and scrubbing */
 static uint64_t heap_dirty_pages;  /* of which marked for scrubbing */
 
 static uint64_t heap_scrubbed;     /* atomic */
@@ -501,6 +505,7 @@ int heap_init(void)
         for ( o = 0; o <= MAX_ORDER; o++ )
             page_list_init(&heap[z][o]);
     }
+    page_list_init(&heap_scrubbing);
     for ( i = 0; i < HAL_MAX_CPUS; i++ )
     {
         hal_spin_init(&pcp[i].lock);
@@ -554,40 +559,79 @@ void mm_heap_shape(uint64_t chunks[MAX_ORDER + 1])
     hal_spin_unlock(&heap_lock);
 }
 
-/** Scrubs free dirty chunks, as an idle CPU would. */
+/**
+ * Takes the dirtiest-first free chunk off its buddy list onto the
+ * scrubbing list, for scrubbing outside the lock; returns its head and
+ * order, or NULL if no chunk is dirty.  heap_lock held.  The chunk stays
+ * free and counted (free and dirty totals), so mm_check still finds it.
+ */
+static struct page_info *scrub_take(unsigned int *order)
+{
+    unsigned int z, o;
+
+    for ( z = 1; z < NR_ZONES; z++ )
+        for ( o = 0; o <= MAX_ORDER; o++ )
+        {
+            /* Dirty chunks are at the tail. */
+            struct page_info *pg = pl_page(heap[z][o].last);
+
+            if ( !pg || !pg->u.free.dirty )
+                continue;
+            chunk_remove(pg, o);
+            pg->u.free.where = PAGE_FREE_SCRUBBING;
+            page_list_add(pg, &heap_scrubbing);
+            *order = o;
+            return pg;
+        }
+    return NULL;
+}
+
+/**
+ * Scrubs free dirty chunks, as an idle CPU would, as Xen does: each chunk
+ * is taken off the free lists under the heap lock, cleared with the lock
+ * dropped, and given back (merging again) under it.  Nobody can allocate
+ * or merge a chunk while it is off the lists.  Returns the pages cleared.
+ */
 unsigned long mm_scrub_free_pages(unsigned long budget)
 {
     unsigned long done = 0;
-    unsigned int z, o;
 
     heap_pcp_drain_all();
-    hal_spin_lock(&heap_lock);
-    for ( z = 1; z < NR_ZONES && done < budget; z++ )
-        for ( o = 0; o <= MAX_ORDER && done < budget; o++ )
-        {
-            struct page_info *pg = pl_page(heap[z][o].last);
+    while ( done < budget )
+    {
+        struct page_info *pg;
+        unsigned int o;
+        unsigned long i, n, cleared = 0;
 
-            /* Dirty chunks are at the tail. */
-            while ( pg && pg->u.free.dirty && done < budget )
+        hal_spin_lock(&heap_lock);
+        pg = scrub_take(&o);
+        hal_spin_unlock(&heap_lock);
+        if ( !pg )
+            break;
+        n = 1UL << o;
+
+        /* Only the contents here: count_info stays the heap lock's (the
+         * need-scrub bits read here change only under it, and not while
+         * the chunk is off the lists). */
+        for ( i = 0; i < n; i++ )
+            if ( hal_read_once(&pg[i].count_info) & PGC_need_scrub )
+                scrub_one_page(pg + i);
+
+        hal_spin_lock(&heap_lock);
+        for ( i = 0; i < n; i++ )
+            if ( pg[i].count_info & PGC_need_scrub )
             {
-                struct page_info *prev = pl_page(pg->list.prev);
-                unsigned long i;
-
-                for ( i = 0; i < (1UL << o); i++ )
-                    if ( pg[i].count_info & PGC_need_scrub )
-                    {
-                        scrub_one_page(pg + i);
-                        pg[i].count_info &= ~PGC_need_scrub;
-                        heap_dirty_pages--;
-                        done++;
-                    }
-                chunk_remove(pg, o);
-                pg->u.free.dirty = 0;
-                chunk_insert(pg, o);
-                pg = prev;
+                pg[i].count_info &= ~PGC_need_scrub;
+                cleared++;
             }
-        }
-    hal_spin_unlock(&heap_lock);
+        heap_dirty_pages -= cleared;
+        page_list_del(pg, &heap_scrubbing);
+        pg->u.free.where = 0;
+        pg->u.free.dirty = 0;
+        buddy_free(pg, o);
+        hal_spin_unlock(&heap_lock);
+        done += cleared;
+    }
     return done;
 }
 
@@ -922,6 +966,30 @@ int heap_check(uint64_t *free_out, uint64_t *dirty_out)
                 nfree += 1ULL << o;
             }
         }
+    /* Chunks being scrubbed are free and counted, only off the lists. */
+    {
+        struct page_info *pg;
+
+        for ( pg = page_list_first(&heap_scrubbing); pg;
+              pg = page_list_next(pg) )
+        {
+            uint64_t i, so = pg->v.free_order;
+
+            if ( pg->u.free.where != PAGE_FREE_SCRUBBING || so > MAX_ORDER )
+            {
+                rc = -EINVAL;
+                continue;
+            }
+            for ( i = 0; i < (1ULL << so); i++ )
+            {
+                if ( page_state(pg + i) != PGC_state_free ||
+                     check_mark(pg + i, "scrubbing") )
+                    rc = -EINVAL;
+                ndirty += !!(pg[i].count_info & PGC_need_scrub);
+            }
+            nfree += 1ULL << so;
+        }
+    }
     for ( cpu = 0; cpu < HAL_MAX_CPUS; cpu++ )
     {
         struct page_info *pg;
