@@ -12,6 +12,7 @@
 #include <hal/hal.h>
 #include <hal_x86_64/x86.h>
 
+#include "demo.h"
 #include "suites.h"
 
 static unsigned int boot_failed;
@@ -64,6 +65,7 @@ void boot_main(void)
     else
     {
         boot_run_phase(false);
+        boot_failed += boot_demo_run();
         hvcore_fini();
         printk("boot: page-table pages %lu before hvcore_init, %lu after "
                "hvcore_fini\n", pt_before, hal_pt_pages_in_use());

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `make demo`: the simulator doing real work, then the x86-64 target booted
-# under QEMU running the same core in-kernel.
+# `make demo`: the split driver on the simulator (hvsim demo: a privileged
+# backend and three guests, both event channel ABIs), then the x86-64 target
+# booted under QEMU running the same frontend/backend exchange in-kernel.
+# Exits non-zero if any step fails or any check does not hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,8 +12,8 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev --target hvsim >/dev/null
 
 echo
-echo "=== hvsim world: a simulated host with pCPU threads and domains"
-build/dev/bin/hvsim world --cpus 4 --guests 3 --vcpus 2
+echo "=== hvsim demo: split driver, backend domain 0 and 3 guests (README: The demo)"
+build/dev/bin/hvsim demo --guests 3 --vcpus 2 --cpus 4 --requests 2000 --abi both
 
 echo
 echo "=== hvsim layout --json"
