@@ -349,11 +349,19 @@ struct page_info *alloc_heap_pages(unsigned int order, unsigned int memflags)
         pg = pcp_take();
         if ( pg )
         {
+            /* One page: pages_set_inuse and the scrub, without loops. */
+            uint64_t c = pg->count_info;
+
+            BUG_ON((c & PGC_state_mask) != PGC_state_free);
             flush = pg->u.free.need_tlbflush;
             stamp = pg->tlbflush_timestamp;
-            ndirty = pages_set_inuse(pg, 1);
-            dirty = ndirty;
-            goto got;
+            pg->u.type_info = 0;
+            pg->v.owner = 0;
+            pg->list.next = pg->list.prev = PAGE_LIST_NULL;
+            pg->count_info = PGC_state_inuse; /* count 0, scrubbed below */
+            if ( (c & PGC_need_scrub) && !(memflags & MEMF_no_scrub) )
+                scrub_one_page(pg);
+            goto flush;
         }
     }
     hal_spin_lock(&heap_lock);
@@ -381,7 +389,6 @@ struct page_info *alloc_heap_pages(unsigned int order, unsigned int memflags)
     heap_dirty_pages -= ndirty;
     hal_spin_unlock(&heap_lock);
 
- got:
     if ( dirty && ndirty )
         for ( i = 0; i < n; i++ )
             if ( pg[i].count_info & PGC_need_scrub )
@@ -391,6 +398,7 @@ struct page_info *alloc_heap_pages(unsigned int order, unsigned int memflags)
                 pg[i].count_info &= ~PGC_need_scrub;
             }
 
+ flush:
     if ( flush && !(memflags & MEMF_no_tlbflush) &&
          tlbflush_filter_mask(hal_cpu_all_mask(), stamp) )
     {
@@ -400,13 +408,55 @@ struct page_info *alloc_heap_pages(unsigned int order, unsigned int memflags)
     return pg;
 }
 
+/**
+ * free_heap_pages for one page into this CPU's cache: the same checks and
+ * the same free state, without the chunk loop.
+ */
+static void pcp_put(struct page_info *pg, bool stamp, bool scrub)
+{
+    struct pcp *p;
+    bool dirty;
+
+    BUG_ON(page_state(pg) != PGC_state_inuse &&
+           page_state(pg) != PGC_state_deferred);
+    BUG_ON((pg->u.type_info & PGT_count_mask) &&
+           (pg->u.type_info & PGT_type_mask) == PGT_writable_page);
+    dirty = scrub || (pg->count_info & PGC_need_scrub);
+    pg->count_info = PGC_state_free | (dirty ? PGC_need_scrub : 0);
+    pg->u.type_info = 0;
+    pg->u.free.need_tlbflush = stamp;
+    pg->u.free.dirty = dirty;
+    pg->u.free.where = PAGE_FREE_PCP;
+    pg->v.free_order = 0;
+    pg->tlbflush_timestamp = tlbflush_current_time();
+
+    p = &pcp[hal_cpu_id()];
+    hal_spin_lock(&p->lock);
+    page_list_add(pg, &p->list);
+    p->count++;
+    p->dirty += dirty;
+    if ( p->count > PCP_HIGH )
+    {
+        hal_spin_lock(&heap_lock);
+        pcp_release(p, PCP_BATCH);
+        hal_spin_unlock(&heap_lock);
+    }
+    hal_spin_unlock(&p->lock);
+}
+
 /** See mm_private.h. */
 void free_heap_pages(struct page_info *pg, unsigned int order, bool stamp,
                      bool scrub)
 {
     unsigned long i, n = 1UL << order, ndirty = 0;
-    uint32_t now = tlbflush_current_time();
-    struct pcp *p;
+    uint32_t now;
+
+    if ( order == 0 && hal_read_once(&pcp_on) )
+    {
+        pcp_put(pg, stamp, scrub);
+        return;
+    }
+    now = tlbflush_current_time();
 
     for ( i = 0; i < n; i++ )
     {
@@ -431,24 +481,6 @@ void free_heap_pages(struct page_info *pg, unsigned int order, bool stamp,
     pg->u.free.need_tlbflush = stamp;
     pg->tlbflush_timestamp = now;
     pg->u.free.dirty = ndirty != 0;
-
-    if ( order == 0 && hal_read_once(&pcp_on) )
-    {
-        p = &pcp[hal_cpu_id()];
-        hal_spin_lock(&p->lock);
-        pg->u.free.where = PAGE_FREE_PCP;
-        page_list_add(pg, &p->list);
-        p->count++;
-        p->dirty += ndirty;
-        if ( p->count > PCP_HIGH )
-        {
-            hal_spin_lock(&heap_lock);
-            pcp_release(p, PCP_BATCH);
-            hal_spin_unlock(&heap_lock);
-        }
-        hal_spin_unlock(&p->lock);
-        return;
-    }
 
     hal_spin_lock(&heap_lock);
     heap_free_pages += n;
