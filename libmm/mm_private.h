@@ -231,6 +231,7 @@ void vmap_fini(void);
 /** Maps frames of one kind: `type` PGT_* tag expected at free (or none). */
 void *vmap_frames(const mfn_t *mfn, mfn_t first, unsigned int nr);
 unsigned long vmap_pages_in_use(void);
+unsigned long vmap_meta_frames(void);
 uint64_t vmap_refused_count(void);
 void *vmap_xenheap(mfn_t first, unsigned int nr);
 unsigned long vunmap_xenheap(const void *va);

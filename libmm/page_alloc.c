@@ -926,6 +926,7 @@ void mm_get_stats(struct mm_stats *st)
     st->scrubbed_pages = hal_read_once(&heap_scrubbed);
     st->tlb_flushes = hal_read_once(&heap_flushes);
     st->vmap_pages = vmap_pages_in_use();
+    st->vmap_meta_pages = vmap_meta_frames();
     st->vmap_refused = vmap_refused_count();
 }
 

@@ -49,6 +49,7 @@ static unsigned long vm_end;     /* pages in the range */
 static unsigned long vm_top;     /* pages whose metadata is backed */
 static unsigned long vm_low;     /* no clear bit below this */
 static unsigned long vm_meta;    /* pages of metadata at the start */
+static unsigned long vm_meta_pages; /* frames backing metadata now */
 static unsigned long vm_used;    /* pages in areas, guards included */
 static uint64_t vm_refused;
 static uint64_t *vm_bitmap;      /* at vm_base */
@@ -122,6 +123,7 @@ static int vm_meta_page(unsigned long idx, struct page_info **out)
     }
     pg->u.type_info = PGT_vmap_meta;
     memset((void *)vm_va(idx), 0, PAGE_SIZE);
+    hal_fetch_add(&vm_meta_pages, 1);
     *out = pg;
     return 0;
 }
@@ -131,6 +133,7 @@ static void vm_meta_page_free(unsigned long idx, struct page_info *pg)
     hal_unmap_frames(vm_va(idx), 1);
     pg->u.type_info = 0;
     free_domheap_page(pg);
+    hal_fetch_sub(&vm_meta_pages, 1);
 }
 
 /**
@@ -496,6 +499,11 @@ void vmap_extent(unsigned long *total, unsigned long *backed)
 unsigned long vmap_pages_in_use(void)
 {
     return hal_read_once(&vm_used);
+}
+
+unsigned long vmap_meta_frames(void)
+{
+    return hal_read_once(&vm_meta_pages);
 }
 
 uint64_t vmap_refused_count(void)

@@ -104,6 +104,8 @@ struct mm_stats {
     uint64_t tlb_flushes;     /* filtered flushes issued since mm_init */
     uint64_t xenheap_pages;   /* in use as xenheap */
     uint64_t vmap_pages;      /* vmap address space in use, guards included */
+    uint64_t vmap_meta_pages; /* anonymous frames backing vmap's metadata: a
+                               * high-water mark, kept until mm_fini */
     uint64_t vmap_refused;    /* bad vunmap/vfree calls refused */
 };
 
