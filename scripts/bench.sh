@@ -27,4 +27,19 @@ for area in $(tail -n +2 "$out/results.csv" | cut -d, -f1 | sort -u); do
   gnuplot -e "datafile='$out/$area.dat'; outfile='$out/$area.png'; title='hvbench: $area'" \
     scripts/bench-plot.gp
 done
-echo "bench: wrote $out/results.json, results.csv and one PNG chart per area"
+# The struct evtchn layout comparison (issue 7): ns/op of each operation and
+# bytes per port at three port counts, one row per layout.
+if grep -q '"bench":"evtchn.layout\.' "$out/results.json"; then
+  val() { # val BENCH FIELD: a number from BENCH's JSON line
+    grep "\"bench\":\"$1\"" "$out/results.json" | sed -E "s/.*\"$2\":([0-9.]+).*/\1/"
+  }
+  {
+    echo "layout,send_2l_ns,send_3l_ns,lookup_ns,bytes_per_port_1k,bytes_per_port_32k,bytes_per_port_131k"
+    for l in $(sed -n -E 's/.*"bench":"evtchn\.layout\.([a-z0-9]+)\.lookup".*/\1/p' "$out/results.json"); do
+      b=evtchn.layout.$l
+      echo "$l,$(val "$b.send.2l" ns_per_op),$(val "$b.send.3l" ns_per_op),$(val "$b.lookup" ns_per_op),$(val "$b.lookup" bytes_per_port_1k),$(val "$b.lookup" bytes_per_port_32k),$(val "$b.lookup" bytes_per_port_131k)"
+    done
+  } >"$out/evtchn-layout.csv"
+  gnuplot -e "datafile='$out/evtchn-layout.csv'; outdir='$out'" scripts/bench-layout.gp
+fi
+echo "bench: wrote $out/results.json, results.csv and PNG charts (one per area, and the evtchn layouts)"
