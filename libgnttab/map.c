@@ -333,8 +333,7 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     if ( !flags )
         return GNTST_bad_handle;
     left = flags;
-    rd = m->rd;
-    get_domain(rd); /* the entry's reference keeps it alive meanwhile */
+    rd = m->rd; /* the claimed entry's reference keeps it alive meanwhile */
     rc = GNTST_permission_denied;
     if ( gnttab_xsm_unmapref(ld, rd) )
         goto unclaim;
@@ -373,15 +372,18 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     active_entry_release(act);
     hal_read_unlock(&rgt->lock);
  unclaim:
+    /*
+     * Phase 2 needs a reference to `rd`.  A freed handle's own reference
+     * passes to it; otherwise the handle keeps its own (another unmapper
+     * may free it the moment the claim ends), so take one before that.
+     */
+    if ( c->done && !c->freed )
+        get_domain(rd);
     gnttab_maptrack_unclaim(m, left);
     if ( c->freed )
         gnttab_put_maptrack_handle(lgt, h); /* once, in phase 1 (XSA-218) */
     if ( c->done )
-    {
-        c->rd = rd; /* our reference, dropped in phase 2 */
-        return rc;
-    }
-    put_domain(rd);
+        c->rd = rd; /* dropped in phase 2 */
     return rc;
 }
 
@@ -402,9 +404,7 @@ static void unmap_phase2_refs(struct unmap_done *c)
         put_page_type(pg);
     for ( n = map_page_refs(kinds); n; n-- )
         put_page(pg);
-    if ( c->freed )
-        put_domain(c->rd); /* the handle's */
-    put_domain(c->rd);     /* phase 1's */
+    put_domain(c->rd); /* the freed handle's, or phase 1's */
 }
 
 /**
@@ -502,6 +502,5 @@ void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h)
     hal_read_unlock(&rgt->lock);
     hal_store_release(&m->flags, 0);
     gnttab_put_maptrack_handle(lgt, h);
-    get_domain(rd);        /* phase 2 drops this and the handle's */
-    unmap_phase2(&c);
+    unmap_phase2(&c);      /* drops the handle's reference */
 }
