@@ -25,6 +25,7 @@
 #include <public/event_channel.h>
 
 #include "bench.h"
+#include "world.h"
 
 #define ARG_GFN 0x10
 #define RAM_GFN 0x20
@@ -74,23 +75,19 @@ static void *gfn_view(struct domain *d, uint64_t gfn)
 }
 
 /* A world with domains A (sender) and B (receiver) and one channel. */
-static int world(void **state, enum xsm_provider provider, bool three_level,
+static int world(void **state, enum world_xsm xsm, bool three_level,
                  bool directmap)
 {
-    struct sim_config cfg = { .mem_bytes = 64UL << 20, .cpus = 1 };
     struct evb *x = calloc(1, sizeof(*x));
     struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 1 };
     struct evtchn_bind_interdomain bi = { .remote_dom = 2 };
     unsigned int i;
 
-    if ( !x || sim_init(&cfg) )
-        goto fail;
+    if ( !x )
+        return 1;
     mm_config_directmap(directmap);
-    if ( xsm_set_provider(provider) ||
-         (provider == XSM_PROVIDER_FLASK &&
-          xsm_set_boot_policy(xsm_builtin_policy, xsm_builtin_policy_size)) ||
-         hvcore_init() )
-        goto fail_sim;
+    if ( world_start_xsm(64UL << 20, 1, xsm) )
+        goto fail;
     if ( make(1, false, &x->a) || make(2, true, &x->b) )
         goto fail_core;
     if ( three_level )
@@ -158,9 +155,7 @@ static int world(void **state, enum xsm_provider provider, bool three_level,
     return 0;
 
  fail_core:
-    hvcore_fini();
- fail_sim:
-    sim_fini();
+    world_stop();
  fail:
     free(x);
     return 1;
@@ -172,27 +167,26 @@ static void teardown(void *state)
 
     put_domain(x->a);
     put_domain(x->b);
-    hvcore_fini();
-    sim_fini();
+    world_stop();
     free(x);
 }
 
 static int setup_2l(void **state, uint64_t iterations)
 {
     (void)iterations;
-    return world(state, XSM_PROVIDER_DUMMY, false, false);
+    return world(state, WORLD_XSM_DUMMY, false, false);
 }
 
 static int setup_2l_flask(void **state, uint64_t iterations)
 {
     (void)iterations;
-    return world(state, XSM_PROVIDER_FLASK, false, false);
+    return world(state, WORLD_XSM_FLASK, false, false);
 }
 
 static int setup_3l(void **state, uint64_t iterations)
 {
     (void)iterations;
-    return world(state, XSM_PROVIDER_DUMMY, true, false);
+    return world(state, WORLD_XSM_DUMMY, true, false);
 }
 
 /* The hypercall path with a direct map: guest copies map nothing, as on
@@ -200,7 +194,7 @@ static int setup_3l(void **state, uint64_t iterations)
 static int setup_2l_directmap(void **state, uint64_t iterations)
 {
     (void)iterations;
-    return world(state, XSM_PROVIDER_DUMMY, false, true);
+    return world(state, WORLD_XSM_DUMMY, false, true);
 }
 
 static uint64_t run_send(void *state, uint64_t iterations)
