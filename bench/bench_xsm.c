@@ -132,9 +132,9 @@ const struct bench bench_xsm_list[] = {
     { .name = "xsm.avc.miss", .params = "{\"class\":\"event\"}",
       .setup = setup_flask, .run = run_miss, .adjust_ns = adjust_miss,
       .teardown = teardown },
-    { .name = "xsm.hook.evtchn_send", .params = "{\"xsm\":\"flask\"}",
+    { .name = "xsm.hook.evtchn_send.flask", .params = "{\"xsm\":\"flask\"}",
       .setup = setup_flask, .run = run_send_hook, .teardown = teardown },
-    { .name = "xsm.hook.evtchn_send", .params = "{\"xsm\":\"dummy\"}",
+    { .name = "xsm.hook.evtchn_send.dummy", .params = "{\"xsm\":\"dummy\"}",
       .setup = setup_dummy, .run = run_send_hook, .teardown = teardown },
     { .name = NULL },
 };
