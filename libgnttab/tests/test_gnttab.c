@@ -19,37 +19,8 @@
 #include <libmm/mm.h>
 #include <public/memory.h>
 
-#include "gntlib.h"
-#include "world_cmocka.h"
+#include "gnttab_fixture.h"
 
-static struct gnt_guest A, B, C; /* granter, mapper, third domain */
-
-static int setup(void **state)
-{
-    if ( world_setup(state) )
-        return -1;
-    if ( gnt_guest_create(&A, 1, 2) || gnt_guest_create(&B, 2, 2) ||
-         gnt_guest_create(&C, 3, 1) )
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    gnt_guest_destroy(&A);
-    gnt_guest_destroy(&B);
-    gnt_guest_destroy(&C);
-    assert_int_equal(gnttab_check(), 0);
-    mm_deferred_flush();
-    assert_int_equal(mm_check(), 0);
-    return world_teardown(state);
-}
-
-static void checks(void)
-{
-    assert_int_equal(gnttab_check(), 0);
-    assert_int_equal(mm_check(), 0);
-}
 
 /* Map, see the granter's bytes, write through, unmap. */
 static void test_map_unmap_v1(void **state)
