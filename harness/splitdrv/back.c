@@ -129,11 +129,13 @@ static void sd_back_fail(struct sd_back *b, const char *why)
 }
 
 /**
- * WRITE: the frontend's page into sector `req->sector`, by a read-only
- * map and a memcpy (`by_map`) or by one grant copy.
+ * Moves one sector between the frontend's granted page and the backend's
+ * store: WRITE (`write`) from the granted page into sector `req->sector`,
+ * READ the other way; by a map (read-only for a WRITE) and a memcpy
+ * (`by_map`), or by one grant copy.
  */
-static int16_t sd_back_write(struct sd_back *b, const struct sd_request *req,
-                             bool by_map)
+static int16_t sd_back_move(struct sd_back *b, const struct sd_request *req,
+                            bool write, bool by_map)
 {
     uint64_t win = SD_BACK_MAP_GFN + b->queue;
     uint64_t store = sd_store_gfn(b, req->sector);
@@ -142,10 +144,10 @@ static int16_t sd_back_write(struct sd_back *b, const struct sd_request *req,
 
     if ( by_map )
     {
-        if ( sd_map(b, req->gref, win, true, &h) != GNTST_okay )
+        if ( sd_map(b, req->gref, win, write, &h) != GNTST_okay )
             return SD_RSP_EIO;
-        src = sd_env_map(b->env, win);
-        dst = sd_env_map(b->env, store);
+        src = sd_env_map(b->env, write ? win : store);
+        dst = sd_env_map(b->env, write ? store : win);
         if ( src && dst )
             memcpy(dst, src, SD_SECTOR_SIZE);
         if ( dst )
@@ -157,52 +159,14 @@ static int16_t sd_back_write(struct sd_back *b, const struct sd_request *req,
     }
     else
     {
+        struct gnttab_copy_ptr granted = { .u.ref = req->gref,
+                                           .domid = b->frontend };
+        struct gnttab_copy_ptr own = { .u.gmfn = store, .domid = DOMID_SELF };
         struct gnttab_copy c = {
-            .source = { .u.ref = req->gref, .domid = b->frontend },
-            .dest = { .u.gmfn = store, .domid = DOMID_SELF },
-            .len = SD_SECTOR_SIZE, .flags = GNTCOPY_source_gref,
-            .status = GNTST_general_error,
-        };
-
-        if ( sd_gnttab_op(b, GNTTABOP_copy, &c, sizeof(c)) ||
-             c.status != GNTST_okay )
-            return SD_RSP_EIO;
-        b->c.grant_copies++;
-    }
-    b->c.bytes += SD_SECTOR_SIZE;
-    return SD_RSP_OKAY;
-}
-
-/** READ: sector `req->sector` into the frontend's page, either way. */
-static int16_t sd_back_read(struct sd_back *b, const struct sd_request *req,
-                            bool by_map)
-{
-    uint64_t win = SD_BACK_MAP_GFN + b->queue;
-    uint64_t store = sd_store_gfn(b, req->sector);
-    grant_handle_t h;
-    void *src, *dst;
-
-    if ( by_map )
-    {
-        if ( sd_map(b, req->gref, win, false, &h) != GNTST_okay )
-            return SD_RSP_EIO;
-        src = sd_env_map(b->env, store);
-        dst = sd_env_map(b->env, win);
-        if ( src && dst )
-            memcpy(dst, src, SD_SECTOR_SIZE);
-        if ( dst )
-            sd_env_unmap(b->env, dst);
-        if ( src )
-            sd_env_unmap(b->env, src);
-        if ( sd_unmap(b, win, h) != GNTST_okay || !src || !dst )
-            return SD_RSP_EIO;
-    }
-    else
-    {
-        struct gnttab_copy c = {
-            .source = { .u.gmfn = store, .domid = DOMID_SELF },
-            .dest = { .u.ref = req->gref, .domid = b->frontend },
-            .len = SD_SECTOR_SIZE, .flags = GNTCOPY_dest_gref,
+            .source = write ? granted : own,
+            .dest = write ? own : granted,
+            .len = SD_SECTOR_SIZE,
+            .flags = write ? GNTCOPY_source_gref : GNTCOPY_dest_gref,
             .status = GNTST_general_error,
         };
 
@@ -232,8 +196,7 @@ static void sd_back_serve(struct sd_back *b, const struct sd_request *req,
         sd_back_fail(b, "malformed request");
         return;
     }
-    rsp->status = req->op == SD_OP_WRITE ? sd_back_write(b, req, by_map)
-                                         : sd_back_read(b, req, by_map);
+    rsp->status = sd_back_move(b, req, req->op == SD_OP_WRITE, by_map);
     if ( rsp->status != SD_RSP_OKAY )
     {
         sd_back_fail(b, "grant operation failed");
