@@ -19,6 +19,7 @@
 #include <libmm/mm.h>
 
 #include "bench.h"
+#include "world.h"
 
 struct mm_bench {
     struct domain *d;
@@ -28,21 +29,6 @@ struct mm_bench {
     uint64_t ngfns;
     double hal_ns;    /* mdp: own cost, the HAL's pair subtracted */
 };
-
-static int world_up(uint64_t mem, bool directmap)
-{
-    struct sim_config cfg = { .mem_bytes = mem, .cpus = 2 };
-
-    mm_config_directmap(directmap);
-    if ( sim_init(&cfg) )
-        return -1;
-    if ( hvcore_init() )
-    {
-        sim_fini();
-        return -1;
-    }
-    return 0;
-}
 
 static void world_down(void *state)
 {
@@ -54,16 +40,11 @@ static void world_down(void *state)
         if ( b->pg )
             free_domheap_pages(b->pg, 5);
         if ( b->d )
-        {
-            while ( domain_destroy(b->d) == -ERESTART )
-                ;
-            put_domain(b->d);
-        }
+            world_destroy_domain(b->d);
         free(b->gfns);
         free(b);
     }
-    hvcore_fini();
-    sim_fini();
+    world_stop();
     mm_config_directmap(false);
 }
 
@@ -72,28 +53,45 @@ static struct mm_bench *bench_new(void)
     return calloc(1, sizeof(struct mm_bench));
 }
 
-static int plain_setup(void **state, uint64_t iterations)
+/*
+ * A 256 MiB world on two pCPUs, with or without the direct map (the choice
+ * lasts one world: libmm resets it at mm_fini), and a fresh bench state.
+ */
+static int world_setup(void **state, bool directmap)
 {
-    if ( world_up(256UL << 20, false) )
+    mm_config_directmap(directmap);
+    if ( world_start(256UL << 20, 2) )
         return -1;
     *state = bench_new();
     return *state ? 0 : -1;
 }
 
+static int plain_setup(void **state, uint64_t iterations)
+{
+    return world_setup(state, false);
+}
+
 /* ---- Heap. ---- */
 
-static uint64_t order0_run(void *state, uint64_t n)
+/* `n` pairs of allocating and freeing one anonymous chunk. */
+static uint64_t alloc_free_loop(unsigned int order, unsigned int memflags,
+                                uint64_t n)
 {
     uint64_t i;
 
     for ( i = 0; i < n; i++ )
     {
-        struct page_info *pg = alloc_domheap_pages(NULL, 0, MEMF_no_scrub);
+        struct page_info *pg = alloc_domheap_pages(NULL, order, memflags);
 
         bench_keep(pg);
-        free_domheap_pages(pg, 0);
+        free_domheap_pages(pg, order);
     }
     return n;
+}
+
+static uint64_t order0_run(void *state, uint64_t n)
+{
+    return alloc_free_loop(0, MEMF_no_scrub, n);
 }
 
 static int order0_nopcp_setup(void **state, uint64_t iterations)
@@ -108,38 +106,17 @@ static int order0_nopcp_setup(void **state, uint64_t iterations)
 /* Each allocation gets the page the previous iteration dirtied. */
 static uint64_t order0_scrub_run(void *state, uint64_t n)
 {
-    uint64_t i;
-
-    for ( i = 0; i < n; i++ )
-    {
-        struct page_info *pg = alloc_domheap_pages(NULL, 0, 0);
-
-        bench_keep(pg);
-        free_domheap_pages(pg, 0);
-    }
-    return n;
+    return alloc_free_loop(0, 0, n);
 }
 
 static int direct_setup(void **state, uint64_t iterations)
 {
-    if ( world_up(256UL << 20, true) )
-        return -1;
-    *state = bench_new();
-    return *state ? 0 : -1;
+    return world_setup(state, true);
 }
 
 static uint64_t order9_run(void *state, uint64_t n)
 {
-    uint64_t i;
-
-    for ( i = 0; i < n; i++ )
-    {
-        struct page_info *pg = alloc_domheap_pages(NULL, 9, MEMF_no_scrub);
-
-        bench_keep(pg);
-        free_domheap_pages(pg, 9);
-    }
-    return n;
+    return alloc_free_loop(9, MEMF_no_scrub, n);
 }
 
 /* Idle-time scrubbing of dirty free pages, per page. */
@@ -242,12 +219,9 @@ static int mdp_direct_setup(void **state, uint64_t iterations)
 {
     struct mm_bench *b;
 
-    if ( world_up(256UL << 20, true) )
+    if ( world_setup(state, true) )
         return -1;
-    b = bench_new();
-    *state = b;
-    if ( !b )
-        return -1;
+    b = *state;
     b->pg = alloc_domheap_pages(NULL, 5, 0);
     return b->pg ? 0 : -1;
 }
@@ -329,12 +303,9 @@ static int p2m_setup_order(void **state, unsigned int order)
     unsigned long done;
     uint64_t i, x = 1;
 
-    if ( world_up(256UL << 20, false) )
+    if ( world_setup(state, false) )
         return -1;
-    b = bench_new();
-    *state = b;
-    if ( !b )
-        return -1;
+    b = *state;
     domain_config_default(&cfg);
     cfg.max_pages = LOOKUP_PAGES;
     if ( domain_create(1, &cfg, &b->d) )
@@ -381,12 +352,9 @@ static int populate_setup(void **state, uint64_t iterations)
     struct domain_config cfg;
     struct mm_bench *b;
 
-    if ( world_up(256UL << 20, false) )
+    if ( world_setup(state, false) )
         return -1;
-    b = bench_new();
-    *state = b;
-    if ( !b )
-        return -1;
+    b = *state;
     domain_config_default(&cfg);
     cfg.max_pages = 1UL << 20;
     if ( domain_create(1, &cfg, &b->d) )
