@@ -64,7 +64,6 @@ int sd_back_connect(struct sd_back *b, struct sd_env *env,
 {
     struct evtchn_bind_interdomain bi = { .remote_dom = frontend,
                                           .remote_port = xs->port };
-    struct evtchn_close cl;
     unsigned int s;
     long rc;
 
@@ -104,9 +103,7 @@ int sd_back_connect(struct sd_back *b, struct sd_env *env,
     rc = sd_evtchn_bind(ev, b->port, vcpu, b);
     if ( rc )
     {
-        cl.port = b->port;
-        (void)sd_env_hypercall(env, vcpu, __HYPERVISOR_event_channel_op,
-                               EVTCHNOP_close, &cl, sizeof(cl), 0);
+        (void)sd_evtchn_close(ev, vcpu, b->port);
         goto fail;
     }
     b->kicked = true;
@@ -270,12 +267,9 @@ void sd_back_event(void *arg, unsigned int port)
 /** See splitdrv.h. */
 int sd_back_disconnect(struct sd_back *b)
 {
-    struct evtchn_close cl = { .port = b->port };
     int rc = 0;
 
-    sd_evtchn_unbind(b->ev, b->port);
-    if ( sd_env_hypercall(b->env, b->vcpu, __HYPERVISOR_event_channel_op,
-                          EVTCHNOP_close, &cl, sizeof(cl), 0) )
+    if ( sd_evtchn_close(b->ev, b->vcpu, b->port) )
         rc = -EINVAL;
     sd_env_unmap_global(b->env, b->sring);
     b->sring = NULL;

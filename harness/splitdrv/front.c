@@ -94,7 +94,6 @@ int sd_front_connect(struct sd_front *f, struct sd_env *env,
 {
     struct evtchn_alloc_unbound a = { .dom = DOMID_SELF,
                                       .remote_dom = backend };
-    struct evtchn_close cl;
     uint64_t ring_gfn = SD_FRONT_RING_GFN + queue;
     void *zero;
     unsigned int s;
@@ -136,9 +135,7 @@ int sd_front_connect(struct sd_front *f, struct sd_env *env,
     rc = sd_evtchn_bind(ev, f->port, vcpu, f);
     if ( rc )
     {
-        cl.port = f->port;
-        (void)sd_env_hypercall(env, vcpu, __HYPERVISOR_event_channel_op,
-                               EVTCHNOP_close, &cl, sizeof(cl), 0);
+        (void)sd_evtchn_close(ev, vcpu, f->port);
         goto fail;
     }
     sd_grant(f, f->ring_ref, ring_gfn, false);
@@ -329,13 +326,10 @@ void sd_front_event(void *arg, unsigned int port)
 /** See splitdrv.h. */
 int sd_front_disconnect(struct sd_front *f)
 {
-    struct evtchn_close cl = { .port = f->port };
     unsigned int s;
     int rc = 0;
 
-    sd_evtchn_unbind(f->ev, f->port);
-    if ( sd_env_hypercall(f->env, f->vcpu, __HYPERVISOR_event_channel_op,
-                          EVTCHNOP_close, &cl, sizeof(cl), 0) )
+    if ( sd_evtchn_close(f->ev, f->vcpu, f->port) )
         rc = -EINVAL;
     if ( sd_end_access(f, f->ring_ref) )
         rc = -EBUSY;

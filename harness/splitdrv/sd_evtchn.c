@@ -170,6 +170,17 @@ void sd_evtchn_unbind(struct sd_evtchn *ev, unsigned int port)
         hal_write_once(&ev->port_vcpu[port], SD_EVTCHN_NO_VCPU);
 }
 
+/** See sd_evtchn.h. */
+long sd_evtchn_close(struct sd_evtchn *ev, unsigned int vcpu,
+                     unsigned int port)
+{
+    struct evtchn_close cl = { .port = port };
+
+    sd_evtchn_unbind(ev, port);
+    return sd_env_hypercall(ev->env, vcpu, __HYPERVISOR_event_channel_op,
+                            EVTCHNOP_close, &cl, sizeof(cl), 0);
+}
+
 /** Takes port `port` if it is `vcpu`'s and still pending in `*word`. */
 static unsigned int sd_evtchn_take(struct sd_evtchn *ev, unsigned int vcpu,
                                    uint64_t *word, unsigned int port)

@@ -62,6 +62,13 @@ long sd_evtchn_bind(struct sd_evtchn *ev, unsigned int port,
 /** Forgets `port` (before closing it). */
 void sd_evtchn_unbind(struct sd_evtchn *ev, unsigned int port);
 
+/**
+ * Forgets `port` and closes it with EVTCHNOP_close as vCPU `vcpu`.
+ * Returns the hypercall's result.
+ */
+long sd_evtchn_close(struct sd_evtchn *ev, unsigned int vcpu,
+                     unsigned int port);
+
 /** True if `port` is pending (the guest's view of its bitmap). */
 bool sd_evtchn_is_pending(struct sd_evtchn *ev, unsigned int port);
 
