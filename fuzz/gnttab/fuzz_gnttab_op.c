@@ -75,19 +75,35 @@ static uint32_t *header(struct gnt_guest *g, grant_ref_t ref)
 }
 
 /*
- * A guest write of a header: under v1 the reading/writing bits belong to
- * the hypervisor, so even a hostile guest's update keeps them (it cannot
- * make them lie without the checker blaming us for it).
+ * A guest write of a header.  Under v1 the reading/writing bits of a
+ * permit_access or transitive entry belong to the hypervisor, so even a
+ * hostile guest's update keeps them (it cannot make them lie without the
+ * checker blaming us for it).  In an accept_transfer entry the same bits
+ * are the transfer's committed/completed flags, which the guest consumes
+ * by writing a fresh entry, so those are not kept; and so that the two
+ * meanings never meet, the guest does not turn an entry the hypervisor
+ * has pinned into an accept_transfer one.
  */
 static void write_header(struct gnt_guest *g, grant_ref_t ref, uint32_t w)
 {
+    const uint32_t rw = GTF_reading | GTF_writing;
     uint32_t *p = header(g, ref), old = __atomic_load_n(p, __ATOMIC_RELAXED);
-    uint32_t keep = g->version == 1 ? GTF_reading | GTF_writing : 0;
+    uint32_t next;
 
-    while ( !__atomic_compare_exchange_n(p, &old, (w & ~keep) | (old & keep),
-                                         false, __ATOMIC_SEQ_CST,
-                                         __ATOMIC_SEQ_CST) )
-        ;
+    do
+    {
+        next = w;
+        if ( g->version == 1 &&
+             (old & GTF_type_mask) != GTF_accept_transfer )
+        {
+            if ( (old & rw) &&
+                 (next & GTF_type_mask) == GTF_accept_transfer )
+                next = (next & ~GTF_type_mask) | (old & GTF_type_mask);
+            next = (next & ~rw) | (old & rw);
+        }
+    } while ( !__atomic_compare_exchange_n(p, &old, next, false,
+                                           __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST) );
 }
 
 static void write_entry(struct gnt_guest *g, grant_ref_t ref, uint16_t flags,
