@@ -4,10 +4,10 @@
  * and continuations.
  *
  * A handler that stops part-way calls `hypercall_create_continuation`,
- * which records the arguments of the remaining work in this CPU's
- * in-flight call and returns -ERESTART.  `hypercall_entry` then re-issues
- * the call with those arguments, as a Xen guest re-executes its hypercall
- * instruction after the hypervisor rewrote its registers.
+ * which records the arguments of the remaining work for this CPU and
+ * returns -ERESTART.  `hypercall_entry` then re-issues the call with those
+ * arguments, as a Xen guest re-executes its hypercall instruction after
+ * the hypervisor rewrote its registers.
  */
 #include <common/bug.h>
 #include <common/errno.h>
@@ -19,40 +19,45 @@
 #include <public/xen.h>
 
 /*
- * The call in flight on one CPU lives in the entry's stack frame; per-CPU
- * storage holds only a pointer to it, so the entry reaches per-CPU state
- * once and nested entries (a handler issuing a call) just stack up.
+ * A continuation recorded on one CPU and not yet taken by the entry.  A
+ * handler records it and returns -ERESTART straight away, and the entry
+ * takes it as soon as the handler returns, before anything else runs on
+ * this CPU; so one record per CPU serves nested calls too (an inner call's
+ * record is taken before the outer handler goes on).  Keeping it apart
+ * from the call means the common path, a call that completes, touches no
+ * per-CPU state at all.
  */
-struct hypercall_state {
-    uint64_t *args;        /* the entry's argument array */
-    unsigned int nr;       /* its hypercall number */
-    bool continued;        /* a continuation was recorded */
+struct hypercall_continuation {
+    uint64_t args[HYPERCALL_NR_ARGS];
+    unsigned int nr;       /* the hypercall it continues */
+    unsigned int nargs;    /* how many of args[] it rewrites */
+    bool armed;            /* recorded and not yet taken */
 };
 
-static size_t hypercall_state_off = (size_t)-1;
+static size_t continuation_off = (size_t)-1;
 static uint32_t forced_preemptions;
 
-/** Reserves the per-CPU in-flight pointer; called by hvcore_init. */
+/** Reserves the per-CPU continuation record; called by hvcore_init. */
 int hypercall_init(void)
 {
-    if ( hypercall_state_off == (size_t)-1 )
-        hypercall_state_off =
-            hal_percpu_reserve(sizeof(struct hypercall_state *),
-                               _Alignof(struct hypercall_state *));
-    return hypercall_state_off == (size_t)-1 ? -ENOMEM : 0;
+    if ( continuation_off == (size_t)-1 )
+        continuation_off =
+            hal_percpu_reserve(sizeof(struct hypercall_continuation),
+                               _Alignof(struct hypercall_continuation));
+    return continuation_off == (size_t)-1 ? -ENOMEM : 0;
 }
 
 /** Forgets the per-CPU reservation, for a fresh world after hvcore_fini. */
 void hypercall_fini(void)
 {
-    hypercall_state_off = (size_t)-1;
+    continuation_off = (size_t)-1;
     forced_preemptions = 0;
 }
 
-/* This CPU's pointer to its call in flight. */
-static struct hypercall_state **this_state(void)
+/* This CPU's continuation record. */
+static struct hypercall_continuation *this_continuation(void)
 {
-    return hal_percpu_ptr(hal_cpu_id(), hypercall_state_off);
+    return hal_percpu_ptr(hal_cpu_id(), continuation_off);
 }
 
 /* Dispatches one call by number. */
@@ -77,22 +82,20 @@ static long hypercall_dispatch(struct vcpu *v, unsigned int nr,
 }
 
 /*
- * Runs one issue of the call with `st` (this CPU's pointer) naming a fresh
- * record in this frame; puts the outer record back after.
+ * Takes the continuation the handler of call `nr` just recorded: its
+ * arguments replace the first ones in `args`.  A handler may not return
+ * -ERESTART without recording one for its own call.
  */
-static long hypercall_issue(struct hypercall_state **st, struct vcpu *v,
-                            unsigned int nr, uint64_t args[HYPERCALL_NR_ARGS])
+static void hypercall_take_continuation(unsigned int nr,
+                                        uint64_t args[HYPERCALL_NR_ARGS])
 {
-    struct hypercall_state me = { .args = args, .nr = nr, .continued = false };
-    struct hypercall_state *outer = *st;
-    long rc;
+    struct hypercall_continuation *c = this_continuation();
+    unsigned int i;
 
-    *st = &me;
-    rc = hypercall_dispatch(v, nr, args);
-    /* A handler may not return -ERESTART without recording a continuation. */
-    BUG_ON(rc == -ERESTART && !me.continued);
-    *st = outer;
-    return rc;
+    BUG_ON(!c->armed || c->nr != nr);
+    for ( i = 0; i < c->nargs; i++ )
+        args[i] = c->args[i];
+    c->armed = false;
 }
 
 /**
@@ -102,37 +105,43 @@ static long hypercall_issue(struct hypercall_state **st, struct vcpu *v,
 long hypercall_entry_once(struct vcpu *v, unsigned int nr,
                           uint64_t args[HYPERCALL_NR_ARGS])
 {
-    return hypercall_issue(this_state(), v, nr, args);
+    long rc = hypercall_dispatch(v, nr, args);
+
+    if ( unlikely(rc == -ERESTART) )
+        hypercall_take_continuation(nr, args);
+    return rc;
 }
 
 /** Issues hypercall `nr`, re-issuing continuations until it completes. */
 long hypercall_entry(struct vcpu *v, unsigned int nr,
                      uint64_t args[HYPERCALL_NR_ARGS])
 {
-    struct hypercall_state **st = this_state();
     long rc;
 
-    while ( (rc = hypercall_issue(st, v, nr, args)) == -ERESTART )
-    {
+    while ( (rc = hypercall_entry_once(v, nr, args)) == -ERESTART )
         hal_cpu_relax(); /* where a real hypervisor would run softirqs */
-        st = this_state(); /* the re-issue may run on another pCPU */
-    }
     return rc;
 }
 
-/** Records the arguments of the re-issued call; returns -ERESTART. */
+/**
+ * Records the arguments of the re-issued call in this CPU's record and
+ * returns -ERESTART.  A record a handler left behind without returning
+ * -ERESTART is simply overwritten.
+ */
 long hypercall_create_continuation(unsigned int nr, unsigned int nargs, ...)
 {
-    struct hypercall_state *st = *this_state();
+    struct hypercall_continuation *c = this_continuation();
     va_list ap;
     unsigned int i;
 
-    BUG_ON(!st || nr != st->nr || nargs > HYPERCALL_NR_ARGS);
+    BUG_ON(continuation_off == (size_t)-1 || nargs > HYPERCALL_NR_ARGS);
     va_start(ap, nargs);
     for ( i = 0; i < nargs; i++ )
-        st->args[i] = va_arg(ap, uint64_t);
+        c->args[i] = va_arg(ap, uint64_t);
     va_end(ap);
-    st->continued = true;
+    c->nr = nr;
+    c->nargs = nargs;
+    c->armed = true;
     return -ERESTART;
 }
 
