@@ -163,11 +163,12 @@ static void evtchn_undo_port(struct vcpu *v, domid_t dom, unsigned int port)
     put_domain(d);
 }
 
-/**
- * Hypercall 32.  -ENOSYS (unknown cmd), -EFAULT (copy in, or copy back),
- * else the op's result; a preempted reset continues as EVTCHNOP_reset_cont.
+/*
+ * Every command but send: copy the argument in, run, copy OUT fields back.
+ * Kept out of line so the send path does not pay for this frame.
  */
-long do_event_channel_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
+static __attribute__((noinline)) long
+evtchn_op_general(struct vcpu *v, unsigned long cmd, uint64_t arg)
 {
     struct domain *d = v->domain;
     union evtchn_op_args a;
@@ -176,15 +177,6 @@ long do_event_channel_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
     domid_t port_dom;
     bool copy_back;
     int rc;
-
-    if ( likely(cmd == EVTCHNOP_send) )
-    {
-        struct evtchn_send s;
-
-        if ( copy_from_guest(d, &s, arg) )
-            return -EFAULT;
-        return evtchn_send(d, s.port);
-    }
 
     size = evtchn_op_size(cmd);
     if ( !size )
@@ -206,6 +198,21 @@ long do_event_channel_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
         return -EFAULT;
     }
     return 0;
+}
+
+/**
+ * Hypercall 32.  -ENOSYS (unknown cmd), -EFAULT (copy in, or copy back),
+ * else the op's result; a preempted reset continues as EVTCHNOP_reset_cont.
+ */
+long do_event_channel_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
+{
+    struct evtchn_send s;
+
+    if ( unlikely(cmd != EVTCHNOP_send) )
+        return evtchn_op_general(v, cmd, arg);
+    if ( copy_from_guest(v->domain, &s, arg) )
+        return -EFAULT;
+    return evtchn_send(v->domain, s.port);
 }
 
 /**

@@ -9,7 +9,9 @@
  * with map_domain_page.
  *
  * Reads that stay within one page (every hypercall argument structure) take
- * a fast path instead: one lockless P2M walk, no reference, and a check of
+ * a fast path instead: one lockless P2M walk (skipped when this CPU's last
+ * read of the domain used the same gfn and no entry was removed since: see
+ * struct guest_xlat), no reference, and a check of
  * the P2M's removal sequence (mm_private.h) before and after the copy.  A
  * page can only leave the domain, be freed, scrubbed or reused after its
  * P2M entry is removed, and every removal moves the sequence before the
@@ -20,8 +22,10 @@
  * frame is always mapped, and nothing read is used); writing one is not,
  * which is why copies to the guest always take references.
  */
+#include <common/errno.h>
 #include <common/guest_access.h>
 #include <common/string.h>
+#include <hal/cpu.h>
 
 #include "mm_private.h"
 
@@ -62,44 +66,90 @@ static int guest_copy(struct domain *d, uint64_t gpa, void *buf, size_t len,
     return 0;
 }
 
-/**
- * The fast read of `len` bytes within one page at `gpa`: 0 when the copy is
- * known good, -EAGAIN when the caller must use the general path (not RAM,
- * not mapped, or a removal overlapped the copy).
- */
-static int guest_read_fast(struct domain *d, void *dst, uint64_t gpa,
-                           size_t len)
+/* Copies `len` bytes from `src`: a plain load for the sizes of arguments. */
+static inline void guest_read_bytes(void *dst, const char *src, size_t len)
 {
-    struct mm_domain *md = d->mm;
-    p2m_type_t t;
-    uint32_t seq;
-    size_t off;
-    mfn_t mfn;
+    switch ( len )
+    {
+    case 4:
+        __builtin_memcpy(dst, src, 4);
+        break;
+    case 8:
+        __builtin_memcpy(dst, src, 8);
+        break;
+    default:
+        memcpy(dst, src, len);
+        break;
+    }
+}
+
+/*
+ * Reads `len` bytes within one page at `gpa` from frame `mfn`, which the
+ * P2M mapped there when the removal sequence read `seq`: 0 when no removal
+ * overlapped, else -EAGAIN.
+ */
+static inline int guest_read_frame(struct mm_domain *md, uint64_t seq,
+                                   mfn_t mfn, void *dst, uint64_t gpa,
+                                   size_t len)
+{
+    size_t off = gpa & (PAGE_SIZE - 1);
     char *p;
 
-    seq = p2m_read_begin(md);
-    mfn = p2m_lookup(d, _gfn(gpa >> PAGE_SHIFT), &t);
-    if ( !p2m_is_ram(t) || !mfn_valid(mfn) )
-        return -EAGAIN;
-    off = gpa & (PAGE_SIZE - 1);
     if ( mm_directmap )
-        memcpy(dst, (const char *)mm_directmap_base +
-                        (mfn_x(mfn) << PAGE_SHIFT) + off, len);
+        guest_read_bytes(dst, (const char *)mm_directmap_base +
+                                  (mfn_x(mfn) << PAGE_SHIFT) + off, len);
     else
     {
         p = map_domain_page(mfn);
-        memcpy(dst, p + off, len);
+        guest_read_bytes(dst, p + off, len);
         unmap_domain_page(p);
     }
     return p2m_read_retry(md, seq) ? -EAGAIN : 0;
+}
+
+/*
+ * The fast read when this CPU's remembered translation does not fit: walk
+ * the P2M, read, and remember the translation if the read was good.
+ * -EAGAIN when the general path must copy (not RAM, or a removal
+ * overlapped).
+ */
+static __attribute__((noinline)) int
+guest_read_walk(struct domain *d, struct guest_xlat *x, void *dst,
+                uint64_t gpa, size_t len)
+{
+    struct mm_domain *md = d->mm;
+    uint64_t seq = p2m_read_begin(md), gfn = gpa >> PAGE_SHIFT;
+    p2m_type_t t;
+    mfn_t mfn = p2m_lookup(d, _gfn(gfn), &t);
+
+    if ( !p2m_is_ram(t) || !mfn_valid(mfn) ||
+         guest_read_frame(md, seq, mfn, dst, gpa, len) )
+        return -EAGAIN;
+    x->seq = seq;
+    x->gfn = gfn;
+    x->mfn = mfn;
+    return 0;
 }
 
 /** See common/guest_access.h. */
 int copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa,
                          size_t len)
 {
-    if ( likely(d->mm && len && len <= PAGE_SIZE - (gpa & (PAGE_SIZE - 1))) &&
-         !guest_read_fast(d, dst, gpa, len) )
+    struct mm_domain *md = d->mm;
+    struct guest_xlat *x;
+    uint64_t seq;
+
+    if ( unlikely(!md || !len || len > PAGE_SIZE - (gpa & (PAGE_SIZE - 1))) )
+        return guest_copy(d, gpa, dst, len, false);
+    /* Within one page (every argument structure): the fast read. */
+    x = &md->xlat[hal_cpu_id()];
+    seq = p2m_read_begin(md);
+    if ( likely(x->seq == seq && x->gfn == gpa >> PAGE_SHIFT) )
+    {
+        if ( likely(!guest_read_frame(md, seq, x->mfn, dst, gpa, len)) )
+            return 0;
+    }
+    else if ( !guest_read_walk(d, x, dst, gpa, len) )
         return 0;
     return guest_copy(d, gpa, dst, len, false);
 }

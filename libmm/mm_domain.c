@@ -16,6 +16,7 @@
 int mm_domain_init(struct domain *d, const struct domain_config *cfg)
 {
     struct mm_domain *md;
+    unsigned int i;
     int rc;
 
     if ( d->domain_id >= DOMID_FIRST_RESERVED )
@@ -23,26 +24,35 @@ int mm_domain_init(struct domain *d, const struct domain_config *cfg)
     md = xzalloc(struct mm_domain);
     if ( !md )
         return -ENOMEM;
+    md->xlat = xzalloc_array(struct guest_xlat, hal_cpu_count());
+    if ( !md->xlat )
+    {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    for ( i = 0; i < hal_cpu_count(); i++ )
+        md->xlat[i].seq = GUEST_XLAT_NONE;
     hal_spin_init(&md->page_lock);
     hal_spin_init(&md->p2m_lock);
     page_list_init(&md->page_list);
     md->max_pages = cfg->max_pages;
     rc = mm_owner_register(d, &md->owner);
     if ( rc )
-    {
-        xfree(md);
-        return rc;
-    }
+        goto fail;
     d->mm = md;
     rc = p2m_init(d);
     if ( rc )
     {
         d->mm = NULL;
         mm_owner_unregister(md->owner);
-        xfree(md);
-        return rc;
+        goto fail;
     }
     return 0;
+
+ fail:
+    xfree(md->xlat);
+    xfree(md);
+    return rc;
 }
 
 /**
@@ -133,6 +143,7 @@ void mm_domain_destroy(struct domain *d)
     BUG_ON(md->tot_pages || md->extra_pages || md->reserved_pages);
     mm_owner_unregister(md->owner);
     d->mm = NULL;
+    xfree(md->xlat);
     xfree(md);
 }
 

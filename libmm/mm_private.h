@@ -55,7 +55,8 @@ struct mm_domain {
     unsigned long p2m_pages;         /* table pages, root included */
     uint64_t max_mapped_gfn;
     bool p2m_torn_down;
-    uint32_t p2m_seq;                /* odd while entries are removed */
+    uint64_t p2m_seq;                /* odd while entries are removed */
+    struct guest_xlat *xlat;         /* per CPU (guest_access.c) */
 
     uint32_t owner;                  /* owner-table slot + 1 (mm.c) */
 };
@@ -200,6 +201,22 @@ void heap_pcp_drain_all(void);
 void deferred_free_page(struct page_info *pg);
 void deferred_init(void);
 void deferred_fini(void);
+
+/*
+ * guest_access.c: each CPU's translation of the domain's last guest read,
+ * valid while the removal sequence still has the value in `seq` (which,
+ * being 64 bits, never wraps back to it).  One cache line each: only its
+ * CPU writes it.
+ */
+struct guest_xlat {
+    uint64_t seq;
+    uint64_t gfn;
+    mfn_t mfn;
+    char pad[64 - 2 * sizeof(uint64_t) - sizeof(mfn_t)];
+};
+
+/* A seq the removal sequence never reaches: nothing remembered. */
+#define GUEST_XLAT_NONE (~0ULL)
 uint64_t deferred_count(void);
 /** Frees queued pages after a flush; returns how many went back. */
 unsigned long deferred_drain(bool flush);
@@ -258,16 +275,16 @@ int p2m_check(struct domain *d);
  * entry it used was removed meanwhile, so the frame was the domain's RAM
  * throughout (guest_access.c's fast path).
  */
-static inline uint32_t p2m_read_begin(const struct mm_domain *md)
+static inline uint64_t p2m_read_begin(const struct mm_domain *md)
 {
-    uint32_t s = hal_read_once(&md->p2m_seq);
+    uint64_t s = hal_read_once(&md->p2m_seq);
 
     hal_smp_rmb();
     return s;
 }
 
 /** True if a removal overlapped the read that began with `s`. */
-static inline bool p2m_read_retry(const struct mm_domain *md, uint32_t s)
+static inline bool p2m_read_retry(const struct mm_domain *md, uint64_t s)
 {
     hal_smp_rmb();
     return (s & 1) || hal_read_once(&md->p2m_seq) != s;

@@ -56,7 +56,9 @@ static void reader(struct race *r, unsigned int cpu)
 
     while ( !r->stop )
     {
-        uint64_t gfn = GFN_BASE + (n++ % NR_GFNS);
+        /* Each gfn twice in a row: the second read reuses the CPU's
+         * remembered translation, which the remover must invalidate. */
+        uint64_t gfn = GFN_BASE + (n++ / 2 % NR_GFNS);
         uint64_t gpa = (gfn << PAGE_SHIFT) +
                        ((n * 40) % (PAGE_SIZE - sizeof(buf)));
         unsigned int i;
@@ -272,10 +274,59 @@ static void test_copy_edges(void **state)
     mm_world_destroy(a);
 }
 
+/*
+ * A translation remembered by one read must not outlive the P2M entry it
+ * came from: after the gfn is emptied and populated with another frame, or
+ * made read-only and back, the next read sees the frame that is there now.
+ */
+static void test_copy_after_remap(void **state)
+{
+    uint64_t gpa = ((uint64_t)GFN_BASE << PAGE_SHIFT) + 64, v;
+    struct domain *a;
+    unsigned long done;
+    mfn_t first;
+    p2m_type_t t;
+    uint64_t *p;
+
+    (void)state;
+    a = mm_world_domain(1, 16, false);
+    assert_int_equal(mm_populate_physmap(a, _gfn(GFN_BASE), 1, 0, &done), 0);
+    first = p2m_lookup(a, _gfn(GFN_BASE), &t);
+    p = world_guest_page(a, GFN_BASE);
+    p[8] = 0x1111;
+    assert_int_equal(copy_from_guest_phys(a, &v, gpa, sizeof(v)), 0);
+    assert_int_equal(v, 0x1111);
+    p[8] = 0x2222; /* the same frame, seen again through the same gfn */
+    assert_int_equal(copy_from_guest_phys(a, &v, gpa, sizeof(v)), 0);
+    assert_int_equal(v, 0x2222);
+
+    /* Another frame at the gfn: hold the old one so it cannot come back. */
+    assert_true(get_page(mfn_to_page(first), a));
+    assert_int_equal(mm_decrease_reservation(a, _gfn(GFN_BASE), 0), 0);
+    assert_int_equal(mm_populate_physmap(a, _gfn(GFN_BASE), 1, 0, &done), 0);
+    assert_int_not_equal(mfn_x(p2m_lookup(a, _gfn(GFN_BASE), &t)),
+                         mfn_x(first));
+    p = world_guest_page(a, GFN_BASE);
+    p[8] = 0x3333;
+    assert_int_equal(copy_from_guest_phys(a, &v, gpa, sizeof(v)), 0);
+    assert_int_equal(v, 0x3333);
+    put_page(mfn_to_page(first));
+
+    /* A type change moves the removal sequence too; reads still work. */
+    assert_int_equal(p2m_set_ram_type(a, _gfn(GFN_BASE), p2m_ram_ro), 0);
+    assert_int_equal(copy_from_guest_phys(a, &v, gpa, sizeof(v)), 0);
+    assert_int_equal(v, 0x3333);
+    assert_int_equal(copy_to_guest_phys(a, gpa, &v, sizeof(v)), -EFAULT);
+    assert_int_equal(mm_check(), 0);
+    mm_world_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_copy_edges, mm_world_setup,
+                                        mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_copy_after_remap, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_copy_vs_decrease_reservation,
                                         mm_world_setup, mm_world_teardown),
