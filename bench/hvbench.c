@@ -40,7 +40,10 @@ uint64_t bench_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* True if `name` starts with one of the comma-separated prefixes. */
+/*
+ * True if `name` starts with one of the comma-separated prefixes; a prefix
+ * ending in '$' must match the whole name.
+ */
 static bool matches(const char *name, const char *filter)
 {
     const char *p = filter;
@@ -50,8 +53,10 @@ static bool matches(const char *name, const char *filter)
     while ( *p )
     {
         size_t len = strcspn(p, ",");
+        bool exact = len && p[len - 1] == '$';
+        size_t n = exact ? len - 1 : len;
 
-        if ( len && strncmp(name, p, len) == 0 )
+        if ( len && strncmp(name, p, n) == 0 && (!exact || !name[n]) )
             return true;
         p += len;
         if ( *p == ',' )
@@ -131,6 +136,7 @@ static void usage(FILE *f)
             "usage: hvbench [--filter PREFIX[,PREFIX...]] [--iterations N]\n"
             "               [--repeat R] [--json] [--list]\n"
             "  --filter      run only benchmarks whose names start with a prefix\n"
+            "                (a prefix ending in '$' must match the whole name)\n"
             "  --iterations  a fixed loop count per repetition (default: each\n"
             "                benchmark's own, else %llu)\n"
             "  --repeat      repetitions; the median is reported (default %u,\n"
