@@ -235,6 +235,7 @@ static int mdp_direct_setup(void **state, uint64_t iterations)
  * page-table walk even with host mappings off.
  */
 #define MDP_BATCH 256U
+#define MDP_MIN_OPS 262144
 
 static uint64_t mdp_own_run(void *state, uint64_t n)
 {
@@ -243,6 +244,12 @@ static uint64_t mdp_own_run(void *state, uint64_t n)
     mfn_t m = page_to_mfn(b->pg);
     uint64_t done = 0, t_mdp = 0, t_hal = 0, t0, i;
 
+    /*
+     * A difference of two timings: below a floor of work the noise of
+     * either exceeds the cost measured, so at least MDP_MIN_OPS run.
+     */
+    if ( n < MDP_MIN_OPS )
+        n = MDP_MIN_OPS;
     while ( done < n )
     {
         t0 = bench_now_ns();
