@@ -35,6 +35,7 @@ int mm_domain_init(struct domain *d, const struct domain_config *cfg)
     hal_spin_init(&md->page_lock);
     hal_spin_init(&md->p2m_lock);
     page_list_init(&md->page_list);
+    page_list_init(&md->p2m_dead);
     md->max_pages = cfg->max_pages;
     rc = mm_owner_register(d, &md->owner);
     if ( rc )
@@ -141,6 +142,7 @@ void mm_domain_destroy(struct domain *d)
     }
     hal_spin_unlock(&md->page_lock);
     BUG_ON(md->tot_pages || md->extra_pages || md->reserved_pages);
+    p2m_free_dead_tables(d);
     mm_owner_unregister(md->owner);
     d->mm = NULL;
     xfree(md->xlat);

@@ -55,6 +55,7 @@ struct mm_domain {
     unsigned long p2m_pages;         /* table pages, root included */
     uint64_t max_mapped_gfn;
     bool p2m_torn_down;
+    struct page_list_head p2m_dead;  /* unlinked tables (p2m_teardown) */
     uint64_t p2m_seq;                /* odd while entries are removed */
     struct guest_xlat *xlat;         /* per CPU (guest_access.c) */
 
@@ -265,6 +266,7 @@ void mapcache_fini(void);
 int __must_check p2m_init(struct domain *d);
 /** Tears down the P2M within `*budget` entries; -ERESTART if not done. */
 int __must_check p2m_teardown(struct domain *d, unsigned long *budget);
+void p2m_free_dead_tables(struct domain *d);
 int p2m_check(struct domain *d);
 
 /*

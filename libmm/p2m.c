@@ -614,8 +614,22 @@ unsigned long p2m_table_pages(const struct domain *d)
 
 /* ---- Teardown and checking. ---- */
 
+/*
+ * A table taken out of the tree by teardown.  A lockless walker (p2m_lookup
+ * on behalf of anyone holding a reference to the domain) may have read the
+ * entry that pointed to it just before it was cleared, and go on reading
+ * it; so the page is not freed but parked until the domain's last
+ * reference goes (p2m_free_dead_tables).  Its entries are all clear by
+ * then, so such a walker finds nothing.
+ */
+static void p2m_park_table(struct mm_domain *md, uint64_t *t)
+{
+    page_list_add_tail(virt_to_page(t), &md->p2m_dead);
+    md->p2m_pages--;
+}
+
 /**
- * Clears the tree under `tbl`, dropping grant references and freeing
+ * Clears the tree under `tbl`, dropping grant references and parking
  * emptied tables, within `*budget` entries.  Returns true when `tbl` is
  * empty.  p2m_lock held.
  */
@@ -634,7 +648,7 @@ static bool p2m_clear(struct mm_domain *md, uint64_t *tbl, unsigned int level,
             return false;
         if ( p2m_entry_is_leaf(e, level) )
         {
-            tbl[i] = 0;
+            hal_write_once(&tbl[i], 0);
             if ( p2m_is_grant((p2m_type_t)(e & P2M_TYPE_MASK)) )
                 put_page(mfn_to_page(p2m_entry_mfn(e)));
             (*budget)--;
@@ -644,9 +658,8 @@ static bool p2m_clear(struct mm_domain *md, uint64_t *tbl, unsigned int level,
             return false;
         if ( p2m_table(e) == md->p2m_low )
             hal_write_once(&md->p2m_low, NULL);
-        p2m_free_table(p2m_table(e));
-        tbl[i] = 0;
-        md->p2m_pages--;
+        hal_write_once(&tbl[i], 0);
+        p2m_park_table(md, p2m_table(e));
         (*budget)--;
     }
     return true;
@@ -668,14 +681,22 @@ int p2m_teardown(struct domain *d, unsigned long *budget)
             rc = -ERESTART;
             goto out;
         }
-        p2m_free_table(md->p2m_root);
+        p2m_park_table(md, md->p2m_root);
         hal_write_once(&md->p2m_root, NULL);
-        md->p2m_pages--;
     }
  out:
     p2m_remove_end(md);
     hal_spin_unlock(&md->p2m_lock);
     return rc;
+}
+
+/** Frees the tables teardown parked; the domain's last reference is gone. */
+void p2m_free_dead_tables(struct domain *d)
+{
+    struct page_info *pg;
+
+    while ( (pg = page_list_remove_head(&d->mm->p2m_dead)) )
+        p2m_free_table(page_to_virt(pg));
 }
 
 struct p2m_check_state {

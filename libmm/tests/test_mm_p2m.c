@@ -3,7 +3,9 @@
  * teardown, and fault injection at every allocation point. */
 #include "mm_world.h"
 
+#include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <common/guest_access.h>
 #include <common/hypercall.h>
@@ -446,6 +448,115 @@ static void test_relinquish(void **state)
     assert_int_equal(mm_check(), 0);
 }
 
+/*
+ * Lockless lookups by holders of a reference while the domain is torn down
+ * (a granter's P2M walked for a grant map, say): every lookup answers the
+ * gfn's own frame or nothing.  With the per-CPU caches off, table pages
+ * teardown took out would go straight to the buddy lists, where a thief
+ * takes every free page and fills it with ones: a walker still inside such
+ * a table would read garbage entries.  Parked until the last reference goes,
+ * the tables stay clear.
+ */
+#define TD_GFN 0x10000UL
+#define TD_PAGES 1200UL
+#define TD_THIEF_MAX 20000U
+
+struct teardown_race {
+    struct domain *d;
+    mfn_t mfn[TD_PAGES];
+    struct page_info *stolen[TD_THIEF_MAX];
+    unsigned int nstolen;
+    volatile int done;
+    volatile int bad, destroy_rc;
+    volatile unsigned long lookups;
+};
+
+static void td_destroyer(struct teardown_race *r)
+{
+    int rc;
+
+    hypercall_force_preempt(100000);
+    while ( (rc = domain_destroy(r->d)) == -ERESTART )
+        sched_yield();
+    hypercall_force_preempt(0);
+    r->destroy_rc = rc;
+    /* Under Valgrind the threads take turns: let the walkers in. */
+    while ( r->lookups < 256 )
+        sched_yield();
+    r->done = 1;
+}
+
+static void td_thief(struct teardown_race *r)
+{
+    while ( !r->done && r->nstolen < TD_THIEF_MAX )
+    {
+        struct page_info *pg = alloc_domheap_pages(NULL, 0, MEMF_no_scrub);
+
+        if ( !pg )
+        {
+            sched_yield();
+            continue;
+        }
+        memset(sim_machine_frame(mfn_x(page_to_mfn(pg))), 0xff, PAGE_SIZE);
+        r->stolen[r->nstolen++] = pg;
+    }
+}
+
+static void td_walker(struct teardown_race *r, unsigned int cpu)
+{
+    unsigned long n = cpu;
+
+    while ( !r->done )
+    {
+        unsigned long i = (n = n * 1103515245UL + 12345UL) % TD_PAGES;
+        mfn_t m = p2m_lookup(r->d, _gfn(TD_GFN + i), NULL);
+
+        if ( !mfn_eq(m, r->mfn[i]) && !mfn_eq(m, INVALID_MFN) )
+            r->bad = 1;
+        r->lookups++;
+    }
+}
+
+static void td_cpu(unsigned int cpu, void *arg)
+{
+    struct teardown_race *r = arg;
+
+    if ( cpu == 0 )
+        td_destroyer(r);
+    else if ( cpu == 3 )
+        td_thief(r);
+    else
+        td_walker(r, cpu);
+}
+
+static void test_lookup_during_teardown(void **state)
+{
+    uint64_t free0 = mm_world_free_pages();
+    struct teardown_race *r = calloc(1, sizeof(*r));
+    unsigned long done, i;
+
+    (void)state;
+    assert_non_null(r);
+    mm_pcp_set(false);
+    r->d = mm_world_domain(1, 8192, false);
+    assert_int_equal(mm_populate_physmap(r->d, _gfn(TD_GFN), TD_PAGES, 0,
+                                         &done), 0);
+    for ( i = 0; i < TD_PAGES; i++ )
+        r->mfn[i] = p2m_lookup(r->d, _gfn(TD_GFN + i), NULL);
+    sim_run_cpus(4, td_cpu, r);
+    assert_int_equal(r->destroy_rc, 0);
+    assert_false(r->bad);
+    /* The tables are still held for the reference this test has. */
+    assert_int_equal(p2m_table_pages(r->d), 0);
+    for ( i = 0; i < r->nstolen; i++ )
+        free_domheap_pages(r->stolen[i], 0);
+    put_domain(r->d);
+    mm_pcp_set(true);
+    assert_int_equal(mm_world_free_pages(), free0);
+    assert_int_equal(mm_check(), 0);
+    free(r);
+}
+
 /* ---- Fault injection at every allocation point. ---- */
 
 struct snap {
@@ -687,6 +798,8 @@ int main(void)
                                         mm_world_setup, mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_relinquish, mm_world_setup,
                                         mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_lookup_during_teardown,
+                                        mm_world_setup, mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_fault_injection, mm_world_setup,
                                         mm_world_teardown),
     };
