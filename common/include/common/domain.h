@@ -100,6 +100,11 @@ int __must_check domain_create(domid_t domid, const struct domain_config *cfg,
  * Destroys `d`: marks it dying and releases what it holds.  Returns 0 when
  * done or -ERESTART when it stopped at a preemption point (call again).  The
  * domain is unregistered once done and freed when its last reference goes.
+ * Anyone holding a reference may go on calling into the libraries with it
+ * meanwhile (lookups then find nothing: tables teardown unlinked stay
+ * allocated until the last reference goes).  The embedding hypervisor
+ * keeps `d`'s own vCPUs out of hypercalls from the first call on, as Xen
+ * pauses a domain before killing it: a vCPU holds no reference of its own.
  */
 int __must_check domain_destroy(struct domain *d);
 
