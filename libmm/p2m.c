@@ -536,26 +536,57 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
     return rc;
 }
 
-/** See p2m.h. */
-int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
+/**
+ * The level-0 slot at `g` if it holds a grant mapping, else NULL.
+ * p2m_lock held, the P2M live, `g` <= P2M_MAX_GFN.
+ */
+static uint64_t *p2m_grant_slot(struct mm_domain *md, uint64_t g)
+{
+    /* Grant entries are 4 KiB leaves: nothing else can match. */
+    uint64_t *slot = p2m_leaf_slot(md, g);
+
+    if ( !slot || !(*slot & P2M_PRESENT) ||
+         !p2m_is_grant((p2m_type_t)(*slot & P2M_TYPE_MASK)) )
+        return NULL;
+    return slot;
+}
+
+/**
+ * Removes the grant mapping of `mfn` at `gfn` (of type `t`, or of either
+ * grant type when `t` is p2m_invalid); with `from` != INVALID_GFN, moves
+ * the grant mapping at `from` into its place.  One walk per gfn, all
+ * checks before any write.  Drops the removed entry's reference.  -EINVAL.
+ */
+static int p2m_remove_grant_common(struct domain *d, gfn_t gfn, mfn_t mfn,
+                                   p2m_type_t t, gfn_t from)
 {
     struct mm_domain *md = d->mm;
-    uint64_t *slot;
+    uint64_t *slot, *from_slot = NULL;
     int rc = -EINVAL;
 
-    if ( gfn_x(gfn) > P2M_MAX_GFN )
+    if ( gfn_x(gfn) > P2M_MAX_GFN ||
+         (!gfn_eq(from, INVALID_GFN) &&
+          (gfn_x(from) > P2M_MAX_GFN || gfn_eq(from, gfn))) )
         return -EINVAL;
     hal_spin_lock(&md->p2m_lock);
     if ( !md->p2m_root || md->p2m_torn_down )
         goto out;
-    /* Grant entries are 4 KiB leaves: nothing else can match. */
-    slot = p2m_leaf_slot(md, gfn_x(gfn));
-    if ( !slot || !(*slot & P2M_PRESENT) ||
-         !p2m_is_grant((p2m_type_t)(*slot & P2M_TYPE_MASK)) ||
-         !mfn_eq(p2m_entry_mfn(*slot), mfn) )
+    slot = p2m_grant_slot(md, gfn_x(gfn));
+    if ( !slot || !mfn_eq(p2m_entry_mfn(*slot), mfn) ||
+         (t != p2m_invalid && (p2m_type_t)(*slot & P2M_TYPE_MASK) != t) )
         goto out;
+    if ( !gfn_eq(from, INVALID_GFN) &&
+         !(from_slot = p2m_grant_slot(md, gfn_x(from))) )
+        goto out;
+    /* Lockless readers see the old entry or the new one, never a mix. */
     p2m_remove_begin(md);
-    hal_write_once(slot, 0);
+    if ( from_slot )
+    {
+        hal_write_once(slot, *from_slot);
+        hal_write_once(from_slot, 0);
+    }
+    else
+        hal_write_once(slot, 0);
     p2m_remove_end(md);
     rc = 0;
  out:
@@ -563,6 +594,29 @@ int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
     if ( !rc )
         put_page(mfn_to_page(mfn));
     return rc;
+}
+
+/** See p2m.h. */
+int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
+{
+    return p2m_remove_grant_common(d, gfn, mfn, p2m_invalid, INVALID_GFN);
+}
+
+/** See p2m.h. */
+int p2m_remove_grant_if(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
+{
+    if ( !p2m_is_grant(t) )
+        return -EINVAL;
+    return p2m_remove_grant_common(d, gfn, mfn, t, INVALID_GFN);
+}
+
+/** See p2m.h. */
+int p2m_replace_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t,
+                      gfn_t from)
+{
+    if ( !p2m_is_grant(t) || gfn_eq(from, INVALID_GFN) )
+        return -EINVAL;
+    return p2m_remove_grant_common(d, gfn, mfn, t, from);
 }
 
 /** See p2m.h. */

@@ -68,6 +68,28 @@ int __must_check p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn,
  */
 int __must_check p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn);
 
+/**
+ * Removes the grant mapping at `gfn` only if it maps `mfn` with type `t`
+ * (grant_map_rw or grant_map_ro), and drops its reference: the check and
+ * the removal are one walk under the P2M lock (the P2M form of XSA-234's
+ * frame/present/RW check).  Errors: -EINVAL (bad `t`, or `gfn` holds
+ * anything else); on error nothing changed.
+ */
+int __must_check p2m_remove_grant_if(struct domain *d, gfn_t gfn, mfn_t mfn,
+                                     p2m_type_t t);
+
+/**
+ * Replaces the grant mapping of `mfn` with type `t` at `gfn` by the grant
+ * mapping now at `from`, which leaves `from` (Xen's unmap_and_replace,
+ * where x86 PV moves the PTE at new_addr to host_addr).  The moved entry
+ * keeps its frame, type and reference; `mfn`'s reference is dropped.
+ * Errors: -EINVAL (bad `t`; `from` == `gfn`; `gfn` does not hold exactly
+ * that mapping; `from` holds no grant mapping); on error nothing changed.
+ * The caller flushes the TLB for both gfns.
+ */
+int __must_check p2m_replace_grant(struct domain *d, gfn_t gfn, mfn_t mfn,
+                                   p2m_type_t t, gfn_t from);
+
 /** Changes a RAM entry between ram_rw and ram_ro.  -EINVAL if not RAM. */
 int __must_check p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t);
 

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * p2m_remove_grant_if and p2m_replace_grant: the checked removal of a
+ * grant entry in one walk, and the move of another grant entry into its
+ * place.  Every refusal leaves both entries and every reference as they
+ * were; every test ends with mm_check and all pages back in the heap.
+ */
+#include "mm_world.h"
+
+/* Two granters' frames and one mapper, built per test. */
+struct pg_world {
+    uint64_t free0;
+    struct domain *g1, *g2, *m;
+    mfn_t f1, f2;
+};
+
+static void pg_up(struct pg_world *w)
+{
+    unsigned long done;
+
+    w->free0 = mm_world_free_pages();
+    w->g1 = mm_world_domain(1, 64, false);
+    w->g2 = mm_world_domain(2, 64, false);
+    w->m = mm_world_domain(3, 64, false);
+    assert_int_equal(mm_populate_physmap(w->g1, _gfn(0x10), 1, 0, &done), 0);
+    assert_int_equal(mm_populate_physmap(w->g2, _gfn(0x20), 1, 0, &done), 0);
+    assert_int_equal(mm_populate_physmap(w->m, _gfn(0x30), 1, 0, &done), 0);
+    w->f1 = p2m_lookup(w->g1, _gfn(0x10), NULL);
+    w->f2 = p2m_lookup(w->g2, _gfn(0x20), NULL);
+}
+
+static void pg_down(struct pg_world *w)
+{
+    if ( w->m )
+        mm_world_destroy(w->m);
+    mm_world_destroy(w->g2);
+    mm_world_destroy(w->g1);
+    assert_int_equal(mm_world_free_pages(), w->free0);
+    assert_int_equal(mm_check(), 0);
+}
+
+static void expect(struct domain *d, uint64_t gfn, mfn_t mfn, p2m_type_t t)
+{
+    p2m_type_t got;
+
+    assert_int_equal(mfn_x(p2m_lookup(d, _gfn(gfn), &got)), mfn_x(mfn));
+    assert_int_equal(got, t);
+}
+
+/* The checked removal: only the exact frame and type go. */
+static void test_remove_if(void **state)
+{
+    struct pg_world w;
+    struct page_info *p1;
+
+    (void)state;
+    pg_up(&w);
+    p1 = mfn_to_page(w.f1);
+    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
+                                      p2m_grant_map_ro), 0);
+    assert_int_equal(page_refcount(p1), 2);
+
+    /* Wrong type, wrong frame, a type that is not a grant type, a hole,
+     * a RAM entry, a gfn out of range: all refused, nothing changes. */
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
+                                         p2m_grant_map_rw), -EINVAL);
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f2,
+                                         p2m_grant_map_ro), -EINVAL);
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
+                                         p2m_ram_rw), -EINVAL);
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5001), w.f1,
+                                         p2m_grant_map_ro), -EINVAL);
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x30),
+                                         p2m_lookup(w.m, _gfn(0x30), NULL),
+                                         p2m_grant_map_rw), -EINVAL);
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(P2M_MAX_GFN + 1), w.f1,
+                                         p2m_grant_map_ro), -EINVAL);
+    expect(w.m, 0x5000, w.f1, p2m_grant_map_ro);
+    expect(w.m, 0x30, p2m_lookup(w.m, _gfn(0x30), NULL), p2m_ram_rw);
+    assert_int_equal(page_refcount(p1), 2);
+    assert_int_equal(mm_check(), 0);
+
+    /* The match goes, with its reference; a second try finds nothing. */
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
+                                         p2m_grant_map_ro), 0);
+    expect(w.m, 0x5000, INVALID_MFN, p2m_invalid);
+    assert_int_equal(page_refcount(p1), 1);
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
+                                         p2m_grant_map_ro), -EINVAL);
+    assert_int_equal(mm_check(), 0);
+    pg_down(&w);
+}
+
+/* A move: `from`'s entry takes `gfn`'s place, references follow. */
+static void test_replace(void **state)
+{
+    struct pg_world w;
+    struct page_info *p1, *p2;
+    uint8_t *v;
+
+    (void)state;
+    pg_up(&w);
+    p1 = mfn_to_page(w.f1);
+    p2 = mfn_to_page(w.f2);
+    memset(sim_machine_frame(mfn_x(w.f2)), 0x5a, PAGE_SIZE);
+    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
+                                      p2m_grant_map_rw), 0);
+    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5001), w.f2,
+                                      p2m_grant_map_ro), 0);
+    assert_int_equal(page_refcount(p1), 2);
+    assert_int_equal(page_refcount(p2), 2);
+
+    assert_int_equal(p2m_replace_grant(w.m, _gfn(0x5000), w.f1,
+                                       p2m_grant_map_rw, _gfn(0x5001)), 0);
+    /* f2 now sits at 0x5000, still read-only; 0x5001 is a hole. */
+    expect(w.m, 0x5000, w.f2, p2m_grant_map_ro);
+    expect(w.m, 0x5001, INVALID_MFN, p2m_invalid);
+    assert_int_equal(page_refcount(p1), 1);
+    assert_int_equal(page_refcount(p2), 2);
+    v = sim_machine_frame(mfn_x(p2m_lookup(w.m, _gfn(0x5000), NULL)));
+    assert_int_equal(v[100], 0x5a);
+    assert_int_equal(mm_check(), 0);
+
+    /* The moved entry is removed where it now lives, with its reference. */
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5001), w.f2,
+                                         p2m_grant_map_ro), -EINVAL);
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f2,
+                                         p2m_grant_map_ro), 0);
+    assert_int_equal(page_refcount(p2), 1);
+    assert_int_equal(mm_check(), 0);
+    pg_down(&w);
+}
+
+/* Every refusal of a move leaves both entries and references alone. */
+static void test_replace_refused(void **state)
+{
+    struct pg_world w;
+    struct page_info *p1, *p2;
+    mfn_t ram;
+    static const struct {
+        uint64_t gfn;
+        unsigned int frame;  /* 1: f1, 2: f2 */
+        p2m_type_t t;
+        uint64_t from;
+    } bad[] = {
+        { 0x5000, 1, p2m_grant_map_ro, 0x5001 },   /* wrong type */
+        { 0x5000, 2, p2m_grant_map_rw, 0x5001 },   /* wrong frame */
+        { 0x5000, 1, p2m_ram_rw, 0x5001 },         /* not a grant type */
+        { 0x5000, 1, p2m_grant_map_rw, 0x5000 },   /* onto itself */
+        { 0x5000, 1, p2m_grant_map_rw, 0x5002 },   /* from: a hole */
+        { 0x5000, 1, p2m_grant_map_rw, 0x30 },     /* from: RAM */
+        { 0x5000, 1, p2m_grant_map_rw, 0x7000000 },/* from: no table */
+        { 0x5000, 1, p2m_grant_map_rw, P2M_MAX_GFN + 1 },
+        { 0x5000, 1, p2m_grant_map_rw, INVALID_GFN_RAW },
+        { 0x5002, 1, p2m_grant_map_rw, 0x5001 },   /* gfn: a hole */
+        { P2M_MAX_GFN + 1, 1, p2m_grant_map_rw, 0x5001 },
+    };
+    unsigned int i;
+
+    (void)state;
+    pg_up(&w);
+    p1 = mfn_to_page(w.f1);
+    p2 = mfn_to_page(w.f2);
+    ram = p2m_lookup(w.m, _gfn(0x30), NULL);
+    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
+                                      p2m_grant_map_rw), 0);
+    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5001), w.f2,
+                                      p2m_grant_map_ro), 0);
+    for ( i = 0; i < sizeof(bad) / sizeof(bad[0]); i++ )
+    {
+        assert_int_equal(p2m_replace_grant(w.m, _gfn(bad[i].gfn),
+                                           bad[i].frame == 1 ? w.f1 : w.f2,
+                                           bad[i].t, _gfn(bad[i].from)),
+                         -EINVAL);
+        expect(w.m, 0x5000, w.f1, p2m_grant_map_rw);
+        expect(w.m, 0x5001, w.f2, p2m_grant_map_ro);
+        expect(w.m, 0x30, ram, p2m_ram_rw);
+        assert_int_equal(page_refcount(p1), 2);
+        assert_int_equal(page_refcount(p2), 2);
+        assert_int_equal(mm_check(), 0);
+    }
+    /* A RAM entry is never moved or replaced either. */
+    assert_int_equal(p2m_replace_grant(w.m, _gfn(0x30), ram, p2m_grant_map_rw,
+                                       _gfn(0x5001)), -EINVAL);
+    expect(w.m, 0x30, ram, p2m_ram_rw);
+    expect(w.m, 0x5001, w.f2, p2m_grant_map_ro);
+    pg_down(&w);
+}
+
+/* Once the mapper is torn down, nothing is removed or moved. */
+static void test_after_teardown(void **state)
+{
+    struct pg_world w;
+    int rc;
+
+    (void)state;
+    pg_up(&w);
+    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
+                                      p2m_grant_map_rw), 0);
+    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5001), w.f2,
+                                      p2m_grant_map_rw), 0);
+    while ( (rc = domain_destroy(w.m)) == -ERESTART )
+        ;
+    assert_int_equal(rc, 0);
+    /* Teardown dropped both entries' references... */
+    assert_int_equal(page_refcount(mfn_to_page(w.f1)), 1);
+    assert_int_equal(page_refcount(mfn_to_page(w.f2)), 1);
+    /* ...and a reference holder can neither remove nor move them again. */
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
+                                         p2m_grant_map_rw), -EINVAL);
+    assert_int_equal(p2m_replace_grant(w.m, _gfn(0x5000), w.f1,
+                                       p2m_grant_map_rw, _gfn(0x5001)),
+                     -EINVAL);
+    assert_int_equal(page_refcount(mfn_to_page(w.f1)), 1);
+    assert_int_equal(page_refcount(mfn_to_page(w.f2)), 1);
+    put_domain(w.m);
+    w.m = NULL;
+    pg_down(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_remove_if, mm_world_setup,
+                                        mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_replace, mm_world_setup,
+                                        mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_replace_refused, mm_world_setup,
+                                        mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_after_teardown, mm_world_setup,
+                                        mm_world_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
