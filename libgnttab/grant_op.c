@@ -67,12 +67,16 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
     return rc;
 }
 
-/** unmap_grant_ref and unmap_and_replace: 32 per TLB flush. */
+/**
+ * unmap_grant_ref and unmap_and_replace: 32 per TLB flush.  A replace
+ * ignores dev_bus_addr (Xen treats it as 0) and passes new_addr on.
+ */
 static long op_unmap(struct vcpu *v, unsigned long cmd, uint64_t uop,
                      unsigned long count, bool replace)
 {
     struct gnttab_unmap_grant_ref ops[CHUNK];
     struct gnttab_unmap_and_replace rep[CHUNK];
+    uint64_t new_addr[CHUNK];
     struct domain *d = v->domain;
     size_t size = replace ? sizeof(rep[0]) : sizeof(ops[0]);
     unsigned long i = 0;
@@ -92,18 +96,17 @@ static long op_unmap(struct vcpu *v, unsigned long cmd, uint64_t uop,
         {
             for ( k = 0; k < n; k++ )
             {
-                /* Translated guests: new_addr must be 0 (a plain unmap). */
-                ops[k].host_addr = rep[k].new_addr ? 0 : rep[k].host_addr;
+                ops[k].host_addr = rep[k].host_addr;
                 ops[k].dev_bus_addr = 0;
                 ops[k].handle = rep[k].handle;
+                new_addr[k] = rep[k].new_addr;
             }
         }
-        gnttab_unmap_batch(v, ops, n);
+        gnttab_unmap_batch(v, ops, replace ? new_addr : NULL, n);
         if ( replace )
         {
             for ( k = 0; k < n; k++ )
-                rep[k].status = rep[k].new_addr ? GNTST_general_error
-                                                : ops[k].status;
+                rep[k].status = ops[k].status;
         }
         if ( copy_to_guest_phys(d, at, replace ? (void *)rep : (void *)ops,
                                 n * size) )

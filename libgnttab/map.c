@@ -303,8 +303,10 @@ struct unmap_done {
 
 /**
  * Phase 1 of one unmap: claims the handle, validates it and the
- * addresses, removes the host mapping, clears the maptrack bits and frees
- * an emptied handle.  Returns a GNTST code; on error nothing changed.
+ * addresses, removes the host mapping (moving the mapper's grant mapping
+ * at `new_addr` into its place when `new_addr` is non-zero), clears the
+ * maptrack bits and frees an emptied handle.  Returns a GNTST code; on
+ * error nothing changed.
  *
  * The claim is what makes two vCPUs unmapping one handle safe: without
  * it, a second unmapper could read `rd` from the entry after the first
@@ -312,8 +314,8 @@ struct unmap_done {
  * granter.  While claimed, the entry (and its reference) cannot go away.
  */
 static int unmap_phase1(struct domain *ld, uint64_t host_addr,
-                        uint64_t dev_bus_addr, grant_handle_t h,
-                        struct unmap_done *c)
+                        uint64_t dev_bus_addr, uint64_t new_addr,
+                        grant_handle_t h, struct unmap_done *c)
 {
     struct grant_table *lgt = ld->grant_table, *rgt;
     struct active_grant_entry *act;
@@ -355,8 +357,8 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     if ( host_addr && (flags & GNTMAP_host_map) )
     {
         rc = GNTST_general_error;
-        if ( gnttab_arch_check_host_mapping(ld, host_addr, c->mfn, c->ro) ||
-             gnttab_arch_replace_host_mapping(ld, host_addr, c->mfn) )
+        if ( gnttab_arch_replace_host_mapping(ld, host_addr, c->mfn, c->ro,
+                                              new_addr) )
         {
             c->done = 0;
             goto unlock;
@@ -421,11 +423,12 @@ static void unmap_phase2(struct unmap_done *c)
 uint64_t gnttab_stat_unmap_flushes;
 
 /**
- * Unmaps up to GNTTAB_UNMAP_BATCH ops with one TLB flush.  Sets each
- * op's status; returns 0.
+ * Unmaps up to GNTTAB_UNMAP_BATCH ops with one TLB flush.  `new_addr`
+ * is NULL for unmap_grant_ref, or each op's unmap_and_replace new_addr
+ * (0: a plain unmap).  Sets each op's status; returns 0.
  */
 long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
-                        unsigned int n)
+                        const uint64_t *new_addr, unsigned int n)
 {
     struct unmap_done c[GNTTAB_UNMAP_BATCH];
     bool flush = false;
@@ -436,6 +439,7 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
     {
         ops[i].status = (int16_t)unmap_phase1(v->domain, ops[i].host_addr,
                                               ops[i].dev_bus_addr,
+                                              new_addr ? new_addr[i] : 0,
                                               ops[i].handle, &c[i]);
         if ( c[i].done & GNTMAP_host_map )
             flush = true;

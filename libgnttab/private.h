@@ -283,11 +283,10 @@ static inline void gnttab_maptrack_unclaim(struct grant_mapping *m,
 int __must_check gnttab_arch_create_host_mapping(struct domain *ld,
                                                  uint64_t addr, mfn_t mfn,
                                                  bool readonly);
-int __must_check gnttab_arch_check_host_mapping(struct domain *ld,
-                                                uint64_t addr, mfn_t mfn,
-                                                bool readonly);
 int __must_check gnttab_arch_replace_host_mapping(struct domain *ld,
-                                                  uint64_t addr, mfn_t mfn);
+                                                  uint64_t addr, mfn_t mfn,
+                                                  bool readonly,
+                                                  uint64_t new_addr);
 void gnttab_arch_flush(struct domain *ld);
 bool gnttab_arch_release_host_mappings(void);
 int __must_check gnttab_arch_get_paged_frame(struct domain *rd, uint64_t gfn,
@@ -320,7 +319,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
                     struct gnttab_map_cache *mc);
 void gnttab_map_cache_put(struct gnttab_map_cache *mc);
 long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
-                        unsigned int n);
+                        const uint64_t *new_addr, unsigned int n);
 void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h);
 void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
                        unsigned int n);

@@ -21,6 +21,11 @@
 
 #include "gnttab_fixture.h"
 
+/* One pin of each kind, as gnttab_debug_pin reports them. */
+#define GNTPIN_HSTW_ONE 0x00000001U
+#define GNTPIN_HSTR_ONE 0x00000100U
+#define GNTPIN_DEVW_ONE 0x00010000U
+
 
 /* Map, see the granter's bytes, write through, unmap. */
 static void test_map_unmap_v1(void **state)
@@ -158,6 +163,145 @@ static void test_unmap_errors(void **state)
     assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
     assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
     assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_bad_handle);
+    checks();
+}
+
+/* One unmap_and_replace element; returns its status. */
+static int16_t unmap_replace(struct gnt_guest *g, grant_handle_t h,
+                             uint64_t host_gfn, uint64_t new_addr)
+{
+    struct gnttab_unmap_and_replace r = {
+        .host_addr = host_gfn << 12, .new_addr = new_addr, .handle = h,
+        .status = 99 };
+
+    assert_int_equal(gnt_op(g, 0, GNTTABOP_unmap_and_replace, &r, 1,
+                            sizeof(r)), 0);
+    return r.status;
+}
+
+/*
+ * unmap_and_replace with a new_addr: the mapping at new_addr moves to
+ * host_addr (x86 PV moves the PTE), the unmapped grant's pins and
+ * references go, the moved one keeps its own and unmaps where it now is.
+ */
+static void test_unmap_and_replace(void **state)
+{
+    struct gnttab_stats before, after;
+    grant_handle_t h1, h2;
+    char *v;
+    p2m_type_t t;
+
+    (void)state;
+    memcpy(gnt_frame(&A, 10), "first", 6);
+    memcpy(gnt_frame(&C, 11), "second", 7);
+    gnt_grant_access(&A, 8, 2, 10, false);
+    gnt_grant_access(&C, 9, 2, 11, true);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h1,
+                             NULL), GNTST_okay);
+    assert_int_equal(gnt_map(&B, 3, 9, GNT_MAP_GFN + 1,
+                             GNTMAP_host_map | GNTMAP_readonly, &h2, NULL),
+                     GNTST_okay);
+    gnttab_get_stats(&before);
+    assert_int_equal(unmap_replace(&B, h1, GNT_MAP_GFN,
+                                   (uint64_t)(GNT_MAP_GFN + 1) << 12),
+                     GNTST_okay);
+    gnttab_get_stats(&after);
+    assert_int_equal(after.unmap_flushes - before.unmap_flushes, 1);
+    /* C's frame now sits at host_addr, still read-only; new_addr is empty. */
+    v = gnt_frame(&B, GNT_MAP_GFN);
+    assert_non_null(v);
+    assert_string_equal(v, "second");
+    assert_int_equal(mfn_x(p2m_lookup(B.d, _gfn(GNT_MAP_GFN), &t)),
+                     mfn_x(p2m_lookup(C.d, _gfn(11), NULL)));
+    assert_int_equal(t, p2m_grant_map_ro);
+    assert_null(gnt_frame(&B, GNT_MAP_GFN + 1));
+    /* A's grant is fully released; C's mapping is untouched. */
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing), 0);
+    assert_int_equal(gnttab_debug_pin(C.d, 9), GNTPIN_HSTR_ONE);
+    assert_int_equal(gnt_unmap(&B, h1, GNT_MAP_GFN, 0), GNTST_bad_handle);
+    checks();
+    /* The moved mapping unmaps where it now lives, not where it was. */
+    assert_int_equal(gnt_unmap(&B, h2, GNT_MAP_GFN + 1, 0),
+                     GNTST_general_error);
+    assert_int_equal(gnt_unmap(&B, h2, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_null(gnt_frame(&B, GNT_MAP_GFN));
+    assert_int_equal(gnttab_debug_pin(C.d, 9), 0);
+    assert_int_equal(gnt_end_access(&A, 8), 0);
+    assert_int_equal(gnt_end_access(&C, 9), 0);
+    checks();
+}
+
+/* Every refused unmap_and_replace leaves both mappings as they were. */
+static void test_unmap_and_replace_errors(void **state)
+{
+    grant_handle_t h1, h2, hd;
+    uint64_t bus;
+    const struct {
+        int which;             /* 0: h1, 1: h2, 2: the device-only hd,
+                                * 3: a bad handle */
+        uint64_t host_gfn;
+        uint64_t new_addr;
+        int16_t want;
+    } cases[] = {
+        /* new_addr onto host_addr itself */
+        { 0, GNT_MAP_GFN, (uint64_t)GNT_MAP_GFN << 12, GNTST_general_error },
+        /* new_addr: a hole, RAM, a gfn beyond the P2M */
+        { 0, GNT_MAP_GFN, (uint64_t)(GNT_MAP_GFN + 7) << 12,
+          GNTST_general_error },
+        { 0, GNT_MAP_GFN, 20ULL << 12, GNTST_general_error },
+        { 0, GNT_MAP_GFN, 1ULL << 62, GNTST_general_error },
+        /* host_addr does not hold h1's mapping (it holds h2's) */
+        { 0, GNT_MAP_GFN + 1, (uint64_t)GNT_MAP_GFN << 12,
+          GNTST_general_error },
+        /* a read-only mapping's handle does not match h1's frame */
+        { 1, GNT_MAP_GFN, (uint64_t)(GNT_MAP_GFN + 1) << 12,
+          GNTST_general_error },
+        { 3, GNT_MAP_GFN, (uint64_t)(GNT_MAP_GFN + 1) << 12,
+          GNTST_bad_handle },
+        /* No host half to remove: nothing is done (Xen's answer too). */
+        { 2, GNT_MAP_GFN, (uint64_t)(GNT_MAP_GFN + 1) << 12, GNTST_okay },
+        { 0, 0, (uint64_t)(GNT_MAP_GFN + 1) << 12, GNTST_okay },
+    };
+    unsigned int i;
+
+    (void)state;
+    memcpy(gnt_frame(&A, 10), "first", 6);
+    memcpy(gnt_frame(&A, 11), "second", 7);
+    gnt_grant_access(&A, 8, 2, 10, false);
+    gnt_grant_access(&A, 9, 2, 11, true);
+    gnt_grant_access(&A, 12, 2, 12, false);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h1,
+                             NULL), GNTST_okay);
+    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN + 1,
+                             GNTMAP_host_map | GNTMAP_readonly, &h2, NULL),
+                     GNTST_okay);
+    assert_int_equal(gnt_map(&B, 1, 12, 0, GNTMAP_device_map, &hd, &bus),
+                     GNTST_okay);
+    for ( i = 0; i < sizeof(cases) / sizeof(cases[0]); i++ )
+    {
+        grant_handle_t h = cases[i].which == 0   ? h1
+                           : cases[i].which == 1 ? h2
+                           : cases[i].which == 2 ? hd
+                                                 : 4000;
+        p2m_type_t t;
+
+        assert_int_equal(unmap_replace(&B, h, cases[i].host_gfn,
+                                       cases[i].new_addr), cases[i].want);
+        assert_string_equal(gnt_frame(&B, GNT_MAP_GFN), "first");
+        p2m_lookup(B.d, _gfn(GNT_MAP_GFN), &t);
+        assert_int_equal(t, p2m_grant_map_rw);
+        assert_string_equal(gnt_frame(&B, GNT_MAP_GFN + 1), "second");
+        p2m_lookup(B.d, _gfn(GNT_MAP_GFN + 1), &t);
+        assert_int_equal(t, p2m_grant_map_ro);
+        assert_int_equal(gnttab_debug_pin(A.d, 8), GNTPIN_HSTW_ONE);
+        assert_int_equal(gnttab_debug_pin(A.d, 9), GNTPIN_HSTR_ONE);
+        assert_int_equal(gnttab_debug_pin(A.d, 12), GNTPIN_DEVW_ONE);
+        checks();
+    }
+    /* All three still unmap normally; h2 stays mapped until teardown. */
+    assert_int_equal(gnt_unmap(&B, h1, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_int_equal(gnt_unmap(&B, hd, 0, bus), GNTST_okay);
     checks();
 }
 
@@ -636,6 +780,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_readonly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unmap_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unmap_and_replace, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unmap_and_replace_errors, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_pin_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unmap_batch_flush, setup,
                                         teardown),
