@@ -6,17 +6,23 @@
 #     LABEL  unit|scenario                     (default unit)
 #     SOURCES a.c b.c
 #     LIBS    hvcore::mm ...
-#     [ARGS ...] [TIMEOUT s] [NO_MEMCHECK])
+#     [ARGS ...] [TIMEOUT s] [NO_MEMCHECK]
+#     [NEEDS_XSM dummy|flask])
 #
 # Unit tests also get a Valgrind memcheck twin (label memcheck) when
 # HVCORE_MEMCHECK is on; any Valgrind error fails it.
+#
+# NEEDS_XSM names the XSM provider whose decisions the suite asserts (the
+# dummy's -EPERM, FLASK's policy): the test is built in every
+# configuration but registered only when HVCORE_XSM builds that provider.
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 find_program(VALGRIND valgrind)
 
 function(hvcore_add_test name)
-  cmake_parse_arguments(T "NO_MEMCHECK" "WHAT;LABEL;TIMEOUT" "SOURCES;LIBS;ARGS" ${ARGN})
+  cmake_parse_arguments(T "NO_MEMCHECK" "WHAT;LABEL;TIMEOUT;NEEDS_XSM"
+    "SOURCES;LIBS;ARGS" ${ARGN})
   if(NOT T_WHAT)
     message(FATAL_ERROR "hvcore_add_test(${name}): WHAT is required")
   endif()
@@ -28,6 +34,14 @@ function(hvcore_add_test name)
   endif()
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA hvcore_warnings)
+  if(T_NEEDS_XSM)
+    if(NOT T_NEEDS_XSM MATCHES "^(dummy|flask)$")
+      message(FATAL_ERROR "hvcore_add_test(${name}): NEEDS_XSM is dummy or flask")
+    endif()
+    if(NOT HVCORE_XSM MATCHES "^(${T_NEEDS_XSM}|both)$")
+      return()
+    endif()
+  endif()
   add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
   set_tests_properties(${name} PROPERTIES
     LABELS "${T_LABEL};${T_WHAT}" TIMEOUT ${T_TIMEOUT})

@@ -33,7 +33,14 @@ int world_start(uint64_t mem_bytes, unsigned int cpus)
 
 static int configure_xsm(void *arg)
 {
-    switch ( *(const enum world_xsm *)arg )
+    enum world_xsm xsm = *(const enum world_xsm *)arg;
+
+#ifndef HVCORE_XSM_DUMMY
+    /* A FLASK-only build: FLASK with the built-in policy (world.h). */
+    if ( xsm == WORLD_XSM_DUMMY )
+        xsm = WORLD_XSM_FLASK;
+#endif
+    switch ( xsm )
     {
     case WORLD_XSM_DUMMY:
         return xsm_set_provider(XSM_PROVIDER_DUMMY);

@@ -26,7 +26,14 @@ int world_start(uint64_t mem_bytes, unsigned int cpus);
 int world_start_with(uint64_t mem_bytes, unsigned int cpus,
                      int (*configure)(void *arg), void *arg);
 
-/* Which XSM the world starts with (libxsm's providers). */
+/*
+ * Which XSM the world starts with (libxsm's providers).  A build with one
+ * provider (HVCORE_XSM=flask) starts WORLD_XSM_DUMMY as WORLD_XSM_FLASK,
+ * the nearest thing it has, so a user that only needs the control domain
+ * to be allowed everything runs in every build; a suite that asserts the
+ * dummy's own decisions is registered only where the dummy is built
+ * (hvcore_add_test's NEEDS_XSM).  WORLD_XSM_FLASK fails without FLASK.
+ */
 enum world_xsm {
     WORLD_XSM_DEFAULT,  /* the build's default choice */
     WORLD_XSM_DUMMY,    /* Xen's default decisions */
