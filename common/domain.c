@@ -314,6 +314,7 @@ int domain_destroy(struct domain *d)
         case DESTROY_UNREGISTER:
             domain_unregister(d);
             hal_write_once(&d->state, DOMSTATE_DEAD);
+            evtchn_domain_dead(d);
             d->destroy_step = DESTROY_DONE;
             hal_store_release(&d->destroy_busy, 0);
             put_domain(d); /* the registry's reference */

@@ -192,6 +192,17 @@ int evtchn_domain_relinquish(struct domain *d)
     return 0;
 }
 
+/**
+ * See common/subsys.h: raises VIRQ_DOM_EXC in its handler domain (the
+ * control domain's tools learn of the death that way).  Xen raises it on
+ * shutdown too; hvcore has no shutdown operation.
+ */
+void evtchn_domain_dead(struct domain *d)
+{
+    (void)d;
+    send_global_virq(VIRQ_DOM_EXC);
+}
+
 /** Frees everything (after the last reference); accepts a partial init. */
 void evtchn_domain_destroy(struct domain *d)
 {

@@ -331,9 +331,13 @@ static void test_global_virq_handler(void **state)
     /* A dying handler is forgotten: the virq falls back to domain 0. */
     ew_destroy(a);
     assert_ptr_equal(evtchn_virq_handler(VIRQ_DOM_EXC), d0);
-    assert_true(ew_bind_virq(d0, VIRQ_DOM_EXC, 0) > 0);
+    p = ew_bind_virq(d0, VIRQ_DOM_EXC, 0);
+    assert_true(p > 0);
+    /* A domain's death is announced to the handler once it is gone. */
+    assert_int_equal(ew_bit(ew_shared_info(d0)->evtchn_pending, p), 0);
     check_ok();
     ew_destroy(b);
+    assert_int_equal(ew_bit(ew_shared_info(d0)->evtchn_pending, p), 1);
     ew_destroy(d0);
 }
 

@@ -43,6 +43,8 @@ int __must_check evtchn_domain_init(struct domain *d,
                                     const struct domain_config *cfg);
 int __must_check evtchn_domain_relinquish(struct domain *d);
 void evtchn_domain_destroy(struct domain *d);
+/* `d` has released everything: tell VIRQ_DOM_EXC's handler, as Xen does. */
+void evtchn_domain_dead(struct domain *d);
 
 int __must_check gnttab_domain_init(struct domain *d,
                                     const struct domain_config *cfg);
