@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What each subsystem provides to common/'s domain lifecycle and hypercall
- * entry.  Implemented by the libraries; a library not yet in the build is
- * stood in for by common/absent/<lib>.c, which answers -ENOSYS and holds
- * nothing.
+ * entry, implemented by the libraries.
  *
  * Init hooks run in this order at domain creation and are undone in reverse
  * on failure: xsm, mm, evtchn, gnttab.  Destroy hooks run in the order
