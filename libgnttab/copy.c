@@ -4,24 +4,16 @@
  * release").  Each side is a grant ref (pinned for host read or write for
  * the copy) or a frame of the caller's own memory; both are mapped with
  * map_domain_page, never through a direct map.  Consecutive ops on the
- * same side keep it acquired and mapped (Xen's buffer reuse), so a batch of
- * copies from one grant pins and maps it once.  Transitive v2 grants are
+ * same side keep it acquired and mapped for the whole hypercall (Xen's
+ * buffer reuse), so a batch of copies from one grant pins and maps it once,
+ * and ops whose both sides are still held cost no lookup, reference or
+ * XSM call.  Transitive v2 grants are
  * followed one level, with the middle domain's lock dropped before the
  * inner grant is acquired and everything re-validated after (XSA-226/411).
  */
 #include <common/string.h>
 
 #include "private.h"
-
-/** A grant acquired for copying: its pin, one page reference, a window. */
-struct copy_grant {
-    mfn_t mfn;
-    uint16_t start, length;
-    bool trans;            /* through a transitive entry: inner below */
-    struct domain *td;     /* referenced while `trans` */
-    grant_ref_t tref;
-    bool sub_page;
-};
 
 static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
                          bool ro, bool allow_trans, struct copy_grant *g);
@@ -250,23 +242,23 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
     return rc;
 }
 
-/** One side of a copy, kept acquired across consecutive ops. */
-struct copy_buf {
-    struct domain *d;      /* referenced while acquired; NULL if empty */
-    domid_t domid;         /* how the op named `d` (DOMID_SELF or an id) */
-    bool is_gref;
-    bool ro;
-    uint64_t key;          /* the ref or the gfn */
-    struct copy_grant g;
-    struct page_info *pg;
-    bool typed;
-    char *va;
-};
+/*
+ * Domain references: a side holding a domain other than the caller's own
+ * holds one reference to it.  The caller's own domain needs none: one of
+ * its vCPUs is in this hypercall, so it cannot go away meanwhile.
+ */
+
+/** Drops what a side held of `d` (a reference unless `d` is `ld`). */
+static void side_put_domain(struct domain *ld, struct domain *d)
+{
+    if ( d != ld )
+        put_domain(d);
+}
 
 /**
  * Releases `b`'s page: unmap, pin, type, page, in that order (XSA-236).
- * `b` must be acquired; it is left empty, and its domain reference becomes
- * the caller's.
+ * `b` must be acquired; it is left empty, and what it held of its domain
+ * (see above) becomes the caller's.
  */
 static void buf_release_page(struct copy_buf *b)
 {
@@ -280,40 +272,80 @@ static void buf_release_page(struct copy_buf *b)
 }
 
 /** Releases `b` entirely, its domain reference too. */
-static void buf_release(struct copy_buf *b)
+static void buf_release(struct copy_buf *b, struct domain *ld)
 {
     struct domain *d = b->d;
 
     if ( !d )
         return;
     buf_release_page(b);
-    put_domain(d);
+    side_put_domain(ld, d);
+}
+
+/** True if `b` holds exactly what `p` names (a grant if `gref`). */
+static bool buf_holds(const struct copy_buf *b,
+                      const struct gnttab_copy_ptr *p, bool gref)
+{
+    return b->d && b->domid == p->domid && b->is_gref == gref &&
+           b->key == (gref ? p->u.ref : p->u.gmfn);
+}
+
+/**
+ * The domain `domid` names for side `b` of a copy by `ld`: the one `b`
+ * holds under that name, or `ld` itself (neither takes a reference), or
+ * a looked-up one, referenced (`*owned` set).  -ESRCH if there is none.
+ */
+static int side_domain(struct domain *ld, const struct copy_buf *b,
+                       domid_t domid, struct domain **d, bool *owned)
+{
+    *owned = false;
+    if ( b->d && b->domid == domid )
+        *d = b->d;
+    else if ( domid == DOMID_SELF || domid == ld->domain_id )
+        *d = ld;
+    else if ( domain_resolve(ld, domid, d) )
+        return -ESRCH;
+    else if ( *d == ld )
+        put_domain(ld);
+    else
+        *owned = true;
+    return 0;
 }
 
 /**
  * Acquires one side for domain `ld`: a grant of `d` or a frame of `ld`.
- * Returns a GNTST code.  Keeps `b` if it already holds the same thing.
+ * Keeps `b` if it already holds the same thing.  Consumes the reference
+ * to `d` the caller owns if `owned`; on success `b` holds what it needs
+ * of `d`, on failure nothing.  Returns a GNTST code.
  */
 static int buf_acquire(struct copy_buf *b, struct domain *ld,
-                       struct domain *d, domid_t domid, bool is_gref,
-                       uint64_t key, bool ro)
+                       struct domain *d, bool owned, domid_t domid,
+                       bool is_gref, uint64_t key, bool ro)
 {
     int rc;
 
     if ( b->d == d && b->is_gref == is_gref && b->key == key && b->ro == ro )
+    {
+        if ( owned )
+            put_domain(d); /* `b` holds its own */
+        b->domid = domid;
         return GNTST_okay;
+    }
     /*
-     * One reference to `d` is ours from here: `b`'s own when it holds the
-     * same domain (a run of ops on one domain's frames costs no domain
-     * reference per op), else a new one taken before `b` lets go, since
-     * `d` may be the one `b` lent us.
+     * From here on we hold what a side needs of `d` (a reference unless
+     * it is `ld`): `b`'s own when it holds the same domain, so a run of
+     * ops on one domain's frames costs no domain reference per op.
      */
     if ( b->d == d )
+    {
         buf_release_page(b);
+        if ( owned )
+            put_domain(d);
+    }
     else
     {
-        get_domain(d);
-        buf_release(b);
+        BUG_ON(d != ld && !owned); /* only `b` lends, and it holds `d` */
+        buf_release(b, ld);
     }
     if ( is_gref )
     {
@@ -351,7 +383,7 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
         }
         b->typed = true;
     }
-    b->d = d;          /* with the reference taken above */
+    b->d = d;
     b->domid = domid;
     b->is_gref = is_gref;
     b->key = key;
@@ -360,7 +392,7 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
     return GNTST_okay;
 
  out_put:
-    put_domain(d);
+    side_put_domain(ld, d);
     return rc;
 }
 
@@ -371,90 +403,93 @@ static bool in_window(const struct copy_buf *b, unsigned int off,
     return off >= b->g.start && off + len <= b->g.start + b->g.length;
 }
 
-/** One copy op.  Returns its GNTST code. */
+/**
+ * One copy op.  Returns its GNTST code.  When both sides are still
+ * acquired under the names this op uses, only its offsets and length are
+ * new (Xen's buffer reuse): no lookup, no reference, no XSM call.
+ */
 static int copy_one(struct domain *ld, struct gnttab_copy *op,
                     struct copy_buf *src, struct copy_buf *dst)
 {
-    struct domain *sd = NULL, *dd = NULL; /* our own references */
-    struct domain *ssd, *ddd;             /* the sides' domains */
     bool sg = op->flags & GNTCOPY_source_gref;
     bool dg = op->flags & GNTCOPY_dest_gref;
+    struct domain *sd = NULL, *dd = NULL;
+    bool sown = false, down = false;
     int rc;
 
     if ( !op->len )
         return GNTST_okay; /* nothing else is looked at (XSA-448) */
+    if ( buf_holds(src, &op->source, sg) && buf_holds(dst, &op->dest, dg) )
+        goto copy;
     if ( (!sg && op->source.domid != DOMID_SELF) ||
          (!dg && op->dest.domid != DOMID_SELF) )
         return GNTST_permission_denied;
-    /*
-     * A side still acquired from the previous op under the same name
-     * lends its domain reference: no lookup per op (Xen's buffer reuse).
-     */
-    if ( src->d && src->domid == op->source.domid )
-        ssd = src->d;
-    else if ( domain_resolve(ld, op->source.domid, &sd) )
-        return GNTST_bad_domain;
-    else
-        ssd = sd;
     rc = GNTST_bad_domain;
-    if ( dst->d && dst->domid == op->dest.domid )
-        ddd = dst->d;
-    else if ( domain_resolve(ld, op->dest.domid, &dd) )
+    if ( side_domain(ld, src, op->source.domid, &sd, &sown) ||
+         side_domain(ld, dst, op->dest.domid, &dd, &down) )
         goto out;
-    else
-        ddd = dd;
-    if ( (sg && (!ssd->grant_table || domain_is_dying(ssd))) ||
-         (dg && (!ddd->grant_table || domain_is_dying(ddd))) )
+    if ( (sg && (!sd->grant_table || domain_is_dying(sd))) ||
+         (dg && (!dd->grant_table || domain_is_dying(dd))) )
         goto out;
+    /*
+     * XSM decides on the pair of domains: asked again only when one of
+     * them changes, as Xen's gnttab_copy_lock_domains does.  Both sides
+     * are held only after an op that passed this check for their pair.
+     */
     rc = GNTST_permission_denied;
-    if ( gnttab_xsm_copy(ssd, ddd) )
+    if ( (sd != src->d || dd != dst->d) && gnttab_xsm_copy(sd, dd) )
         goto out;
     rc = GNTST_bad_copy_arg;
     if ( op->source.offset + op->len > PAGE_SIZE ||
          op->dest.offset + op->len > PAGE_SIZE )
         goto out;
-    rc = buf_acquire(src, ld, ssd, op->source.domid, sg,
+    rc = buf_acquire(src, ld, sd, sown, op->source.domid, sg,
                      sg ? op->source.u.ref : op->source.u.gmfn, true);
+    sown = false;
     if ( rc )
         goto out;
-    rc = buf_acquire(dst, ld, ddd, op->dest.domid, dg,
+    rc = buf_acquire(dst, ld, dd, down, op->dest.domid, dg,
                      dg ? op->dest.u.ref : op->dest.u.gmfn, false);
+    down = false;
     if ( rc )
         goto out;
-    rc = GNTST_general_error;
+ copy:
+    if ( op->source.offset + op->len > PAGE_SIZE ||
+         op->dest.offset + op->len > PAGE_SIZE )
+        return GNTST_bad_copy_arg;
     if ( !in_window(src, op->source.offset, op->len) ||
          !in_window(dst, op->dest.offset, op->len) )
-        goto out;
+        return GNTST_general_error;
     memmove(dst->va + op->dest.offset, src->va + op->source.offset, op->len);
-    rc = GNTST_okay;
+    return GNTST_okay;
+
  out:
-    if ( sd )
+    if ( sown )
         put_domain(sd);
-    if ( dd )
+    if ( down )
         put_domain(dd);
     return rc;
 }
 
-/**
- * Runs `n` copy ops for `v`'s domain, setting each status.  Buffers are
- * released at the end, so a preempted batch holds nothing.
- */
+/** See private.h. */
 void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
-                       unsigned int n)
+                       unsigned int n, struct gnttab_copy_bufs *bufs)
 {
-    struct copy_buf src = { .d = NULL }, dst = { .d = NULL };
     unsigned int i;
 
     for ( i = 0; i < n; i++ )
     {
-        ops[i].status = (int16_t)copy_one(v->domain, &ops[i], &src, &dst);
+        ops[i].status = (int16_t)copy_one(v->domain, &ops[i], &bufs->src,
+                                          &bufs->dst);
         /* A failed side is not reused: release both on error. */
         if ( ops[i].status )
-        {
-            buf_release(&dst);
-            buf_release(&src);
-        }
+            gnttab_copy_bufs_release(v, bufs);
     }
-    buf_release(&dst);
-    buf_release(&src);
+}
+
+/** See private.h. */
+void gnttab_copy_bufs_release(struct vcpu *v, struct gnttab_copy_bufs *bufs)
+{
+    buf_release(&bufs->dst, v->domain);
+    buf_release(&bufs->src, v->domain);
 }

@@ -116,13 +116,19 @@ static long op_unmap(struct vcpu *v, unsigned long cmd, uint64_t uop,
     return 0;
 }
 
-/** copy: chunks keep their sides acquired; a check between chunks. */
+/**
+ * copy: the sides stay acquired across chunks (Xen keeps its buffers for
+ * the whole call) and are released before a continuation or an error
+ * return; a preemption check between chunks.
+ */
 static long op_copy(struct vcpu *v, unsigned long cmd, uint64_t uop,
                     unsigned long count)
 {
     struct gnttab_copy ops[CHUNK];
+    struct gnttab_copy_bufs bufs = { .src.d = NULL, .dst.d = NULL };
     struct domain *d = v->domain;
     unsigned long i = 0;
+    long rc = 0;
 
     while ( i < count )
     {
@@ -131,15 +137,21 @@ static long op_copy(struct vcpu *v, unsigned long cmd, uint64_t uop,
         uint64_t at = uop + i * sizeof(ops[0]);
 
         if ( i && hypercall_preempt_check() )
-            return continue_at(cmd, uop, count, i, sizeof(ops[0]));
+        {
+            rc = continue_at(cmd, uop, count, i, sizeof(ops[0]));
+            break;
+        }
+        rc = -EFAULT;
         if ( copy_from_guest_phys(d, ops, at, n * sizeof(ops[0])) )
-            return -EFAULT;
-        gnttab_copy_batch(v, ops, n);
+            break;
+        gnttab_copy_batch(v, ops, n, &bufs);
         if ( copy_to_guest_phys(d, at, ops, n * sizeof(ops[0])) )
-            return -EFAULT;
+            break;
+        rc = 0;
         i += n;
     }
-    return 0;
+    gnttab_copy_bufs_release(v, &bufs);
+    return rc;
 }
 
 /** transfer and swap_grant_ref: one element at a time. */

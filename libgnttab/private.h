@@ -321,8 +321,49 @@ void gnttab_map_cache_put(struct gnttab_map_cache *mc);
 long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
                         const uint64_t *new_addr, unsigned int n);
 void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h);
+
+/** A grant acquired for copying: its pin, one page reference, a window. */
+struct copy_grant {
+    mfn_t mfn;
+    uint16_t start, length;
+    bool trans;            /* through a transitive entry: inner below */
+    struct domain *td;     /* referenced while `trans` */
+    grant_ref_t tref;
+    bool sub_page;
+};
+
+/**
+ * One side of a copy, kept acquired across consecutive ops of one
+ * hypercall: pinned (a grant), a page reference, a type reference when
+ * written, mapped.  It holds a reference to `d` unless `d` is the caller.
+ */
+struct copy_buf {
+    struct domain *d;      /* NULL if empty */
+    domid_t domid;         /* how the op named `d` (DOMID_SELF or an id) */
+    bool is_gref;
+    bool ro;
+    uint64_t key;          /* the ref or the gfn */
+    struct copy_grant g;
+    struct page_info *pg;
+    bool typed;
+    char *va;
+};
+
+/** A copy hypercall's two sides, empty (`d` NULL) between hypercalls. */
+struct gnttab_copy_bufs {
+    struct copy_buf src, dst;
+};
+
+/**
+ * Runs `n` copy ops for `v`'s domain, setting each status.  `bufs` keeps
+ * the sides acquired from one chunk to the next; the caller releases them
+ * with gnttab_copy_bufs_release before the hypercall returns or stops for
+ * a continuation, so no pin outlives the hypercall.
+ */
 void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
-                       unsigned int n);
+                       unsigned int n, struct gnttab_copy_bufs *bufs);
+/** Releases both sides of `bufs`, leaving them empty. */
+void gnttab_copy_bufs_release(struct vcpu *v, struct gnttab_copy_bufs *bufs);
 void gnttab_transfer_one(struct vcpu *v, struct gnttab_transfer *op);
 int gnttab_setup_table_op(struct vcpu *v, struct gnttab_setup_table *op);
 int gnttab_query_size_op(struct vcpu *v, struct gnttab_query_size *op);

@@ -750,6 +750,78 @@ static void test_faults(void **state)
     checks();
 }
 
+/*
+ * One copy hypercall keeps its sides across elements and chunks: ops on
+ * sides still held get the same checks as fresh ones (offsets, sub-page
+ * window), a zero-length op with garbage in between changes nothing, a
+ * failed op releases both sides and the next one acquires them again, a
+ * destination switching frames and back is re-acquired each time, and
+ * after the call nothing stays pinned.
+ */
+static void test_copy_batch_reuse(void **state)
+{
+    struct gnttab_copy ops[70];
+    struct gnttab_info info;
+    char *a = gnt_frame(&A, 10), *b = gnt_frame(&B, 20);
+    char *b2 = gnt_frame(&B, 21);
+    unsigned int i;
+    int16_t want[70];
+
+    (void)state;
+    assert_int_equal(gnt_set_version(&A, 2), 0);
+    for ( i = 0; i < 4096; i++ )
+        a[i] = (char)('A' + i % 26);
+    memset(b, '.', 4096);
+    memset(b2, '.', 4096);
+    gnt_grant_sub_page(&A, 8, 2, 10, 1024, 2048);
+    for ( i = 0; i < 70; i++ )
+    {
+        ops[i] = (struct gnttab_copy){
+            .source = { .u.ref = 8, .domid = 1,
+                        .offset = (uint16_t)(1024 + (i % 32) * 64) },
+            .dest = { .u.gmfn = i % 8 == 7 ? 21 : 20, .domid = DOMID_SELF,
+                      .offset = (uint16_t)((i % 32) * 64) },
+            .len = 64, .flags = GNTCOPY_source_gref, .status = 99 };
+        want[i] = GNTST_okay;
+    }
+    /* Outside the 2 KiB window, on held sides: general_error. */
+    ops[3].source.offset = 1000;
+    want[3] = GNTST_general_error;
+    ops[40].source.offset = 3072;
+    want[40] = GNTST_general_error;
+    /* Past the page on a held side: bad_copy_arg. */
+    ops[5].dest.offset = 4090;
+    want[5] = GNTST_bad_copy_arg;
+    /* Zero length: okay whatever the rest says (XSA-448). */
+    ops[10] = (struct gnttab_copy){
+        .source = { .u.ref = 0xffffffffU, .domid = 0x7777 },
+        .dest = { .u.gmfn = ~0ULL, .domid = 0x7777, .offset = 0xffff },
+        .len = 0, .flags = 0xffff, .status = 99 };
+    /* An unknown source domain in the middle of a run. */
+    ops[20].source.domid = 77;
+    want[20] = GNTST_bad_domain;
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_copy, ops, 70, sizeof(ops[0])),
+                     0);
+    for ( i = 0; i < 70; i++ )
+        assert_int_equal(ops[i].status, want[i]);
+    for ( i = 0; i < 32; i++ )
+    {
+        /* Every slot was written by some good op, on one frame. */
+        char *to = i % 8 == 7 ? b2 : b, *other = i % 8 == 7 ? b : b2;
+
+        assert_memory_equal(to + i * 64, a + 1024 + i * 64, 64);
+        assert_int_equal(other[i * 64], '.');
+    }
+    assert_int_equal(b[2048], '.');
+    assert_int_equal(b2[2048], '.');
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing), 0);
+    assert_int_equal(gnttab_get_info(A.d, &info), 0);
+    assert_int_equal(info.nr_v2_ops, 0);
+    assert_int_equal(gnt_end_access(&A, 8), 0);
+    checks();
+}
+
 /* A preempted copy batch continues and finishes every element. */
 static void test_copy_preempt(void **state)
 {
@@ -799,6 +871,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_preempt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_batch_reuse, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
