@@ -6,20 +6,23 @@
  * of writable mappings.  One fresh world per test; every test ends with
  * gnttab_check() and mm_check(), and most check after each step.
  *
- * The 33 classes of the reference, and where each is tested:
+ * The 33 classes of the reference, and where each is tested (the races
+ * with pCPU threads are in test_gnttab_xsa_mt.c, "mt" below):
  *
  *   XSA  where                               (or why it does not apply)
  *   18   test_gnttab.c test_swap             (swap refs bounds-checked)
  *   24   n/a: no compat (32-bit) get_status_frames loop; the batched
  *        loops' progress is test_copy_preempt and test_xsa380_release
  *   26   test_xsa26_grow_faults
- *   73   not yet: a threaded transfer racing the recipient's growth is
- *        left to do (the lock order is private.h's; the simulator's
- *        locks abort on misuse in every transfer test)
+ *   73   mt test_xsa73_transfer_vs_switch (transfers against the
+ *        recipient's version switches and growth, under a deadlock
+ *        watchdog) and mt test_xsa73_transfer_vs_destroy (a dying
+ *        recipient takes no page; nothing leaks)
  *   134  test_xsa134_fresh_table
  *   217  test_gnttab.c test_transfer         (a page with other
  *        references is never stolen: bad_page, the page stays)
- *   218  test_xsa218_unmap_race
+ *   218  test_xsa218_unmap_race; mt test_xsa236_map_copy_vs_destroy
+ *        (unmaps while the granter dies)
  *   224  test_gnttab.c test_unmap_errors     (partial unmaps drop only
  *        the half named) and test_map_errors (no host_map, no mapping)
  *   226  test_gnttab.c test_copy_v2          (transitive: one level only)
@@ -31,7 +34,9 @@
  *   234  test_gnttab.c test_unmap_errors     (an address whose P2M entry
  *        does not match the handle's frame: general_error)
  *   235  test_xsa235_physmap_errors
- *   236  test_xsa236_copy_dying_granter
+ *   236  test_xsa236_copy_dying_granter; mt
+ *        test_xsa236_map_copy_vs_destroy (maps and copies while the
+ *        granter dies: its pages are freed only after the last user)
  *   255  test_xsa255_busy_status_frame
  *   268  n/a: x86 semantics, max_version 2 (Arm's v1-only rule)
  *   284  n/a: no PV recipients, so no address-width clamp and no copy to
@@ -43,17 +48,23 @@
  *   379  test_xsa379_one_gfn
  *   380  test_xsa380_release
  *   382  test_gnttab.c test_set_version      (bounded by status frames)
- *   384  not yet: a threaded add_to_physmap of a status frame against
- *        v2 -> v1 switches is left to do (with 486)
+ *   384  mt test_xsa384_486_physmap_vs_switch
  *   394  n/a: no IOMMU, no radix counters
  *   411  test_gnttab.c test_copy_v2          (transitive error paths run
- *        under the simulator's lock checks)
+ *        under the simulator's lock checks); mt test_xsa501_copy_vs_switch
+ *        (transitive copies both ways between two domains whose grant
+ *        locks writers keep taking: two grant locks held at once would
+ *        deadlock, caught by the watchdog)
  *   448  test_gnttab.c test_copy             (len 0: okay, no checks)
  *   453  n/a: speculative execution is not modelled by the simulator
- *   486  not yet: see 384
+ *   486  mt test_xsa384_486_physmap_vs_switch
  *   500  test_first_writer_lookup
- *   501  partly: test_gnttab.c test_copy_v2 checks nr_v2_ops returns to
- *        0; a switch during a transitive copy (-EAGAIN) is left to do
+ *   501  test_gnttab.c test_copy_v2 (nr_v2_ops returns to 0); mt
+ *        test_xsa501_map_vs_switch (reserved refs stay mapped across
+ *        switches, refs only one version has), mt
+ *        test_xsa501_copy_vs_switch (transitive and sub-page copies
+ *        against switches: -EAGAIN, eagain) and mt
+ *        test_xsa73_transfer_vs_switch (a transfer across a switch)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,16 +84,6 @@
 
 #include "gnttab_fixture.h"
 
-
-static struct page_info *gfn_page(struct gnt_guest *g, uint64_t gfn)
-{
-    return mfn_to_page(p2m_lookup(g->d, _gfn(gfn), NULL));
-}
-
-static uint64_t type_count(const struct page_info *pg)
-{
-    return pg->u.type_info & PGT_count_mask;
-}
 
 /*
  * Dummy XSM, XSM_TARGET: setup_table, get_status_frames, query_size and
@@ -336,36 +337,6 @@ static void test_xsa218_unmap_race(void **state)
     checks();
 }
 
-/** XENMEM_add_to_physmap of grant-table index `idx` at `gfn`, as `g`. */
-static long physmap(struct gnt_guest *g, unsigned long idx, uint64_t gfn)
-{
-    struct xen_add_to_physmap x = {
-        .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
-        .idx = idx, .gpfn = gfn,
-    };
-
-    return world_guest_op(g->d, 0, __HYPERVISOR_memory_op,
-                          XENMEM_add_to_physmap, GNT_ARGS_GFN, &x,
-                          sizeof(x));
-}
-
-static struct gnttab_info info_of(struct gnt_guest *g)
-{
-    struct gnttab_info info;
-
-    assert_int_equal(gnttab_get_info(g->d, &info), 0);
-    return info;
-}
-
-static uint64_t domain_pages_now(void)
-{
-    struct mm_stats m;
-
-    mm_deferred_flush();
-    mm_get_stats(&m);
-    return m.domain_pages;
-}
-
 /*
  * XSA-26: a table growth that fails part-way frees what it allocated and
  * never exposes a frame to the guest first.  Every allocation point of
@@ -462,38 +433,6 @@ static void test_xsa26_grow_faults(void **state)
                       failures);
         assert_true(failures >= 2);
     }
-}
-
-/*
- * One map by vCPU `vcpu` of `g`; returns the status, sets `*h` (and
- * `*bus`, the device address a device map is unmapped by).
- */
-static int16_t map_on(struct gnt_guest *g, unsigned int vcpu, domid_t dom,
-                      grant_ref_t ref, uint32_t flags, uint64_t gfn,
-                      grant_handle_t *h, uint64_t *bus)
-{
-    struct gnttab_map_grant_ref op = {
-        .host_addr = gfn << 12, .flags = flags, .ref = ref, .dom = dom,
-        .status = 99 };
-
-    if ( gnt_op(g, vcpu, GNTTABOP_map_grant_ref, &op, 1, sizeof(op)) )
-        return -100;
-    *h = op.handle;
-    if ( bus )
-        *bus = op.dev_bus_addr;
-    return op.status;
-}
-
-static int16_t unmap_on(struct gnt_guest *g, unsigned int vcpu,
-                        grant_handle_t h, uint64_t gfn, uint64_t bus)
-{
-    struct gnttab_unmap_grant_ref op = {
-        .host_addr = gfn << 12, .dev_bus_addr = bus, .handle = h,
-        .status = 99 };
-
-    if ( gnt_op(g, vcpu, GNTTABOP_unmap_grant_ref, &op, 1, sizeof(op)) )
-        return -100;
-    return op.status;
 }
 
 /** Recreates B with 2 vCPUs and a one-page maptrack. */
