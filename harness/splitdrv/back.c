@@ -74,13 +74,13 @@ int sd_back_connect(struct sd_back *b, struct sd_env *env,
     b->queue = queue;
     b->vcpu = vcpu;
 
+    /* The queue's sectors must be RAM: checked first, cleared last. */
     for ( s = 0; s < SD_SECTORS; s++ )
     {
         void *p = sd_env_map(env, sd_store_gfn(b, s));
 
         if ( !p )
             return -EFAULT;
-        memset(p, 0, PAGE_SIZE);
         sd_env_unmap(env, p);
     }
 
@@ -105,6 +105,18 @@ int sd_back_connect(struct sd_back *b, struct sd_env *env,
     {
         (void)sd_evtchn_close(ev, vcpu, b->port);
         goto fail;
+    }
+    /*
+     * Nothing fails from here on: only now are the queue's sectors
+     * cleared, so a connect refused (a bad ring ref or port from the
+     * frontend) leaves them as they were.
+     */
+    for ( s = 0; s < SD_SECTORS; s++ )
+    {
+        void *p = sd_env_map(env, sd_store_gfn(b, s));
+
+        memset(p, 0, PAGE_SIZE);
+        sd_env_unmap(env, p);
     }
     b->kicked = true;
     return 0;
