@@ -855,7 +855,7 @@ static void race_front(struct race *rc)
     struct rig *r = rc->r;
     struct sd_sring *sr = r->f.sring;
     uint64_t rng = 12345;
-    unsigned int round, i, k;
+    unsigned int round, i;
 
     for ( round = 0; round < rc->rounds && !rc->failure; round++ )
     {
@@ -887,7 +887,7 @@ static void race_front(struct race *rc)
          * Rewrite until the answers are out, without yielding: the point
          * is to be running while the backend copies and checks.
          */
-        for ( k = 1; hal_load_acquire(&sr->rsp_prod) != r->req_prod; k++ )
+        while ( hal_load_acquire(&sr->rsp_prod) != r->req_prod )
         {
             uint64_t x = next_rand(&rng);
             struct sd_request *q =
