@@ -355,10 +355,33 @@ int security_context_to_sid(const char *str, size_t len, uint32_t *sid)
     return rc;
 }
 
+/* Initial sid names (policy/initial_sids), what a sid reads as pre-policy. */
+static const char *const initial_sid_names[SECINITSID_NUM + 1] = {
+    "null", "xenboot", "xen", "dom0", "domio", "domxen", "unlabeled",
+    "security", "ioport", "iomem", "irq", "device", "domU", "domDM",
+};
+
+/* Copies `str` into `buf` as context_to_string does; returns its length. */
+static size_t copy_name(const char *str, char *buf, size_t size)
+{
+    size_t len = strlen(str);
+
+    if ( size )
+    {
+        size_t n = len < size - 1 ? len : size - 1;
+
+        memcpy(buf, str, n);
+        buf[n] = '\0';
+    }
+    return len;
+}
+
 /**
  * Formats `sid`'s context into `buf`: returns the length including the NUL
- * (the buffer may have been too small), or -EINVAL for an unknown sid or
- * no policy.
+ * (the buffer may have been too small).  As Xen: a sid the table does not
+ * hold (SECSID_NULL, never allocated) reads as the unlabeled initial sid's
+ * context; before any policy an initial sid (0..SECINITSID_NUM) reads as
+ * its name ("null", "xenboot", ... "domDM") and any other sid is -EINVAL.
  */
 int security_sid_to_context(uint32_t sid, char *buf, size_t size)
 {
@@ -366,7 +389,12 @@ int security_sid_to_context(uint32_t sid, char *buf, size_t size)
     int rc = -EINVAL;
 
     hal_read_lock(&flask_policy_lock);
-    if ( flask_policy_loaded && sidtab_lookup(&sidtab, sid, &c) )
+    if ( !flask_policy_loaded )
+    {
+        if ( sid <= SECINITSID_NUM )
+            rc = (int)copy_name(initial_sid_names[sid], buf, size) + 1;
+    }
+    else if ( sid_context(sid, &c) )
         rc = (int)context_to_string(&policydb, &c, buf, size) + 1;
     hal_read_unlock(&flask_policy_lock);
     return rc;

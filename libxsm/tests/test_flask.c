@@ -89,6 +89,19 @@ static int setup_with(const char *policy)
     return 0;
 }
 
+/* FLASK explicitly, without a policy: every check passes until a load. */
+static int setup_none(void **state)
+{
+    struct sim_config cfg = { .mem_bytes = 64UL << 20, .cpus = 4 };
+
+    memset(&w, 0, sizeof(w));
+    if ( sim_init(&cfg) )
+        return -1;
+    if ( xsm_set_provider(XSM_PROVIDER_FLASK) || hvcore_init() )
+        return -1;
+    return 0;
+}
+
 static int setup_plain(void **state) { return setup_with("hvcore-plain.30"); }
 static int setup_plain24(void **state) { return setup_with("hvcore-plain.24"); }
 static int setup_mls(void **state) { return setup_with("hvcore-mls.30"); }
@@ -135,6 +148,56 @@ static void test_domain_labels(void **state)
     expect_context(w.d[ISO]->ssid, want);
     snprintf(want, sizeof(want), "system_u:system_r:dm_dom_t%s", suffix);
     expect_context(w.d[DM_A]->ssid, want);
+}
+
+/*
+ * A sid the table does not hold reads as the unlabeled initial sid's
+ * context, as in Xen (sidtab_search remaps it); so does SECSID_NULL.
+ */
+static void test_unknown_sid_is_unlabeled(void **state)
+{
+    const char *unl = is_mls() ? "system_u:system_r:unlabeled_t:s0"
+                               : "system_u:system_r:unlabeled_t";
+    char buf[64];
+
+    (void)state;
+    expect_context(0, unl);
+    expect_context(6, unl);
+    expect_context(w.d[ISO]->ssid + 1000, unl);
+    expect_context(0xffffffffU, unl);
+    /* Too small: the length it needs, the prefix that fits. */
+    assert_int_equal(flask_sid_to_context(12345, buf, 8), strlen(unl) + 1);
+    assert_string_equal(buf, "system_");
+}
+
+/* Before any policy an initial sid reads as its name; others are -EINVAL. */
+static void test_sid_names_before_policy(void **state)
+{
+    static const char *const names[] = {
+        "null", "xenboot", "xen", "dom0", "domio", "domxen", "unlabeled",
+        "security", "ioport", "iomem", "irq", "device", "domU", "domDM",
+    };
+    char buf[16];
+    uint32_t sid;
+
+    (void)state;
+    assert_int_equal(flask_policy_seqno(), 0);
+    for ( sid = 0; sid < sizeof(names) / sizeof(names[0]); sid++ )
+    {
+        assert_int_equal(flask_sid_to_context(sid, buf, sizeof(buf)),
+                         strlen(names[sid]) + 1);
+        assert_string_equal(buf, names[sid]);
+    }
+    assert_int_equal(flask_sid_to_context(3, buf, 3), 5);
+    assert_string_equal(buf, "do");
+    assert_int_equal(flask_sid_to_context(14, buf, sizeof(buf)), -EINVAL);
+    assert_int_equal(flask_sid_to_context(0xffffffffU, buf, sizeof(buf)),
+                     -EINVAL);
+    /* Once a policy is in force the same sids have contexts. */
+    w.policy = load_file("hvcore-plain.30");
+    assert_int_equal(flask_load_policy(w.policy.data, w.policy.size), 0);
+    expect_context(3, "system_u:system_r:dom0_t");
+    expect_context(14, "system_u:system_r:unlabeled_t");
 }
 
 static void test_bad_label_refused(void **state)
@@ -389,6 +452,9 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         T(test_domain_labels, setup_plain),
         T(test_domain_labels, setup_mls),
+        T(test_unknown_sid_is_unlabeled, setup_plain),
+        T(test_unknown_sid_is_unlabeled, setup_mls),
+        T(test_sid_names_before_policy, setup_none),
         T(test_bad_label_refused, setup_plain),
         T(test_bad_label_refused, setup_mls),
         T(test_event_channels, setup_plain),

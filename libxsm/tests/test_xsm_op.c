@@ -262,6 +262,17 @@ static void test_context_sid(void **state)
                                           op.u.sid_context.size), 0);
     assert_string_equal(out, "system_u:system_r:dom0_t");
 
+    /* A sid never allocated reads as unlabeled, as in Xen. */
+    op = (struct xen_flask_op){ .cmd = FLASK_SID_TO_CONTEXT,
+        .u.sid_context = { .sid = 0x7fffffff, .size = sizeof(out),
+                           .context = BUF_GFN << 12 } };
+    assert_int_equal(xsm_op(dom[U2], &op), 0);
+    assert_int_equal(op.u.sid_context.size,
+                     strlen("system_u:system_r:unlabeled_t") + 1);
+    assert_int_equal(copy_from_guest_phys(dom[U2], out, BUF_GFN << 12,
+                                          op.u.sid_context.size), 0);
+    assert_string_equal(out, "system_u:system_r:unlabeled_t");
+
     /* Errors, each leaving everything as it was. */
     put_buf(dom[U1], "not:a:context", 13);
     op = (struct xen_flask_op){ .cmd = FLASK_CONTEXT_TO_SID,

@@ -36,7 +36,9 @@ int __must_check flask_context_to_sid(const char *s, size_t len,
 
 /**
  * Formats `sid`'s context into `buf`; returns the length including the
- * NUL (larger than `size` if it did not fit), or -EINVAL.
+ * NUL (larger than `size` if it did not fit).  A sid not in the table
+ * reads as the unlabeled initial sid; before any policy initial sids read
+ * as their names and others are -EINVAL.
  */
 int flask_sid_to_context(uint32_t sid, char *buf, size_t size);
 
