@@ -8,8 +8,9 @@
  *   - good WRITEs and READs, each checked by checksum and page contents;
  *   - a sector out of range, unknown ops, a WRITE whose checksum lies;
  *   - grant refs never granted, past the grant table, granted to another
- *     domain, granted for a frame with no RAM, granted read-only for a
- *     READ, and revoked after the request was posted;
+ *     domain, granted for a frame with no RAM, for the guest's own grant
+ *     table, for a page it mapped from another guest, granted read-only
+ *     for a READ, and revoked after the request was posted;
  *   - repeated ids; a full ring;
  *   - a request producer beyond the ring (or behind it): the queue dies;
  *   - a ring page and port the backend must refuse at connect time;
@@ -55,6 +56,7 @@
 #define CANARY_GFN 0x200U           /* never validly granted for writing */
 #define CANARIES 4U
 #define NO_RAM_GFN 0x3000U          /* nothing there */
+#define MAPPED_GFN 0x300U           /* a grant mapping of OTHER_ID's page */
 
 /* The backend's sectors: queue 0 is served, queue 1 must stay untouched. */
 #define BACK_SECTORS (2U * SD_SECTORS)
@@ -66,6 +68,8 @@
 #define REF_NO_RAM 202U             /* permitted, for a frame with no RAM */
 #define REF_READONLY 203U           /* permitted read-only */
 #define REF_REVOKED 204U            /* permitted, then revoked */
+#define REF_GNTTAB 205U             /* for the guest's grant-table frame */
+#define REF_MAPPED 206U             /* for a page it mapped from OTHER_ID */
 #define REF_HUGE 0x7fffffffU
 
 struct rig {
@@ -98,6 +102,7 @@ struct batch {
     unsigned int n;
 };
 
+/** xorshift64: payloads and the race's choices. */
 static uint64_t next_rand(uint64_t *s)
 {
     *s ^= *s << 13;
@@ -106,6 +111,7 @@ static uint64_t next_rand(uint64_t *s)
     return *s;
 }
 
+/** The hostile guest's RAM frame `gfn`; fails the test if absent. */
 static void *front_page(struct rig *r, uint64_t gfn)
 {
     void *p = world_guest_page(r->fd, gfn);
@@ -114,6 +120,7 @@ static void *front_page(struct rig *r, uint64_t gfn)
     return p;
 }
 
+/** The backend's RAM frame `gfn`; fails the test if absent. */
 static void *back_page(struct rig *r, uint64_t gfn)
 {
     void *p = world_guest_page(r->bd, gfn);
@@ -122,6 +129,7 @@ static void *back_page(struct rig *r, uint64_t gfn)
     return p;
 }
 
+/** The split driver's checksum of a whole page. */
 static uint64_t page_csum(const void *p)
 {
     return sd_csum(p, SD_SECTOR_SIZE);
@@ -137,6 +145,7 @@ static void fill(void *p, uint64_t seed)
         w[i] = next_rand(&s);
 }
 
+/** True if the page holds exactly what fill(`seed`) wrote. */
 static bool filled_with(const void *p, uint64_t seed)
 {
     uint64_t page[PAGE_SIZE / 8];
@@ -151,6 +160,7 @@ static uint64_t canary_seed(unsigned int i)
     return 0xc0ffee0000000000ULL + i;
 }
 
+/** The seed of backend sector `s` that must not change. */
 static uint64_t back_canary_seed(unsigned int s)
 {
     return 0xbac0000000000000ULL + s;
@@ -182,6 +192,7 @@ static void revoke(struct rig *r, grant_ref_t ref)
     hal_write_once(&r->gt[ref].flags, (uint16_t)0);
 }
 
+/** Ports `d` has in use. */
 static unsigned int active_ports(struct domain *d)
 {
     struct evtchn_domain_stats st;
@@ -190,6 +201,7 @@ static unsigned int active_ports(struct domain *d)
     return st.active_evtchns;
 }
 
+/** Grant mappings `d` holds (live maptrack handles). */
 static unsigned int maptrack_in_use(struct domain *d)
 {
     struct gnttab_info gi;
@@ -198,6 +210,7 @@ static unsigned int maptrack_in_use(struct domain *d)
     return gi.maptrack_in_use;
 }
 
+/** A one-vCPU domain with its hypercall argument page. */
 static struct domain *make_domain(domid_t id, bool privileged)
 {
     struct domain *d = world_domain(id, DOM_PAGES, privileged);
@@ -208,6 +221,7 @@ static struct domain *make_domain(domid_t id, bool privileged)
     return d;
 }
 
+/** Gives `d` `n` RAM pages from `gfn` on. */
 static void populate(struct domain *d, uint64_t gfn, unsigned long n)
 {
     unsigned long done;
@@ -283,6 +297,7 @@ static void rig_connect(struct rig *r)
     assert_int_equal(active_ports(r->bd), 1);
 }
 
+/** rig_build, then rig_connect. */
 static void rig_up(struct rig *r)
 {
     rig_build(r);
@@ -476,6 +491,7 @@ static void complete(struct rig *r, const struct batch *b)
     check_memory(r);
 }
 
+/** post, then complete. */
 static void run_batch(struct rig *r, const struct batch *b)
 {
     post(r, b);
@@ -610,6 +626,70 @@ static void test_hostile_requests(void **state)
     rig_down(&r);
 }
 
+/*
+ * Grants of frames that are in the hostile guest's physmap but are not its
+ * RAM: its own grant-table frame, and a page it mapped from the third
+ * guest and grants on.  The backend may neither read nor write either;
+ * the third guest's page stays as it was.
+ */
+static void test_hostile_foreign_frames(void **state)
+{
+    struct rig r;
+    struct batch b = { .n = 0 };
+    struct sd_env oenv;
+    grant_entry_v1_t *ogt;
+    struct gnttab_map_grant_ref m = {
+        .host_addr = (uint64_t)MAPPED_GFN << PAGE_SHIFT,
+        .flags = GNTMAP_host_map, .ref = SD_FIRST_REF, .dom = OTHER_ID,
+    };
+    struct gnttab_unmap_grant_ref u;
+    void *opage;
+
+    (void)state;
+    rig_up(&r);
+    /* The third guest grants the hostile one a page, which maps it. */
+    populate(r.od, SD_FRONT_DATA_GFN, 1);
+    opage = world_guest_page(r.od, SD_FRONT_DATA_GFN);
+    assert_non_null(opage);
+    fill(opage, canary_seed(CANARIES + 1));
+    assert_int_equal(sd_env_init(&oenv, r.od), 0);
+    ogt = sd_front_map_gnttab(&oenv);
+    assert_non_null(ogt);
+    ogt[SD_FIRST_REF].domid = FRONT_ID;
+    ogt[SD_FIRST_REF].frame = SD_FRONT_DATA_GFN;
+    hal_smp_wmb();
+    hal_write_once(&ogt[SD_FIRST_REF].flags, (uint16_t)GTF_permit_access);
+    assert_int_equal(sd_env_hypercall(&r.fenv, 0, __HYPERVISOR_grant_table_op,
+                                      GNTTABOP_map_grant_ref, &m, sizeof(m),
+                                      1), 0);
+    assert_int_equal(m.status, GNTST_okay);
+
+    grant(&r, REF_GNTTAB, BACK_ID, SD_FRONT_GNTTAB_GFN, GTF_permit_access);
+    grant(&r, REF_MAPPED, BACK_ID, MAPPED_GFN, GTF_permit_access);
+    bad_grant(&b, REF_GNTTAB, 3, true, true);
+    bad_grant(&b, REF_MAPPED, 3, true, true);
+    write_req(&r, &b, 1, 3, false);
+    read_req(&r, &b, 2, 3);
+    run_batch(&r, &b);
+    assert_true(filled_with(opage, canary_seed(CANARIES + 1)));
+    assert_int_equal(r.gt[r.xs.ring_ref].domid, BACK_ID);
+
+    revoke(&r, REF_GNTTAB);
+    revoke(&r, REF_MAPPED);
+    u = (struct gnttab_unmap_grant_ref){ .host_addr = m.host_addr,
+                                         .handle = m.handle };
+    assert_int_equal(sd_env_hypercall(&r.fenv, 0, __HYPERVISOR_grant_table_op,
+                                      GNTTABOP_unmap_grant_ref, &u, sizeof(u),
+                                      1), 0);
+    assert_int_equal(u.status, GNTST_okay);
+    assert_int_equal(hal_read_once(&ogt[SD_FIRST_REF].flags),
+                     GTF_permit_access);
+    hal_write_once(&ogt[SD_FIRST_REF].flags, (uint16_t)0);
+    sd_env_unmap_global(&oenv, ogt);
+    sd_env_fini(&oenv);
+    rig_down(&r);
+}
+
 /* Grants revoked after the request was posted, before it was served. */
 static void test_hostile_revoke(void **state)
 {
@@ -710,18 +790,21 @@ static void producer_overflow(uint32_t delta)
     rig_down(&r);
 }
 
+/* One past a full ring. */
 static void test_hostile_producer_one_past(void **state)
 {
     (void)state;
     producer_overflow(SD_RING_SIZE + 1);
 }
 
+/* Far beyond the ring. */
 static void test_hostile_producer_far(void **state)
 {
     (void)state;
     producer_overflow(0x40000000U);
 }
 
+/* Behind what the backend consumed. */
 static void test_hostile_producer_behind(void **state)
 {
     (void)state;
@@ -839,11 +922,13 @@ static const grant_ref_t race_refs[] = {
 static const uint16_t race_sectors[] = { 0, 1, 2, 3, 4, 5, 6, 7,
                                          SD_SECTORS, 0xffff };
 
+/** A sector the race posts or rewrites: in range or not. */
 static uint16_t race_sector(uint64_t x)
 {
     return race_sectors[x % (sizeof(race_sectors) / sizeof(*race_sectors))];
 }
 
+/** A ref the race posts or rewrites: usable or not. */
 static grant_ref_t race_ref(uint64_t x)
 {
     return race_refs[x % (sizeof(race_refs) / sizeof(*race_refs))];
@@ -920,6 +1005,7 @@ static void race_front(struct race *rc)
     hal_write_once(&rc->stop, true);
 }
 
+/** pCPU 0 runs the backend's vCPU, pCPU 1 the hostile guest's. */
 static void race_cpu(unsigned int cpu, void *arg)
 {
     struct race *rc = arg;
@@ -954,6 +1040,7 @@ static bool race_allowed(const struct race *rc, uint64_t sum)
     return sum == page_csum(page);
 }
 
+/* The race (see above), then every response and page checked. */
 static void test_hostile_rewrite_race(void **state)
 {
     struct rig r;
@@ -1126,6 +1213,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hostile_requests, world_setup,
                                         world_teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_foreign_frames,
+                                        world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_hostile_revoke, world_setup,
                                         world_teardown),
         cmocka_unit_test_setup_teardown(test_hostile_repeated_ids,
