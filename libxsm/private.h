@@ -7,10 +7,10 @@
 
 #ifdef HVCORE_XSM_FLASK
 /**
- * Starts FLASK: loads `policy` if not NULL.  `enforcing` is the initial
- * mode; in enforcing mode a policy that fails to load fails init.
+ * Starts FLASK without a policy (every check passes until one loads, with
+ * `flask_load_policy`); `enforcing` is the initial mode.  -ENOMEM.
  */
-int __must_check flask_init(const void *policy, size_t size, bool enforcing);
+int __must_check flask_init(bool enforcing);
 /** Frees every FLASK structure; the next `flask_init` starts afresh. */
 void flask_fini(void);
 /** FLASK's part of `xsm_check`. */

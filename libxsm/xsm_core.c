@@ -9,6 +9,9 @@
 #include <common/printk.h>
 #include <common/subsys.h>
 #include <libxsm/xsm.h>
+#ifdef HVCORE_XSM_FLASK
+#include <libxsm/flask.h>
+#endif
 
 #include "private.h"
 
@@ -128,13 +131,22 @@ int xsm_init(void)
 #ifdef HVCORE_XSM_FLASK
     if ( xsm_chosen == XSM_PROVIDER_FLASK )
     {
-        int rc = flask_init(xsm_flask_mode == FLASK_BOOTPARAM_LATE
-                                ? NULL : xsm_boot_policy,
-                            xsm_boot_policy_size,
-                            xsm_flask_mode != FLASK_BOOTPARAM_PERMISSIVE);
+        bool enforcing = xsm_flask_mode != FLASK_BOOTPARAM_PERMISSIVE;
+        int rc = flask_init(enforcing);
 
         if ( rc )
             return rc;
+        if ( xsm_boot_policy && xsm_flask_mode != FLASK_BOOTPARAM_LATE )
+            rc = flask_load_policy(xsm_boot_policy, xsm_boot_policy_size);
+        if ( rc && enforcing )
+        {
+            printk("xsm: boot policy did not load (%d)\n", rc);
+            flask_fini();
+            return rc;
+        }
+        if ( rc )
+            printk("xsm: boot policy did not load (%d); permissive, "
+                   "no policy\n", rc);
 #if XSM_MULTI_PROVIDER
         xsm_ops = &flask_ops;
 #endif

@@ -369,27 +369,13 @@ int flask_domain_check(void)
 }
 
 /** Starts FLASK; see private.h. */
-int flask_init(const void *policy, size_t size, bool enforcing)
+int flask_init(bool enforcing)
 {
     int rc = avc_init();
 
-    if ( rc )
-        return rc;
-    flask_enforcing = enforcing;
-    if ( !policy )
-        return 0;
-    rc = security_load_policy(policy, size);
     if ( !rc )
-        return 0;
-    if ( enforcing )
-    {
-        printk("xsm: boot policy did not load (%d)\n", rc);
-        flask_fini();
-        return rc;
-    }
-    printk("xsm: boot policy did not load (%d); permissive, no policy\n",
-           rc);
-    return 0;
+        flask_enforcing = enforcing;
+    return rc;
 }
 
 /** Frees every FLASK structure. */

@@ -200,6 +200,76 @@ static void test_sid_names_before_policy(void **state)
     expect_context(14, "system_u:system_r:unlabeled_t");
 }
 
+/* Starts hvcore with FLASK in `mode` and `policy` as the boot policy. */
+static int boot_with(enum flask_bootparam mode, const void *policy,
+                     size_t size)
+{
+    struct sim_config cfg = { .mem_bytes = 32UL << 20, .cpus = 2 };
+
+    assert_int_equal(sim_init(&cfg), 0);
+    assert_int_equal(xsm_set_provider(XSM_PROVIDER_FLASK), 0);
+    assert_int_equal(xsm_set_flask_mode(mode), 0);
+    assert_int_equal(xsm_set_boot_policy(policy, size), 0);
+    return hvcore_init();
+}
+
+static void boot_stop(void)
+{
+    hvcore_fini();
+    sim_fini();
+}
+
+/*
+ * The boot modes: enforcing refuses to start on a policy that does not
+ * load, permissive starts without one, late ignores the boot policy; a
+ * good policy loads in enforcing and permissive modes.
+ */
+static void test_boot_modes(void **state)
+{
+    struct blob good = load_file("hvcore-plain.30");
+    struct blob bad = load_file("hvcore-plain.30");
+    uint16_t security = flask_class_by_name("security");
+    struct flask_av av;
+
+    (void)state;
+    bad.data[16] = 31;                      /* unknown policy version */
+
+    assert_int_equal(boot_with(FLASK_BOOTPARAM_ENFORCING, bad.data,
+                               bad.size), -EINVAL);
+    xsm_fini();                             /* back to the defaults */
+    sim_fini();
+
+    assert_int_equal(boot_with(FLASK_BOOTPARAM_PERMISSIVE, bad.data,
+                               bad.size), 0);
+    assert_int_equal(xsm_current_provider(), XSM_PROVIDER_FLASK);
+    assert_int_equal(flask_policy_seqno(), 0);
+    assert_int_equal(flask_compute_av(12, 7, security, &av), 0);
+    assert_int_equal(av.allowed, 0xffffffffU);   /* no policy: all */
+    boot_stop();
+
+    assert_int_equal(boot_with(FLASK_BOOTPARAM_LATE, good.data, good.size),
+                     0);
+    assert_int_equal(flask_policy_seqno(), 0);
+    assert_int_equal(flask_load_policy(good.data, good.size), 0);
+    assert_int_equal(flask_policy_seqno(), 1);
+    boot_stop();
+
+    assert_int_equal(boot_with(FLASK_BOOTPARAM_PERMISSIVE, good.data,
+                               good.size), 0);
+    assert_int_equal(flask_policy_seqno(), 1);
+    assert_int_equal(flask_compute_av(12, 7, security, &av), 0);
+    assert_int_equal(av.allowed & 0x10, 0);      /* domU: no load_policy */
+    assert_int_equal(xsm_check(), 0);
+    boot_stop();
+
+    assert_int_equal(boot_with(FLASK_BOOTPARAM_ENFORCING, good.data,
+                               good.size), 0);
+    assert_int_equal(flask_policy_seqno(), 1);
+    boot_stop();
+    free(good.data);
+    free(bad.data);
+}
+
 static void test_bad_label_refused(void **state)
 {
     struct domain_config cfg;
@@ -455,6 +525,7 @@ int main(int argc, char **argv)
         T(test_unknown_sid_is_unlabeled, setup_plain),
         T(test_unknown_sid_is_unlabeled, setup_mls),
         T(test_sid_names_before_policy, setup_none),
+        cmocka_unit_test(test_boot_modes),
         T(test_bad_label_refused, setup_plain),
         T(test_bad_label_refused, setup_mls),
         T(test_event_channels, setup_plain),
