@@ -862,7 +862,7 @@ static void trans_copy(struct trans_race *r, unsigned int vcpu,
 static void trans_race_cpu(unsigned int cpu, void *arg)
 {
     struct trans_race *r = arg;
-    unsigned int i;
+    unsigned int i = 0, seen;
 
     start_line(&r->ready, 4);
     switch ( cpu )
@@ -870,7 +870,10 @@ static void trans_race_cpu(unsigned int cpu, void *arg)
     case 0: /* C's vCPU 0: through A (transitive and sub-page) */
     case 1: /* C's vCPU 1: through B's transitive entry into A */
         for ( i = 0; i < r->n; i++ )
+        {
             trans_copy(r, cpu, cpu ? 2 : i & 1);
+            pace(i);
+        }
         __atomic_fetch_add(&r->copiers_done, 1, __ATOMIC_RELEASE);
         return;
     case 2: /* A's vCPU 0: v2 -> v1 -> v2, regranting what was wiped */
@@ -882,18 +885,13 @@ static void trans_race_cpu(unsigned int cpu, void *arg)
             {
                 r->switches++;
                 trans_grant_a(r->a);
-                if ( r->a->version == 2 )
-                {
-                    /* Copies run into every v2 period (Valgrind too). */
-                    unsigned int seen = __atomic_load_n(&r->attempts,
-                                                        __ATOMIC_ACQUIRE);
-
-                    while ( __atomic_load_n(&r->attempts,
-                                            __ATOMIC_ACQUIRE) < seen + 2 &&
-                            __atomic_load_n(&r->copiers_done,
-                                            __ATOMIC_ACQUIRE) < 2 )
-                        pace(seen++);
-                }
+                /* Copies run into every period (under Valgrind too). */
+                seen = __atomic_load_n(&r->attempts, __ATOMIC_ACQUIRE);
+                while ( __atomic_load_n(&r->attempts, __ATOMIC_ACQUIRE) <
+                            seen + 2 &&
+                        __atomic_load_n(&r->copiers_done,
+                                        __ATOMIC_ACQUIRE) < 2 )
+                    pace(i++);
             }
             else if ( rc == -EAGAIN )
                 r->again++;     /* a transitive or sub-page copy in flight */
