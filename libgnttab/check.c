@@ -44,6 +44,15 @@ static void count_mappings(struct domain *ld, void *arg)
             st->rc = -EINVAL;
             continue;
         }
+        if ( m->mfn != active_entry(st->rd->grant_table, m->ref)->mfn )
+        {
+            printk("gnttab_check: d%u handle %u records frame 0x%lx, ref %u "
+                   "of d%u is pinned on 0x%lx\n", ld->domain_id, h,
+                   (unsigned long)m->mfn, m->ref, st->rd->domain_id,
+                   (unsigned long)active_entry(st->rd->grant_table,
+                                               m->ref)->mfn);
+            st->rc = -EINVAL;
+        }
         if ( m->flags & GNTMAP_host_map )
             st->expect[m->ref] += ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
         if ( m->flags & GNTMAP_device_map )

@@ -33,7 +33,8 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
                    unsigned long count)
 {
     struct gnttab_map_grant_ref ops[CHUNK];
-    struct gnttab_map_cache mc = { .rd = NULL };
+    struct gnttab_map_cache mc = { .rd = NULL, .nr_free = 0,
+                                   .next_free = 0 };
     struct domain *d = v->domain;
     unsigned long i = 0;
     long rc = 0;
@@ -47,6 +48,7 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
         rc = -EFAULT;
         if ( copy_from_guest_phys(d, ops, at, n * sizeof(ops[0])) )
             break;
+        gnttab_map_cache_reserve(v, &mc, n);
         for ( k = 0; k < n; k++ )
         {
             if ( (i || k) && hypercall_preempt_check() )
@@ -63,7 +65,7 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
             break;
         }
     }
-    gnttab_map_cache_put(&mc);
+    gnttab_map_cache_end(v, &mc);
     return rc;
 }
 

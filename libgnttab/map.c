@@ -16,7 +16,10 @@
  * unmapper works on a handle at a time, and the claim keeps the granter's
  * `struct domain` reachable), checks everything in phase 1 (and frees a
  * fully unmapped handle there, XSA-218), flushes once per batch, then
- * phase 2 drops pins and references and cannot fail (XSA-224).
+ * phase 2 drops pins and references and cannot fail (XSA-224).  Unlike
+ * Xen's, phase 1 takes no lock of the granter's: the maptrack entry
+ * records the frame its pin froze, and the P2M checks and removes the
+ * host mapping in one step under its own lock.
  */
 #include "private.h"
 
@@ -105,12 +108,51 @@ static void unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
     hal_read_unlock(&rgt->lock);
 }
 
-/** Drops the reference a map batch's cache holds. */
-void gnttab_map_cache_put(struct gnttab_map_cache *mc)
+/** Drops the reference a map batch's cache holds to a granter. */
+static void map_cache_put_domain(struct gnttab_map_cache *mc)
 {
     if ( mc->rd )
         put_domain(mc->rd);
     mc->rd = NULL;
+}
+
+/** See private.h. */
+void gnttab_map_cache_reserve(struct vcpu *v, struct gnttab_map_cache *mc,
+                              unsigned int n)
+{
+    unsigned int left = mc->nr_free - mc->next_free, i;
+
+    BUG_ON(n > GNTTAB_UNMAP_BATCH);
+    for ( i = 0; i < left; i++ )
+        mc->free[i] = mc->free[mc->next_free + i];
+    mc->next_free = 0;
+    mc->nr_free = left;
+    if ( left < n )
+        mc->nr_free += gnttab_maptrack_take(v->domain->grant_table,
+                                            v->vcpu_id, mc->free + left,
+                                            n - left);
+}
+
+/** See private.h. */
+void gnttab_map_cache_end(struct vcpu *v, struct gnttab_map_cache *mc)
+{
+    map_cache_put_domain(mc);
+    gnttab_maptrack_put_handles(v->domain->grant_table,
+                                mc->free + mc->next_free,
+                                mc->nr_free - mc->next_free);
+    mc->nr_free = mc->next_free = 0;
+}
+
+/**
+ * A free maptrack handle for `v`'s map: the batch's next one (in list
+ * order), else one from the vCPU's list (growing or stealing).  -1 if
+ * there is none.
+ */
+static long map_get_handle(struct vcpu *v, struct gnttab_map_cache *mc)
+{
+    if ( mc->next_free < mc->nr_free )
+        return mc->free[mc->next_free++];
+    return gnttab_get_maptrack_handle(v->domain->grant_table, v->vcpu_id);
 }
 
 /**
@@ -129,7 +171,7 @@ static int map_resolve(struct domain *ld, domid_t dom,
     }
     if ( domain_resolve(ld, dom, rd) )
         return -ESRCH;
-    gnttab_map_cache_put(mc);
+    map_cache_put_domain(mc);
     get_domain(*rd);
     mc->rd = *rd;
     mc->dom = dom;
@@ -180,7 +222,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     rc = GNTST_permission_denied;
     if ( gnttab_xsm_mapref(ld, rd, flags) )
         goto out_put;
-    handle = gnttab_get_maptrack_handle(lgt, v->vcpu_id);
+    handle = map_get_handle(v, mc);
     rc = GNTST_no_space;
     if ( handle < 0 )
         goto out_put;
@@ -264,6 +306,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     m = maptrack_entry(lgt, (grant_handle_t)handle);
     m->domid = rd->domain_id;
     m->ref = ref;
+    m->mfn = mfn_x(mfn);
     m->rd = rd; /* the reference from domain_resolve moves here */
     hal_store_release(&m->flags, (uint16_t)(flags & MAPTRACK_KIND_MASK));
     op->handle = (grant_handle_t)handle;
@@ -299,6 +342,7 @@ struct unmap_done {
     uint16_t done;         /* GNTMAP_host_map / device_map released */
     bool ro;
     bool freed;            /* the handle went: drop its domain reference */
+    grant_handle_t h;      /* the handle, to put back if `freed` */
 };
 
 /**
@@ -317,8 +361,7 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
                         uint64_t dev_bus_addr, uint64_t new_addr,
                         grant_handle_t h, struct unmap_done *c)
 {
-    struct grant_table *lgt = ld->grant_table, *rgt;
-    struct active_grant_entry *act;
+    struct grant_table *lgt = ld->grant_table;
     struct grant_mapping *m;
     struct domain *rd;
     uint16_t flags, left;
@@ -327,6 +370,7 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     c->done = 0;
     c->rd = NULL;
     c->freed = false;
+    c->h = h;
     if ( h >= hal_load_acquire(&lgt->maptrack_limit) )
         return GNTST_bad_handle;
     hal_barrier(); /* no speculation past the bound */
@@ -340,18 +384,18 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     if ( gnttab_xsm_unmapref(ld, rd) )
         goto unclaim;
 
-    rgt = rd->grant_table;
-    hal_read_lock(&rgt->lock);
-    act = active_entry_acquire(rgt, m->ref);
+    /*
+     * No granter lock: everything phase 1 reads is the claimed entry's,
+     * published before its flags, and the frame is the active entry's,
+     * frozen by this mapping's own pin until phase 2 drops it.  The host
+     * mapping's check and removal are one atomic step in the P2M.
+     */
     c->ref = m->ref;
     c->ro = flags & GNTMAP_readonly;
-    rc = GNTST_general_error;
-    if ( act->domid != ld->domain_id || !act->pin )
-        goto unlock;
-    c->mfn = _mfn(act->mfn);
+    c->mfn = _mfn(m->mfn);
     rc = GNTST_bad_dev_addr;
     if ( dev_bus_addr && dev_bus_addr != mfn_x(c->mfn) << PAGE_SHIFT )
-        goto unlock;
+        goto unclaim;
     if ( dev_bus_addr && (flags & GNTMAP_device_map) )
         c->done |= GNTMAP_device_map;
     if ( host_addr && (flags & GNTMAP_host_map) )
@@ -361,7 +405,7 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
                                               new_addr) )
         {
             c->done = 0;
-            goto unlock;
+            goto unclaim;
         }
         c->done |= GNTMAP_host_map;
     }
@@ -370,9 +414,6 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     if ( !(left & (GNTMAP_host_map | GNTMAP_device_map)) )
         left = 0;
     c->freed = !left;
- unlock:
-    active_entry_release(act);
-    hal_read_unlock(&rgt->lock);
  unclaim:
     /*
      * Phase 2 needs a reference to `rd`.  A freed handle's own reference
@@ -381,9 +422,11 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
      */
     if ( c->done && !c->freed )
         get_domain(rd);
+    /*
+     * A freed handle is free from here (flags 0: no claim can succeed), and
+     * the batch puts it back on its list once, before phase 2 (XSA-218).
+     */
     gnttab_maptrack_unclaim(m, left);
-    if ( c->freed )
-        gnttab_put_maptrack_handle(lgt, h); /* once, in phase 1 (XSA-218) */
     if ( c->done )
         c->rd = rd; /* dropped in phase 2 */
     return rc;
@@ -431,8 +474,9 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
                         const uint64_t *new_addr, unsigned int n)
 {
     struct unmap_done c[GNTTAB_UNMAP_BATCH];
+    grant_handle_t freed[GNTTAB_UNMAP_BATCH];
+    unsigned int i, nr_freed = 0;
     bool flush = false;
-    unsigned int i;
 
     BUG_ON(n > GNTTAB_UNMAP_BATCH);
     for ( i = 0; i < n; i++ )
@@ -443,7 +487,11 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
                                               ops[i].handle, &c[i]);
         if ( c[i].done & GNTMAP_host_map )
             flush = true;
+        if ( c[i].freed )
+            freed[nr_freed++] = c[i].h;
     }
+    if ( nr_freed )
+        gnttab_maptrack_put_handles(v->domain->grant_table, freed, nr_freed);
     if ( flush )
     {
         gnttab_arch_flush(v->domain);
@@ -489,21 +537,14 @@ void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h)
 {
     struct grant_mapping *m = maptrack_entry(lgt, h);
     uint16_t flags = m->flags & MAPTRACK_KIND_MASK;
-    struct domain *rd = m->rd;
     struct unmap_done c = {
-        .rd = rd, .ref = m->ref, .ro = flags & GNTMAP_readonly,
+        .rd = m->rd, .ref = m->ref, .mfn = _mfn(m->mfn),
+        .ro = flags & GNTMAP_readonly,
         .done = flags & (GNTMAP_host_map | GNTMAP_device_map),
         .freed = true,
     };
-    struct grant_table *rgt = rd->grant_table;
-    struct active_grant_entry *act;
 
     BUG_ON(gnttab_arch_release_host_mappings());
-    hal_read_lock(&rgt->lock);
-    act = active_entry_acquire(rgt, c.ref);
-    c.mfn = _mfn(act->mfn);
-    active_entry_release(act);
-    hal_read_unlock(&rgt->lock);
     hal_store_release(&m->flags, 0);
     gnttab_put_maptrack_handle(lgt, h);
     unmap_phase2(&c);      /* drops the handle's reference */

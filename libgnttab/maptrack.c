@@ -146,6 +146,52 @@ void gnttab_put_maptrack_handle(struct grant_table *gt, grant_handle_t h)
 }
 
 /** See private.h. */
+unsigned int gnttab_maptrack_take(struct grant_table *gt, unsigned int vcpu,
+                                  grant_handle_t *out, unsigned int n)
+{
+    struct maptrack_vcpu *mv;
+    unsigned int k = 0;
+    uint32_t h;
+
+    if ( vcpu >= gt->nr_vcpus )
+        vcpu = 0;
+    mv = &gt->mt_vcpu[vcpu];
+    hal_spin_lock(&mv->lock);
+    for ( h = mv->head; k < n && h != MAPTRACK_TAIL;
+          h = maptrack_entry(gt, h)->ref )
+        out[k++] = h;
+    mv->head = h;
+    hal_spin_unlock(&mv->lock);
+    return k;
+}
+
+/** See private.h. */
+void gnttab_maptrack_put_handles(struct grant_table *gt,
+                                 const grant_handle_t *h, unsigned int n)
+{
+    unsigned int i = 0, j, vcpu;
+    struct maptrack_vcpu *mv;
+
+    while ( i < n )
+    {
+        /* A run of handles homed on one list: linked, then spliced. */
+        vcpu = hal_read_once(&maptrack_entry(gt, h[i])->vcpu);
+        for ( j = i + 1;
+              j < n && hal_read_once(&maptrack_entry(gt, h[j])->vcpu) == vcpu;
+              j++ )
+            maptrack_entry(gt, h[j - 1])->ref = h[j];
+        if ( vcpu >= gt->nr_vcpus )
+            vcpu = 0;
+        mv = &gt->mt_vcpu[vcpu];
+        hal_spin_lock(&mv->lock);
+        maptrack_entry(gt, h[j - 1])->ref = mv->head;
+        mv->head = h[i];
+        hal_spin_unlock(&mv->lock);
+        i = j;
+    }
+}
+
+/** See private.h. */
 uint16_t gnttab_maptrack_claim(struct grant_mapping *m)
 {
     uint16_t f = hal_load_acquire(&m->flags);

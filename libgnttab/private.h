@@ -89,7 +89,10 @@ _Static_assert(sizeof(struct active_grant_entry) == GNTTAB_ACTIVE_ENTRY_SIZE,
  * are not stable once a domain is unregistered, and an unmap after the
  * granter's destruction must still reach its active entry, so each live
  * mapping keeps the granter's `struct domain` (and its grant table) alive.
- * `flags` is 0 for a free entry; a free entry links the list through `ref`.
+ * It also records the frame mapped: the active entry's `mfn`, frozen while
+ * this mapping's pin exists, so unmap's phase 1 reads it here without the
+ * granter's locks.  `flags` is 0 for a free entry; a free entry links the
+ * list through `ref`.
  */
 struct grant_mapping {
     uint32_t ref;
@@ -98,7 +101,7 @@ struct grant_mapping {
     uint32_t vcpu;         /* the free list it returns to */
     uint32_t pad;
     struct domain *rd;     /* referenced while `flags` != 0 */
-    uint64_t pad2;
+    uint64_t mfn;          /* = the active entry's while `flags` != 0 */
 };
 
 #define MAPTRACK_PER_PAGE (PAGE_SIZE / sizeof(struct grant_mapping))
@@ -257,6 +260,19 @@ void gnttab_maptrack_free(struct grant_table *gt);
 /** A free handle for vCPU `vcpu`, or -1 (GNTST_no_space). */
 long gnttab_get_maptrack_handle(struct grant_table *gt, unsigned int vcpu);
 void gnttab_put_maptrack_handle(struct grant_table *gt, grant_handle_t h);
+/**
+ * Takes up to `n` free handles off `vcpu`'s list into `out` under one hold
+ * of its lock, for a batch of maps; returns how many.  They are on no list
+ * until used or given back with gnttab_maptrack_put_handles.
+ */
+unsigned int gnttab_maptrack_take(struct grant_table *gt, unsigned int vcpu,
+                                  grant_handle_t *out, unsigned int n);
+/**
+ * Puts back `n` free handles (`flags` 0), each on its home list, with one
+ * hold of a list's lock per run of handles homed on it.
+ */
+void gnttab_maptrack_put_handles(struct grant_table *gt,
+                                 const grant_handle_t *h, unsigned int n);
 
 static inline struct grant_mapping *maptrack_entry(struct grant_table *gt,
                                                    grant_handle_t h)
@@ -306,18 +322,25 @@ int gnttab_lookup_frame(struct domain *rd,
 /* ---- Ops (map.c, copy.c, transfer.c, table.c). ---- */
 
 /**
- * The granter of the previous op of a map batch, kept referenced so that
- * consecutive ops naming the same domain skip the lookup.  `rd` NULL when
- * empty; gnttab_map_cache_put drops it at the end of the batch.
+ * What a map batch keeps from one op to the next: the granter of the
+ * previous op, referenced, so that consecutive ops naming the same domain
+ * skip the lookup (`rd` NULL when empty), and free maptrack handles taken
+ * for the batch under one lock hold.  gnttab_map_cache_end releases both.
  */
 struct gnttab_map_cache {
     domid_t dom;
     struct domain *rd;
+    unsigned int nr_free, next_free; /* free[next_free..nr_free) unused */
+    grant_handle_t free[GNTTAB_UNMAP_BATCH];
 };
 
 void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
                     struct gnttab_map_cache *mc);
-void gnttab_map_cache_put(struct gnttab_map_cache *mc);
+/** Tops `mc`'s handles up to `n` (at most GNTTAB_UNMAP_BATCH) for `v`. */
+void gnttab_map_cache_reserve(struct vcpu *v, struct gnttab_map_cache *mc,
+                              unsigned int n);
+/** Drops `mc`'s granter and gives back its unused handles. */
+void gnttab_map_cache_end(struct vcpu *v, struct gnttab_map_cache *mc);
 long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
                         const uint64_t *new_addr, unsigned int n);
 void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h);
