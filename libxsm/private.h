@@ -16,6 +16,11 @@ void flask_fini(void);
 /** FLASK's part of `xsm_check`. */
 int __must_check flask_check(void);
 long flask_do_xsm_op(struct domain *cur, uint64_t op);
+/** True while FLASK is the provider in force (between init and fini). */
+bool xsm_flask_in_force(void);
+/* FLASK's self-tests (flask/selftest.c), listed by selftest.c. */
+int flask_selftest_builtin_policy(void);
+int flask_selftest_rejects_bad_images(void);
 #endif
 
 #endif /* LIBXSM_PRIVATE_H */

@@ -202,6 +202,14 @@ long do_xsm_op(struct vcpu *v, uint64_t op)
     return xsm_do_xsm_op(v->domain, op);
 }
 
+#ifdef HVCORE_XSM_FLASK
+/** See private.h. */
+bool xsm_flask_in_force(void)
+{
+    return xsm_initialised && xsm_chosen == XSM_PROVIDER_FLASK;
+}
+#endif
+
 /** Checks libxsm's invariants; see xsm.h. */
 int xsm_check(void)
 {
