@@ -247,6 +247,12 @@ bool sd_back_run(struct sd_back *b)
 
             memcpy(&req, &sr->ring[b->req_cons % SD_RING_SIZE].req,
                    sizeof(req));
+            /*
+             * Only the copy is used from here on: the barrier keeps the
+             * compiler from reading a field again from the shared page,
+             * which the frontend may be rewriting (XSA-155's double fetch).
+             */
+            hal_barrier();
             b->req_cons++;
             sd_back_serve(b, &req, &rsp);
             memcpy(&sr->ring[b->rsp_prod_pvt % SD_RING_SIZE].rsp, &rsp,
