@@ -19,12 +19,17 @@
  */
 #include "private.h"
 
-/** Inserts the host mapping.  -EINVAL/-EEXIST/-ENOMEM from the P2M. */
+/**
+ * Inserts the host mapping, which takes over one general reference to
+ * `mfn`'s page that the caller holds (the caller's on error).
+ * -EINVAL/-EEXIST/-ENOMEM from the P2M.
+ */
 int gnttab_arch_create_host_mapping(struct domain *ld, uint64_t addr,
                                     mfn_t mfn, bool readonly)
 {
-    return p2m_insert_grant(ld, _gfn(addr >> PAGE_SHIFT), mfn,
-                            readonly ? p2m_grant_map_ro : p2m_grant_map_rw);
+    return p2m_insert_grant_ref(ld, _gfn(addr >> PAGE_SHIFT), mfn,
+                                readonly ? p2m_grant_map_ro
+                                         : p2m_grant_map_rw);
 }
 
 /**

@@ -228,7 +228,8 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
         goto out_put;
 
     incr = map_pin_incr(flags);
-    nrefs = map_page_refs(flags);
+    /* The maptrack entry's references, plus the host mapping's own. */
+    nrefs = map_page_refs(flags) + !!(flags & GNTMAP_host_map);
     ntypes = map_type_refs(flags);
     rgt = rd->grant_table;
     hal_read_lock(&rgt->lock);
@@ -274,8 +275,9 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     mfn = _mfn(act->mfn);
     pg = mfn_to_page(mfn);
     /*
-     * The references this mapping will keep, taken while `mfn` is frozen;
-     * at least one, which also keeps the page across the unlocked window.
+     * Every reference this mapping will keep (at least one, which also
+     * keeps the page across the unlocked window), taken at once while
+     * `mfn` is frozen; the host mapping's goes to the P2M entry.
      */
     if ( !get_page(pg, rd) )
     {
@@ -285,8 +287,6 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     }
     for ( k = 1; k < nrefs; k++ )
         get_page_light(pg);
-    if ( !nrefs )
-        nrefs = 1; /* a transient one, dropped below */
     act->pin += incr;
     active_entry_release(act);
     hal_read_unlock(&rgt->lock);
@@ -299,9 +299,8 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     {
         if ( gnttab_arch_create_host_mapping(ld, op->host_addr, mfn, ro) )
             goto undo;
+        nrefs--; /* the P2M entry's now */
     }
-    if ( !map_page_refs(flags) )
-        put_page(pg); /* read-only host map: the P2M entry took its own */
 
     m = maptrack_entry(lgt, (grant_handle_t)handle);
     m->domid = rd->domain_id;

@@ -364,19 +364,13 @@ int p2m_add_ram(struct domain *d, gfn_t gfn, struct page_info *pg,
 }
 
 /** See p2m.h. */
-int p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
+int p2m_insert_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
 {
     struct mm_domain *md;
-    struct page_info *pg;
-    struct domain *owner;
     uint64_t *slot;
     int rc;
 
     if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
-        return -EINVAL;
-    pg = mfn_to_page(mfn);
-    owner = page_get_owner(pg);
-    if ( !owner || !get_page(pg, owner) )
         return -EINVAL;
     md = d->mm;
     hal_spin_lock(&md->p2m_lock);
@@ -395,6 +389,23 @@ int p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
     else
         rc = p2m_add_locked(d, gfn_x(gfn), 0, mfn, t);
     hal_spin_unlock(&md->p2m_lock);
+    return rc;
+}
+
+/** See p2m.h. */
+int p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
+{
+    struct page_info *pg;
+    struct domain *owner;
+    int rc;
+
+    if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    owner = page_get_owner(pg);
+    if ( !owner || !get_page(pg, owner) )
+        return -EINVAL;
+    rc = p2m_insert_grant_ref(d, gfn, mfn, t);
     if ( rc )
         put_page(pg);
     return rc;

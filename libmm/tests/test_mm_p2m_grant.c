@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * p2m_remove_grant_if and p2m_replace_grant: the checked removal of a
- * grant entry in one walk, and the move of another grant entry into its
- * place.  Every refusal leaves both entries and every reference as they
+ * p2m_insert_grant_ref, p2m_remove_grant_if and p2m_replace_grant: an
+ * insert that takes over the caller's page reference, the checked removal
+ * of a grant entry in one walk, and the move of another grant entry into
+ * its place.  Every refusal leaves both entries and every reference as they
  * were; every test ends with mm_check and all pages back in the heap.
  */
 #include "mm_world.h"
@@ -45,6 +46,51 @@ static void expect(struct domain *d, uint64_t gfn, mfn_t mfn, p2m_type_t t)
 
     assert_int_equal(mfn_x(p2m_lookup(d, _gfn(gfn), &got)), mfn_x(mfn));
     assert_int_equal(got, t);
+}
+
+/* The entry takes over the caller's reference; a refusal leaves it. */
+static void test_insert_ref(void **state)
+{
+    struct pg_world w;
+    struct page_info *p1;
+
+    (void)state;
+    pg_up(&w);
+    p1 = mfn_to_page(w.f1);
+    assert_true(get_page(p1, w.g1));
+    assert_int_equal(page_refcount(p1), 2);
+    assert_int_equal(p2m_insert_grant_ref(w.m, _gfn(0x5000), w.f1,
+                                          p2m_grant_map_rw), 0);
+    assert_int_equal(page_refcount(p1), 2); /* the entry's now */
+    expect(w.m, 0x5000, w.f1, p2m_grant_map_rw);
+    assert_int_equal(mm_check(), 0);
+
+    /* Refusals take nothing and give nothing back. */
+    assert_true(get_page(p1, w.g1));
+    assert_int_equal(p2m_insert_grant_ref(w.m, _gfn(0x5000), w.f1,
+                                          p2m_grant_map_ro), -EEXIST);
+    assert_int_equal(p2m_insert_grant_ref(w.m, _gfn(0x30), w.f1,
+                                          p2m_grant_map_ro), -EEXIST);
+    assert_int_equal(p2m_insert_grant_ref(w.m, _gfn(0x5001), w.f1,
+                                          p2m_ram_rw), -EINVAL);
+    assert_int_equal(p2m_insert_grant_ref(w.m, _gfn(P2M_MAX_GFN + 1), w.f1,
+                                          p2m_grant_map_ro), -EINVAL);
+    assert_int_equal(page_refcount(p1), 3);
+    put_page(p1);
+    /* A new leaf table on the way: the slow path takes it over too. */
+    assert_true(get_page(p1, w.g1));
+    assert_int_equal(p2m_insert_grant_ref(w.m, _gfn(0x7000000), w.f1,
+                                          p2m_grant_map_ro), 0);
+    assert_int_equal(page_refcount(p1), 3);
+    assert_int_equal(mm_check(), 0);
+    /* Removal drops exactly the entry's reference. */
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x7000000), w.f1,
+                                         p2m_grant_map_ro), 0);
+    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
+                                         p2m_grant_map_rw), 0);
+    assert_int_equal(page_refcount(p1), 1);
+    assert_int_equal(mm_check(), 0);
+    pg_down(&w);
 }
 
 /* The checked removal: only the exact frame and type go. */
@@ -221,6 +267,8 @@ static void test_after_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_insert_ref, mm_world_setup,
+                                        mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_remove_if, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_replace, mm_world_setup,

@@ -62,6 +62,14 @@ int __must_check p2m_insert_grant(struct domain *d, gfn_t gfn, mfn_t mfn,
                                   p2m_type_t t);
 
 /**
+ * As p2m_insert_grant, but the entry takes over a general reference to the
+ * page that the caller holds (so a caller that needs references of its own
+ * too takes them all at once).  On error the reference stays the caller's.
+ */
+int __must_check p2m_insert_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn,
+                                      p2m_type_t t);
+
+/**
  * Removes the grant mapping of `mfn` at `gfn` and drops its reference.
  * Errors: -EINVAL (gfn holds no grant mapping of `mfn`); the page goes
  * through the deferred-free queue if that was its last reference.
