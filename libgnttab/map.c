@@ -347,9 +347,10 @@ struct unmap_done {
 /**
  * Phase 1 of one unmap: claims the handle, validates it and the
  * addresses, removes the host mapping (moving the mapper's grant mapping
- * at `new_addr` into its place when `new_addr` is non-zero), clears the
- * maptrack bits and frees an emptied handle.  Returns a GNTST code; on
- * error nothing changed.
+ * at `new_addr` into its place when `new_addr` is non-zero) and clears
+ * the maptrack bits: an emptied handle is free from then on, and the batch
+ * puts it back on its list.  Returns a GNTST code; on error nothing
+ * changed.
  *
  * The claim is what makes two vCPUs unmapping one handle safe: without
  * it, a second unmapper could read `rd` from the entry after the first

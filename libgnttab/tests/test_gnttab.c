@@ -180,6 +180,24 @@ static int16_t unmap_replace(struct gnt_guest *g, grant_handle_t h,
 }
 
 /*
+ * B maps A's ref 8 (frame 10, "first") writable at GNT_MAP_GFN and `g2`'s
+ * ref 9 (frame 11, "second") read-only at GNT_MAP_GFN + 1.
+ */
+static void map_two(struct gnt_guest *g2, grant_handle_t *h1,
+                    grant_handle_t *h2)
+{
+    memcpy(gnt_frame(&A, 10), "first", 6);
+    memcpy(gnt_frame(g2, 11), "second", 7);
+    gnt_grant_access(&A, 8, 2, 10, false);
+    gnt_grant_access(g2, 9, 2, 11, true);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, h1,
+                             NULL), GNTST_okay);
+    assert_int_equal(gnt_map(&B, g2->d->domain_id, 9, GNT_MAP_GFN + 1,
+                             GNTMAP_host_map | GNTMAP_readonly, h2, NULL),
+                     GNTST_okay);
+}
+
+/*
  * unmap_and_replace with a new_addr: the mapping at new_addr moves to
  * host_addr (x86 PV moves the PTE), the unmapped grant's pins and
  * references go, the moved one keeps its own and unmaps where it now is.
@@ -192,15 +210,7 @@ static void test_unmap_and_replace(void **state)
     p2m_type_t t;
 
     (void)state;
-    memcpy(gnt_frame(&A, 10), "first", 6);
-    memcpy(gnt_frame(&C, 11), "second", 7);
-    gnt_grant_access(&A, 8, 2, 10, false);
-    gnt_grant_access(&C, 9, 2, 11, true);
-    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h1,
-                             NULL), GNTST_okay);
-    assert_int_equal(gnt_map(&B, 3, 9, GNT_MAP_GFN + 1,
-                             GNTMAP_host_map | GNTMAP_readonly, &h2, NULL),
-                     GNTST_okay);
+    map_two(&C, &h1, &h2);
     gnttab_get_stats(&before);
     assert_int_equal(unmap_replace(&B, h1, GNT_MAP_GFN,
                                    (uint64_t)(GNT_MAP_GFN + 1) << 12),
@@ -266,16 +276,8 @@ static void test_unmap_and_replace_errors(void **state)
     unsigned int i;
 
     (void)state;
-    memcpy(gnt_frame(&A, 10), "first", 6);
-    memcpy(gnt_frame(&A, 11), "second", 7);
-    gnt_grant_access(&A, 8, 2, 10, false);
-    gnt_grant_access(&A, 9, 2, 11, true);
+    map_two(&A, &h1, &h2);
     gnt_grant_access(&A, 12, 2, 12, false);
-    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h1,
-                             NULL), GNTST_okay);
-    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN + 1,
-                             GNTMAP_host_map | GNTMAP_readonly, &h2, NULL),
-                     GNTST_okay);
     assert_int_equal(gnt_map(&B, 1, 12, 0, GNTMAP_device_map, &hd, &bus),
                      GNTST_okay);
     for ( i = 0; i < sizeof(cases) / sizeof(cases[0]); i++ )
