@@ -364,6 +364,60 @@ static void test_unmap_batch_flush(void **state)
     checks();
 }
 
+/*
+ * A preempted batch of 40 maps with two bad elements: every good one gets
+ * its own handle, and the handles a batch set aside for elements that
+ * failed or were not reached yet all go back (gnttab_check counts every
+ * handle as live or on a free list).
+ */
+static void test_map_batch(void **state)
+{
+    struct gnttab_map_grant_ref ops[40];
+    struct gnttab_unmap_grant_ref u[40];
+    struct gnttab_info info;
+    unsigned int i, j, n = 0;
+
+    (void)state;
+    for ( i = 0; i < 40; i++ )
+    {
+        gnt_grant_access(&A, 8 + i, 2, 10 + i, true);
+        ops[i] = (struct gnttab_map_grant_ref){
+            .host_addr = (uint64_t)(GNT_MAP_GFN + i) << 12,
+            .flags = GNTMAP_host_map | GNTMAP_readonly, .ref = 8 + i,
+            .dom = 1, .status = 99 };
+    }
+    ops[3].ref = 9999;          /* bad_gntref */
+    ops[35].dom = 77;           /* bad_domain */
+    hypercall_force_preempt(2);
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_map_grant_ref, ops, 40,
+                            sizeof(ops[0])), 0);
+    for ( i = 0; i < 40; i++ )
+    {
+        assert_int_equal(ops[i].status, i == 3    ? GNTST_bad_gntref
+                                        : i == 35 ? GNTST_bad_domain
+                                                  : GNTST_okay);
+        if ( ops[i].status )
+            continue;
+        for ( j = 0; j < i; j++ )
+            if ( !ops[j].status )
+                assert_int_not_equal(ops[j].handle, ops[i].handle);
+        u[n++] = (struct gnttab_unmap_grant_ref){
+            .host_addr = ops[i].host_addr, .handle = ops[i].handle,
+            .status = 99 };
+    }
+    assert_int_equal(gnttab_get_info(B.d, &info), 0);
+    assert_int_equal(info.maptrack_in_use, 38);
+    checks();
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_grant_ref, u, n,
+                            sizeof(u[0])), 0);
+    for ( i = 0; i < n; i++ )
+        assert_int_equal(u[i].status, GNTST_okay);
+    assert_int_equal(gnttab_get_info(B.d, &info), 0);
+    assert_int_equal(info.maptrack_in_use, 0);
+    assert_int_equal(info.pinned_entries, 0);
+    checks();
+}
+
 /* Copies: gref to own frame, own frame to gref, windows, bad args. */
 static void test_copy(void **state)
 {
@@ -861,6 +915,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pin_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unmap_batch_flush, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_map_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_version, setup, teardown),
