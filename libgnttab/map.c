@@ -333,6 +333,30 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     op->status = (int16_t)rc;
 }
 
+/**
+ * Removes `ld`'s host mapping of `mfn` at `host_addr`, moving its grant
+ * mapping at `new_addr` there when `new_addr` is non-zero.  The frames of
+ * `ld`'s own grant table that it mapped are grant-typed P2M entries too,
+ * but not grant mappings: one never moves (the table records where it
+ * is), which is checked under `ld`'s grant lock, the lock frame mapping
+ * takes for writing.  Returns 0 or -EINVAL, with nothing changed.
+ */
+static int unmap_host(struct domain *ld, uint64_t host_addr, mfn_t mfn,
+                      bool ro, uint64_t new_addr)
+{
+    struct grant_table *lgt = ld->grant_table;
+    int rc = -EINVAL;
+
+    if ( !new_addr )
+        return gnttab_arch_replace_host_mapping(ld, host_addr, mfn, ro, 0);
+    hal_read_lock(&lgt->lock);
+    if ( !gnttab_is_frame_gfn(lgt, new_addr >> PAGE_SHIFT) )
+        rc = gnttab_arch_replace_host_mapping(ld, host_addr, mfn, ro,
+                                              new_addr);
+    hal_read_unlock(&lgt->lock);
+    return rc;
+}
+
 /** What phase 1 of an unmap did, for phase 2. */
 struct unmap_done {
     struct domain *rd;     /* referenced */
@@ -401,8 +425,7 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     if ( host_addr && (flags & GNTMAP_host_map) )
     {
         rc = GNTST_general_error;
-        if ( gnttab_arch_replace_host_mapping(ld, host_addr, c->mfn, c->ro,
-                                              new_addr) )
+        if ( unmap_host(ld, host_addr, c->mfn, c->ro, new_addr) )
         {
             c->done = 0;
             goto unclaim;

@@ -232,6 +232,13 @@ static inline uint32_t *shared_header_word(struct grant_table *gt,
     return (uint32_t *)&shared_entry_v2(gt, ref)->hdr;
 }
 
+/**
+ * True if `gfn` is where the domain mapped one of `gt`'s own grant or
+ * status frames (a grant-typed P2M entry that is not a grant mapping).
+ * `gt->lock` held, read or write.
+ */
+bool gnttab_is_frame_gfn(const struct grant_table *gt, uint64_t gfn);
+
 /** Grows `gt` to `nr` frames; write lock held.  -ENOMEM, -EINVAL. */
 int __must_check gnttab_grow_table(struct grant_table *gt, unsigned int nr);
 

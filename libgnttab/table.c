@@ -342,6 +342,20 @@ int gnttab_map_frame(struct domain *d, unsigned long idx, gfn_t gfn)
     return rc;
 }
 
+/** See private.h. */
+bool gnttab_is_frame_gfn(const struct grant_table *gt, uint64_t gfn)
+{
+    unsigned int i;
+
+    for ( i = 0; i < gt->nr_grant_frames; i++ )
+        if ( gt->shared_gfn[i] == gfn )
+            return true;
+    for ( i = 0; i < gt->nr_status_frames; i++ )
+        if ( gt->status_gfn[i] == gfn )
+            return true;
+    return false;
+}
+
 /** Resolves `dom` for a table op: GNTST_bad_domain or 0. */
 static int table_op_domain(struct vcpu *v, domid_t dom, struct domain **out)
 {

@@ -301,6 +301,20 @@ static void test_unmap_and_replace_errors(void **state)
         assert_int_equal(gnttab_debug_pin(A.d, 12), GNTPIN_DEVW_ONE);
         checks();
     }
+    /* B's own grant and status frames are not grant mappings: they stay. */
+    assert_int_equal(gnt_set_version(&B, 2), 0);
+    assert_int_equal(unmap_replace(&B, h1, GNT_MAP_GFN,
+                                   (uint64_t)GNT_TABLE_GFN << 12),
+                     GNTST_general_error);
+    assert_int_equal(unmap_replace(&B, h1, GNT_MAP_GFN,
+                                   (uint64_t)GNT_STATUS_GFN << 12),
+                     GNTST_general_error);
+    assert_string_equal(gnt_frame(&B, GNT_MAP_GFN), "first");
+    assert_int_equal(gnttab_debug_pin(A.d, 8), GNTPIN_HSTW_ONE);
+    checks();
+    /* Still where the table says: a switch back removes them from there. */
+    assert_int_equal(gnt_set_version(&B, 1), 0);
+    checks();
     /* All three still unmap normally; h2 stays mapped until teardown. */
     assert_int_equal(gnt_unmap(&B, h1, GNT_MAP_GFN, 0), GNTST_okay);
     assert_int_equal(gnt_unmap(&B, hd, 0, bus), GNTST_okay);
