@@ -295,8 +295,8 @@ static bool buf_holds(const struct copy_buf *b,
  * holds under that name, or `ld` itself (neither takes a reference), or
  * a looked-up one, referenced (`*owned` set).  -ESRCH if there is none.
  */
-static int side_domain(struct domain *ld, const struct copy_buf *b,
-                       domid_t domid, struct domain **d, bool *owned)
+static inline int side_domain(struct domain *ld, const struct copy_buf *b,
+                              domid_t domid, struct domain **d, bool *owned)
 {
     *owned = false;
     if ( b->d && b->domid == domid )
@@ -414,12 +414,14 @@ static int copy_one(struct domain *ld, struct gnttab_copy *op,
     bool sg = op->flags & GNTCOPY_source_gref;
     bool dg = op->flags & GNTCOPY_dest_gref;
     struct domain *sd = NULL, *dd = NULL;
-    bool sown = false, down = false;
+    bool sown = false, down = false, sheld, dheld;
     int rc;
 
     if ( !op->len )
         return GNTST_okay; /* nothing else is looked at (XSA-448) */
-    if ( buf_holds(src, &op->source, sg) && buf_holds(dst, &op->dest, dg) )
+    sheld = buf_holds(src, &op->source, sg);
+    dheld = buf_holds(dst, &op->dest, dg);
+    if ( sheld && dheld )
         goto copy;
     if ( (!sg && op->source.domid != DOMID_SELF) ||
          (!dg && op->dest.domid != DOMID_SELF) )
@@ -443,20 +445,30 @@ static int copy_one(struct domain *ld, struct gnttab_copy *op,
     if ( op->source.offset + op->len > PAGE_SIZE ||
          op->dest.offset + op->len > PAGE_SIZE )
         goto out;
-    rc = buf_acquire(src, ld, sd, sown, op->source.domid, sg,
-                     sg ? op->source.u.ref : op->source.u.gmfn, true);
-    sown = false;
-    if ( rc )
-        goto out;
-    rc = buf_acquire(dst, ld, dd, down, op->dest.domid, dg,
-                     dg ? op->dest.u.ref : op->dest.u.gmfn, false);
-    down = false;
-    if ( rc )
-        goto out;
+    /* A side still held under this op's name lent its domain: keep it. */
+    if ( !sheld )
+    {
+        rc = buf_acquire(src, ld, sd, sown, op->source.domid, sg,
+                         sg ? op->source.u.ref : op->source.u.gmfn, true);
+        sown = false;
+        if ( rc )
+            goto out;
+    }
+    if ( !dheld )
+    {
+        rc = buf_acquire(dst, ld, dd, down, op->dest.domid, dg,
+                         dg ? op->dest.u.ref : op->dest.u.gmfn, false);
+        down = false;
+        if ( rc )
+            goto out;
+    }
+    goto window;
+
  copy:
     if ( op->source.offset + op->len > PAGE_SIZE ||
          op->dest.offset + op->len > PAGE_SIZE )
         return GNTST_bad_copy_arg;
+ window:
     if ( !in_window(src, op->source.offset, op->len) ||
          !in_window(dst, op->dest.offset, op->len) )
         return GNTST_general_error;
