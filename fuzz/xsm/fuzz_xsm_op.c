@@ -5,7 +5,9 @@
  * dom0 (or of a guest, by the top bit of `cmd`); the rest is written from
  * guest-physical 4096 (policies, context strings).  After each op the
  * invariants are checked, and enforcing mode and the built-in policy are
- * restored, so every input starts from the same state.
+ * restored, so every input starts from the same state: an op that changed
+ * the policy or a boolean (a reload keeps booleans' values, SETBOOL may
+ * leave one pending) gets a fresh world.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,10 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define GUEST_PAGES 8
 
 static struct domain *dom[2];
+static int up;
 
 static void world(void)
 {
-    static int up;
     struct sim_config cfg = { .mem_bytes = 16UL << 20, .cpus = 1 };
     struct domain_config dc;
     unsigned long done;
@@ -50,6 +52,22 @@ static void world(void)
             abort();
     }
     up = 1;
+}
+
+static void world_down(void)
+{
+    int i;
+
+    for ( i = 0; i < 2; i++ )
+    {
+        while ( domain_destroy(dom[i]) == -ERESTART )
+            ;
+        put_domain(dom[i]);
+        dom[i] = NULL;
+    }
+    hvcore_fini();
+    sim_fini();
+    up = 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -75,8 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ( xsm_check() )
         abort();
     flask_set_enforcing(true);
-    if ( flask_policy_seqno() != 1 &&
-         flask_load_policy(xsm_builtin_policy, xsm_builtin_policy_size) )
-        abort();
+    if ( flask_policy_seqno() != 1 || op.cmd == FLASK_SETBOOL )
+        world_down();
     return 0;
 }

@@ -3,12 +3,17 @@
  * The xsm_op hypercall under FLASK (Xen's xsm/flask/flask_op.c): the op
  * structure is read from the caller's guest-physical address, checked
  * against the caller's `security` permissions, run, and written back.
+ * Which ops exist and where they differ from Xen's: libxsm/README.md.
  */
 #include <common/guest_access.h>
 #include <common/string.h>
 #include <common/xmalloc.h>
 #include <hal/cpu.h>
 #include <public/xsm/flask_op.h>
+#ifdef HVCORE_XSM_HAVE_EVTCHN
+#include <libevtchn/channel.h>
+#include <libevtchn/evtchn.h>
+#endif
 
 #include "flask_private.h"
 
@@ -122,16 +127,140 @@ static int op_access(struct domain *cur, struct xen_flask_access *a)
     return 0;
 }
 
-static int op_create(struct domain *cur, struct xen_flask_transition *t)
+/*
+ * CREATE (type_transition), RELABEL (type_change) and MEMBER (type_member):
+ * the caller's `perm` on the security server, then the computed sid.
+ */
+static int op_compute_sid(struct domain *cur, struct xen_flask_transition *t,
+                          uint32_t perm, uint16_t specified)
 {
-    int rc = has_security(cur, SECURITY(compute_create));
+    int rc = has_security(cur, perm);
 
     if ( rc )
         return rc;
     if ( t->tclass == 0 || t->tclass > 0xffff )
         return -EINVAL;
-    return security_transition_sid(t->ssid, t->tsid, t->tclass, &t->newsid);
+    return security_compute_sid(t->ssid, t->tsid, t->tclass, specified,
+                                &t->newsid);
 }
+
+#define BOOL_BY_NAME 0xffffffffU
+
+/*
+ * A boolean given by name (bool_id 0xffffffff): `size` bytes at `name`,
+ * up to the first NUL.  Xen's errors: longer than a page -ENOENT, unknown
+ * -ENOENT, unreadable -EFAULT.  Found, bool_id is set and size becomes 0
+ * (so GETBOOL does not write the name back).
+ */
+static int resolve_bool(struct domain *cur, struct xen_flask_boolean *b)
+{
+    char *name;
+    size_t len;
+    int rc;
+
+    if ( b->bool_id != BOOL_BY_NAME )
+        return 0;
+    if ( b->size > FLASK_CONTEXT_MAX )
+        return -ENOENT;
+    if ( b->size == 0 )
+        return -ENOENT;
+    name = xmalloc_bytes(b->size, 1);
+    if ( !name )
+        return -ENOMEM;
+    rc = copy_from_guest_phys(cur, name, b->name, b->size);
+    if ( !rc )
+    {
+        for ( len = 0; len < b->size && name[len]; len++ )
+            ;
+        rc = security_find_bool(name, len, &b->bool_id);
+    }
+    xfree(name);
+    if ( !rc )
+        b->size = 0;
+    return rc;
+}
+
+/*
+ * GETBOOL needs no permission (as Xen).  With a non-zero `size` the name
+ * is written to `name` (no NUL) and `size` set to its length; a name
+ * longer than `size` is -ERANGE.
+ */
+static int op_getbool(struct domain *cur, struct xen_flask_boolean *b)
+{
+    char name[FLASK_MAX_NAME];
+    size_t len;
+    bool enf, pend;
+    int rc = resolve_bool(cur, b);
+
+    if ( rc )
+        return rc;
+    rc = security_get_bool(b->bool_id, &enf, &pend, name, sizeof(name),
+                           b->size ? &len : NULL);
+    if ( rc )
+        return rc;
+    b->enforcing = enf;
+    b->pending = pend;
+    if ( !b->size )
+        return 0;
+    ASSERT(len <= sizeof(name));           /* the loader's bound */
+    if ( len > b->size )
+        return -ERANGE;
+    rc = copy_to_guest_phys(cur, b->name, name, len);
+    b->size = len;
+    return rc;
+}
+
+/* SETBOOL: `setbool`, then the boolean; see security_set_bool. */
+static int op_setbool(struct domain *cur, struct xen_flask_boolean *b)
+{
+    bool enf, pend;
+    int rc = has_security(cur, SECURITY(setbool));
+
+    if ( !rc )
+        rc = resolve_bool(cur, b);
+    if ( !rc )
+        rc = security_set_bool(b->bool_id, b->new_value != 0,
+                               b->commit != 0, &enf, &pend);
+    if ( rc )
+        return rc;
+    b->enforcing = enf;
+    b->pending = pend;
+    return 0;
+}
+
+static int op_commitbools(struct domain *cur)
+{
+    int rc = has_security(cur, SECURITY(setbool));
+
+    if ( !rc )
+        security_commit_bools();
+    return rc;
+}
+
+#ifdef HVCORE_XSM_HAVE_EVTCHN
+/*
+ * GET_PEER_SID (no permission, as Xen): the sid of the domain at the other
+ * end of the caller's interdomain port.  -EINVAL when the port is not
+ * valid or not interdomain, or the peer is gone.  Unlike Xen the peer's
+ * sid is read after the caller's event lock is dropped, so a channel
+ * closed meanwhile still answers with the peer it had.
+ */
+static int op_get_peer_sid(struct domain *cur, struct xen_flask_peersid *p)
+{
+    struct evtchn_port_info info;
+    struct domain *peer;
+
+    if ( evtchn_port_info(cur, p->evtchn, &info) ||
+         info.state != ECS_INTERDOMAIN )
+        return -EINVAL;
+    peer = get_domain_by_id(info.remote_domid);
+    if ( !peer )
+        return -EINVAL;
+    p->sid = peer->ssid;
+    put_domain(peer);
+    return 0;
+}
+#endif
 
 static int op_cachestats(struct xen_flask_cache_stats *c)
 {
@@ -193,9 +322,37 @@ long flask_do_xsm_op(struct domain *cur, uint64_t gpa)
         copyback = !rc;
         break;
     case FLASK_CREATE:
-        rc = op_create(cur, &op.u.transition);
+        rc = op_compute_sid(cur, &op.u.transition,
+                            SECURITY(compute_create), AVTAB_TRANSITION);
         copyback = !rc;
         break;
+    case FLASK_RELABEL:
+        rc = op_compute_sid(cur, &op.u.transition,
+                            SECURITY(compute_relabel), AVTAB_CHANGE);
+        copyback = !rc;
+        break;
+    case FLASK_MEMBER:
+        rc = op_compute_sid(cur, &op.u.transition,
+                            SECURITY(compute_member), AVTAB_MEMBER);
+        copyback = !rc;
+        break;
+    case FLASK_GETBOOL:
+        rc = op_getbool(cur, &op.u.boolean);
+        copyback = !rc;
+        break;
+    case FLASK_SETBOOL:
+        rc = op_setbool(cur, &op.u.boolean);
+        copyback = !rc;
+        break;
+    case FLASK_COMMITBOOLS:
+        rc = op_commitbools(cur);
+        break;
+#ifdef HVCORE_XSM_HAVE_EVTCHN
+    case FLASK_GET_PEER_SID:
+        rc = op_get_peer_sid(cur, &op.u.peersid);
+        copyback = !rc;
+        break;
+#endif
     case FLASK_POLICYVERS:
         /* Xen: the highest version this hypervisor loads, for tools. */
         rc = POLICYDB_VERSION_MAX;

@@ -234,7 +234,8 @@ struct user_datum {
 
 struct bool_datum {
     char *name;
-    uint32_t state;
+    uint32_t state;                /* in force */
+    uint32_t pending;              /* FLASK_SETBOOL's, until committed */
 };
 
 struct avtab_entry {
@@ -329,6 +330,10 @@ int __must_check policydb_read(struct policydb *p, const void *data,
 void policydb_destroy(struct policydb *p);
 bool policydb_context_isvalid(const struct policydb *p,
                               const struct context *c);
+/** Puts the conditional rules the booleans' states select in force. */
+void policydb_cond_update(struct policydb *p);
+uint32_t policydb_bool_value(const struct policydb *p, const char *name,
+                             size_t len);
 /** Looks up a type/role/user/class by name: value, or 0. */
 uint32_t policydb_type_value(const struct policydb *p, const char *name,
                              size_t len);
@@ -406,8 +411,21 @@ int __must_check security_compute_av(uint32_t ssid, uint32_t tsid,
                                      struct av_decision *avd);
 int __must_check security_transition_sid(uint32_t ssid, uint32_t tsid,
                                          uint16_t tclass, uint32_t *out);
+/** CREATE, RELABEL, MEMBER: `specified` AVTAB_TRANSITION, _CHANGE, _MEMBER. */
+int __must_check security_compute_sid(uint32_t ssid, uint32_t tsid,
+                                      uint16_t tclass, uint16_t specified,
+                                      uint32_t *out);
 int __must_check security_context_to_sid(const char *s, size_t len,
                                          uint32_t *sid);
+/* Booleans (FLASK_GETBOOL, SETBOOL, COMMITBOOLS), numbered from 0. */
+int __must_check security_find_bool(const char *name, size_t len,
+                                    uint32_t *id);
+int __must_check security_get_bool(uint32_t id, bool *cur, bool *pending,
+                                   char *name, size_t size,
+                                   size_t *name_len);
+int __must_check security_set_bool(uint32_t id, bool value, bool commit,
+                                   bool *cur, bool *pending);
+void security_commit_bools(void);
 /** Formats `sid`'s context; returns its length (incl. NUL) or -EINVAL. */
 int security_sid_to_context(uint32_t sid, char *buf, size_t size);
 uint32_t security_policy_seqno(void);

@@ -605,6 +605,7 @@ static int read_bools(struct policydb *p, struct flask_reader *r)
         }
         p->bools[b[0] - 1].name = key;
         p->bools[b[0] - 1].state = b[1];
+        p->bools[b[0] - 1].pending = b[1];
     }
     return 0;
 }
@@ -781,6 +782,49 @@ static int cond_evaluate(const struct policydb *p, const struct cond_node *n)
     return sp == 0 ? s[0] : -1;
 }
 
+/* Puts the branch `v` of `c` in force (the other one out of force). */
+static void cond_apply(struct policydb *p, const struct cond_node *c, int v)
+{
+    uint32_t j;
+
+    for ( j = 0; j < c->ntrue; j++ )
+        p->te_cond.e[c->true_list[j]].enabled = v;
+    for ( j = 0; j < c->nfalse; j++ )
+        p->te_cond.e[c->false_list[j]].enabled = !v;
+}
+
+/**
+ * Puts the conditional rules the booleans' states select in force (Xen's
+ * evaluate_cond_node for every node).  The loader checked every
+ * expression, so each evaluates.  Call with `p` private or the policy
+ * write lock held.
+ */
+void policydb_cond_update(struct policydb *p)
+{
+    uint32_t i;
+
+    for ( i = 0; i < p->ncond; i++ )
+    {
+        int v = cond_evaluate(p, &p->cond[i]);
+
+        ASSERT(v >= 0);
+        cond_apply(p, &p->cond[i], v);
+    }
+}
+
+/** The value of boolean `name` (`len` bytes), or 0. */
+uint32_t policydb_bool_value(const struct policydb *p, const char *name,
+                             size_t len)
+{
+    uint32_t i;
+
+    for ( i = 0; i < p->nbools; i++ )
+        if ( !strncmp(p->bools[i].name, name, len) &&
+             p->bools[i].name[len] == '\0' )
+            return i + 1;
+    return 0;
+}
+
 static int read_cond_list(struct policydb *p, struct flask_reader *r,
                           uint32_t *count, uint32_t **out)
 {
@@ -852,10 +896,7 @@ static int read_conds(struct policydb *p, struct flask_reader *r)
         v = cond_evaluate(p, c);
         if ( v < 0 )
             return -EINVAL;
-        for ( j = 0; j < c->ntrue; j++ )
-            p->te_cond.e[c->true_list[j]].enabled = v;
-        for ( j = 0; j < c->nfalse; j++ )
-            p->te_cond.e[c->false_list[j]].enabled = !v;
+        cond_apply(p, c, v);
     }
     return 0;
 }

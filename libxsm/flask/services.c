@@ -33,6 +33,8 @@ bool flask_policy_loaded;
 static struct policydb policydb;
 static struct sidtab sidtab;
 static uint32_t policy_seqno;
+/* A FLASK_SETBOOL without commit since the last load (Xen's pending array). */
+static bool bools_pending_set;
 
 /* Looks `sid` up, falling back to the unlabeled context as Xen does. */
 static bool sid_context(uint32_t sid, struct context *c)
@@ -232,7 +234,7 @@ static void level_low(struct mls_range *r, const struct mls_level *l)
 /* The MLS part of a new object's context (libsepol's mls_compute_sid). */
 static void compute_range(const struct policydb *p, const struct context *s,
                           const struct context *t, uint16_t tclass,
-                          struct context *n)
+                          uint16_t specified, struct context *n)
 {
     const struct class_datum *c = &p->classes[tclass - 1];
     uint32_t i;
@@ -246,7 +248,7 @@ static void compute_range(const struct policydb *p, const struct context *s,
     case 5: level_low(&n->range, &t->range.level[1]); return;
     case 6: n->range = t->range; return;
     }
-    for ( i = 0; i < p->nrange_trans; i++ )
+    for ( i = 0; specified == AVTAB_TRANSITION && i < p->nrange_trans; i++ )
     {
         const struct range_trans *rt = &p->range_trans[i];
 
@@ -257,22 +259,33 @@ static void compute_range(const struct policydb *p, const struct context *s,
             return;
         }
     }
-    if ( tclass == SECCLASS_domain )
+    /* A member object has the source's low level, whatever its class. */
+    if ( tclass == SECCLASS_domain && specified != AVTAB_MEMBER )
         n->range = s->range;
     else
         level_low(&n->range, &s->range.level[0]);
 }
 
+/* A class's default (1: the source's, 2: the target's), else `none`. */
+static uint32_t class_default(uint32_t dflt, uint32_t src, uint32_t tgt,
+                              uint32_t none)
+{
+    return dflt == 1 ? src : dflt == 2 ? tgt : none;
+}
+
 /**
- * The sid of an object of `tclass` created by `ssid` in relation to
- * `tsid` (Xen's security_transition_sid, the FLASK_CREATE op).  Domains
- * keep the creator's role and type, other objects get `object_r` and the
- * target's type; class defaults, then type_transition and role_transition
- * rules, override them.  -EINVAL (bad class or sid), -EACCES (the result is
- * not a valid context, when enforcing), -ENOMEM, -ENOSPC.
+ * The sid of an object of `tclass` that `ssid` creates (AVTAB_TRANSITION),
+ * finds as a member of (AVTAB_MEMBER) or relabels (AVTAB_CHANGE) in
+ * relation to `tsid` (Xen's security_compute_sid).  The user is the
+ * source's, the target's for a member; domains keep the source's role and
+ * type, other objects get `object_r` and the target's type; class
+ * defaults, then the type_transition / type_member / type_change rule, then
+ * (transitions only) role_transition rules override them.  -EINVAL (bad
+ * class), -EACCES (the result is not a valid context, when enforcing),
+ * -ENOMEM, -ENOSPC.
  */
-int security_transition_sid(uint32_t ssid, uint32_t tsid, uint16_t tclass,
-                            uint32_t *out)
+int security_compute_sid(uint32_t ssid, uint32_t tsid, uint16_t tclass,
+                         uint16_t specified, uint32_t *out)
 {
     const struct class_datum *c;
     const struct avtab_entry *e;
@@ -292,29 +305,23 @@ int security_transition_sid(uint32_t ssid, uint32_t tsid, uint16_t tclass,
         goto out;
     c = &policydb.classes[tclass - 1];
     memset(&n, 0, sizeof(n));
-    n.user = c->default_user == 2 ? t.user : s.user;
-    if ( c->default_role == 1 )
-        n.role = s.role;
-    else if ( c->default_role == 2 )
-        n.role = t.role;
-    else
-        n.role = tclass == SECCLASS_domain ? s.role : 1;
-    if ( c->default_type == 1 )
-        n.type = s.type;
-    else if ( c->default_type == 2 )
-        n.type = t.type;
-    else
-        n.type = tclass == SECCLASS_domain ? s.type : t.type;
+    n.user = class_default(c->default_user, s.user, t.user,
+                           specified == AVTAB_MEMBER ? t.user : s.user);
+    n.role = class_default(c->default_role, s.role, t.role,
+                           tclass == SECCLASS_domain ? s.role : 1);
+    n.type = class_default(c->default_type, s.type, t.type,
+                           tclass == SECCLASS_domain ? s.type : t.type);
 
-    e = avtab_search(&policydb.te, s.type, t.type, tclass, AVTAB_TRANSITION);
+    e = avtab_search(&policydb.te, s.type, t.type, tclass, specified);
     if ( !e )
         for ( e = avtab_search(&policydb.te_cond, s.type, t.type, tclass,
-                               AVTAB_TRANSITION);
+                               specified);
               e && !e->enabled; e = avtab_next(&policydb.te_cond, e) )
             ;
-    if ( e && e->specified == AVTAB_TRANSITION )
+    if ( e && e->specified == specified )
         n.type = e->data;
-    for ( i = 0; i < policydb.nrole_trans; i++ )
+    for ( i = 0; specified == AVTAB_TRANSITION && i < policydb.nrole_trans;
+          i++ )
     {
         const struct role_trans *rt = &policydb.role_trans[i];
 
@@ -326,7 +333,7 @@ int security_transition_sid(uint32_t ssid, uint32_t tsid, uint16_t tclass,
         }
     }
     if ( policydb.mls )
-        compute_range(&policydb, &s, &t, tclass, &n);
+        compute_range(&policydb, &s, &t, tclass, specified, &n);
     if ( !policydb_context_isvalid(&policydb, &n) )
     {
         rc = flask_enforcing ? -EACCES : 0;
@@ -339,6 +346,17 @@ int security_transition_sid(uint32_t ssid, uint32_t tsid, uint16_t tclass,
  out:
     hal_read_unlock(&flask_policy_lock);
     return rc;
+}
+
+/**
+ * The sid of an object of `tclass` created by `ssid` in relation to
+ * `tsid` (Xen's security_transition_sid, used by the hooks); see
+ * security_compute_sid for the rules and errors.
+ */
+int security_transition_sid(uint32_t ssid, uint32_t tsid, uint16_t tclass,
+                            uint32_t *out)
+{
+    return security_compute_sid(ssid, tsid, tclass, AVTAB_TRANSITION, out);
 }
 
 /** Converts a context string to a sid.  -EINVAL (invalid or no policy). */
@@ -398,6 +416,37 @@ int security_sid_to_context(uint32_t sid, char *buf, size_t size)
         rc = (int)context_to_string(&policydb, &c, buf, size) + 1;
     hal_read_unlock(&flask_policy_lock);
     return rc;
+}
+
+/*
+ * Makes the next sequence number the current one; the policy write lock is
+ * held.  Cached decisions of older policies or boolean states stop
+ * matching before anyone can see the new number, so a check that starts
+ * after the change is visible never uses one; the caller flushes them
+ * (avc_ss_reset) after unlocking.
+ */
+static uint32_t new_seqno_locked(void)
+{
+    uint32_t seqno = policy_seqno + 1;
+
+    avc_set_latest(seqno);
+    hal_store_release(&policy_seqno, seqno);
+    return seqno;
+}
+
+/* A reload keeps the booleans' values, by name (Xen's preserve_bools). */
+static void preserve_bools(const struct policydb *op, struct policydb *np)
+{
+    uint32_t i, v;
+
+    for ( i = 0; i < np->nbools; i++ )
+    {
+        v = policydb_bool_value(op, np->bools[i].name,
+                                strlen(np->bools[i].name));
+        if ( v )
+            np->bools[i].state = np->bools[i].pending = op->bools[v - 1].state;
+    }
+    policydb_cond_update(np);
 }
 
 /* Converts `old`'s entries into `new` under policy `np`. */
@@ -471,18 +520,14 @@ int security_load_policy(const void *data, size_t size)
     }
     for ( i = 0; i < np.nisids; i++ )
         ns.e[np.isids[i].sid - 1].ctx = np.isids[i].ctx;
+    if ( flask_policy_loaded )
+        preserve_bools(&policydb, &np);
     oldp = policydb;
     olds = sidtab;
     policydb = np;
     sidtab = ns;
-    seqno = policy_seqno + 1;
-    /*
-     * Cached decisions of the old policy stop matching before anyone can
-     * see the new sequence number: a check that starts after the load is
-     * visible never uses one.  The flush below then frees them.
-     */
-    avc_set_latest(seqno);
-    hal_store_release(&policy_seqno, seqno);
+    bools_pending_set = false;
+    seqno = new_seqno_locked();
     flask_policy_loaded = true;
     hal_write_unlock(&flask_policy_lock);
 
@@ -496,6 +541,115 @@ int security_load_policy(const void *data, size_t size)
  fail_policy:
     policydb_destroy(&np);
     return rc;
+}
+
+/** Finds boolean `name` (`len` bytes) of the loaded policy.  -ENOENT. */
+int security_find_bool(const char *name, size_t len, uint32_t *id)
+{
+    uint32_t v = 0;
+
+    hal_read_lock(&flask_policy_lock);
+    if ( flask_policy_loaded )
+        v = policydb_bool_value(&policydb, name, len);
+    hal_read_unlock(&flask_policy_lock);
+    if ( !v )
+        return -ENOENT;
+    *id = v - 1;
+    return 0;
+}
+
+/**
+ * Reads boolean `id` (0-based): its value in force, its pending value, and
+ * its name into `name` (`size` bytes, no NUL, not written if it does not
+ * fit) when `name_len` is not NULL; `*name_len` is the name's length.
+ * -ENOENT (no such boolean, or no policy).
+ */
+int security_get_bool(uint32_t id, bool *cur, bool *pending, char *name,
+                      size_t size, size_t *name_len)
+{
+    int rc = -ENOENT;
+
+    hal_read_lock(&flask_policy_lock);
+    if ( flask_policy_loaded && id < policydb.nbools )
+    {
+        const struct bool_datum *b = &policydb.bools[id];
+
+        *cur = b->state;
+        *pending = b->pending;
+        if ( name_len )
+        {
+            *name_len = strlen(b->name);
+            if ( *name_len <= size )
+                memcpy(name, b->name, *name_len);
+        }
+        rc = 0;
+    }
+    hal_read_unlock(&flask_policy_lock);
+    return rc;
+}
+
+/* Puts the pending values in force; policy write lock held. */
+static uint32_t commit_bools_locked(void)
+{
+    uint32_t i;
+
+    for ( i = 0; i < policydb.nbools; i++ )
+        policydb.bools[i].state = policydb.bools[i].pending;
+    policydb_cond_update(&policydb);
+    return new_seqno_locked();
+}
+
+/**
+ * Sets boolean `id`'s pending value (FLASK_SETBOOL); with `commit` puts
+ * that value, and only it, in force at once: the conditional rules are
+ * re-evaluated, the sequence number moves on and the AVC is flushed.
+ * `*cur` and `*pending` get the values after.  -ENOENT.
+ */
+int security_set_bool(uint32_t id, bool value, bool commit, bool *cur,
+                      bool *pending)
+{
+    struct bool_datum *b;
+    uint32_t seqno = 0;
+
+    hal_write_lock(&flask_policy_lock);
+    if ( !flask_policy_loaded || id >= policydb.nbools )
+    {
+        hal_write_unlock(&flask_policy_lock);
+        return -ENOENT;
+    }
+    b = &policydb.bools[id];
+    b->pending = value;
+    if ( commit )
+    {
+        b->state = value;
+        policydb_cond_update(&policydb);
+        seqno = new_seqno_locked();
+    }
+    else
+        bools_pending_set = true;
+    *cur = b->state;
+    *pending = b->pending;
+    hal_write_unlock(&flask_policy_lock);
+    if ( commit )
+        avc_ss_reset(seqno);
+    return 0;
+}
+
+/**
+ * Puts every pending value in force (FLASK_COMMITBOOLS), as
+ * security_set_bool's commit does for one.  Nothing happens when no
+ * value was set pending since the policy was loaded.
+ */
+void security_commit_bools(void)
+{
+    uint32_t seqno = 0;
+
+    hal_write_lock(&flask_policy_lock);
+    if ( flask_policy_loaded && bools_pending_set )
+        seqno = commit_bools_locked();
+    hal_write_unlock(&flask_policy_lock);
+    if ( seqno )
+        avc_ss_reset(seqno);
 }
 
 /** The sequence number of the policy in force (0 before any load). */
@@ -541,6 +695,7 @@ void security_fini(void)
     flask_policy_loaded = false;
     flask_enforcing = true;
     policy_seqno = 0;
+    bools_pending_set = false;
     hal_write_unlock(&flask_policy_lock);
 }
 

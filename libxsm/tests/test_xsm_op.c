@@ -24,6 +24,7 @@
 #include <libmm/mm.h>
 #include <libxsm/flask.h>
 #include <libxsm/xsm.h>
+#include <public/event_channel.h>
 #include <public/xsm/flask_op.h>
 
 #include "world.h"
@@ -32,6 +33,7 @@
 #define OP_GFN 0U          /* the op structure */
 #define BUF_GFN 1U         /* strings and policies from here */
 #define NOT_RAM_GFN 0x100000ULL
+#define EVT_GFN 2U         /* event channel op arguments */
 
 enum { DOM0, U1, U2, UNL, NDOMS };
 static struct domain *dom[NDOMS];
@@ -157,9 +159,9 @@ static void test_queries(void **state)
 {
     struct xen_flask_op op;
     static const uint32_t missing[] = {
-        FLASK_RELABEL, FLASK_USER, FLASK_GETBOOL, FLASK_SETBOOL,
-        FLASK_COMMITBOOLS, FLASK_DISABLE, FLASK_GETAVC_THRESHOLD,
-        FLASK_MEMBER, FLASK_GET_PEER_SID, 99, 0,
+        FLASK_USER, FLASK_DISABLE, FLASK_GETAVC_THRESHOLD,
+        FLASK_SETAVC_THRESHOLD, FLASK_ADD_OCONTEXT, FLASK_DEL_OCONTEXT,
+        FLASK_RELABEL_DOMAIN, FLASK_DEVICETREE_LABEL, 99, 0,
     };
     unsigned int i;
 
@@ -236,6 +238,22 @@ static void test_setenforce(void **state)
     assert_int_equal(xsm_check(), 0);
 }
 
+/* SID_TO_CONTEXT as `d`: the context and its length (with the NUL). */
+static void expect_sid_to_context(struct domain *d, uint32_t sid,
+                                  const char *ctx)
+{
+    struct xen_flask_op op = { .cmd = FLASK_SID_TO_CONTEXT,
+        .u.sid_context = { .sid = sid, .size = 64,
+                           .context = BUF_GFN << 12 } };
+    char out[64];
+
+    assert_int_equal(xsm_op(d, &op), 0);
+    assert_int_equal(op.u.sid_context.size, strlen(ctx) + 1);
+    assert_int_equal(copy_from_guest_phys(d, out, BUF_GFN << 12,
+                                          op.u.sid_context.size), 0);
+    assert_string_equal(out, ctx);
+}
+
 /* CONTEXT_TO_SID and SID_TO_CONTEXT, both ways, and their errors. */
 static void test_context_sid(void **state)
 {
@@ -252,26 +270,11 @@ static void test_context_sid(void **state)
     assert_int_equal(xsm_op(dom[U1], &op), 0);
     assert_int_equal(op.u.sid_context.sid, dom[U1]->ssid);
 
-    op = (struct xen_flask_op){ .cmd = FLASK_SID_TO_CONTEXT,
-        .u.sid_context = { .sid = dom[DOM0]->ssid, .size = sizeof(out),
-                           .context = BUF_GFN << 12 } };
-    assert_int_equal(xsm_op(dom[U2], &op), 0);
-    assert_int_equal(op.u.sid_context.size,
-                     strlen("system_u:system_r:dom0_t") + 1);
-    assert_int_equal(copy_from_guest_phys(dom[U2], out, BUF_GFN << 12,
-                                          op.u.sid_context.size), 0);
-    assert_string_equal(out, "system_u:system_r:dom0_t");
-
+    expect_sid_to_context(dom[U2], dom[DOM0]->ssid,
+                          "system_u:system_r:dom0_t");
     /* A sid never allocated reads as unlabeled, as in Xen. */
-    op = (struct xen_flask_op){ .cmd = FLASK_SID_TO_CONTEXT,
-        .u.sid_context = { .sid = 0x7fffffff, .size = sizeof(out),
-                           .context = BUF_GFN << 12 } };
-    assert_int_equal(xsm_op(dom[U2], &op), 0);
-    assert_int_equal(op.u.sid_context.size,
-                     strlen("system_u:system_r:unlabeled_t") + 1);
-    assert_int_equal(copy_from_guest_phys(dom[U2], out, BUF_GFN << 12,
-                                          op.u.sid_context.size), 0);
-    assert_string_equal(out, "system_u:system_r:unlabeled_t");
+    expect_sid_to_context(dom[U2], 0x7fffffff,
+                          "system_u:system_r:unlabeled_t");
 
     /* Errors, each leaving everything as it was. */
     put_buf(dom[U1], "not:a:context", 13);
@@ -367,6 +370,300 @@ static void test_access_create(void **state)
     expect_error(dom[U1], &op, -EINVAL);
     op.u.transition.tclass = event;
     expect_error(dom[UNL], &op, -EACCES);         /* no compute_create */
+}
+
+/* The sid of context `ctx`. */
+static uint32_t sid_of(const char *ctx)
+{
+    uint32_t sid;
+
+    assert_int_equal(flask_context_to_sid(ctx, strlen(ctx), &sid), 0);
+    return sid;
+}
+
+static void expect_sid_context(uint32_t sid, const char *ctx)
+{
+    char out[64];
+
+    assert_true(flask_sid_to_context(sid, out, sizeof(out)) > 0);
+    assert_string_equal(out, ctx);
+}
+
+/*
+ * MEMBER and RELABEL: the type_member and type_change rules of the built-in
+ * policy, the defaults without a rule, and the errors.
+ */
+static void test_member_relabel(void **state)
+{
+    uint16_t event = flask_class_by_name("event");
+    uint16_t domain = flask_class_by_name("domain");
+    uint32_t domu_chan = sid_of("system_u:object_r:domU_evchn_t");
+    uint32_t iso_chan = sid_of("system_u:object_r:iso_evchn_t");
+    uint32_t iso = sid_of("system_u:system_r:iso_t");
+    struct xen_flask_op op;
+    static const uint32_t cmds[] = { FLASK_MEMBER, FLASK_RELABEL };
+    unsigned int i;
+
+    (void)state;
+    /* type_member dom0_t domU_evchn_t:event dom0_evchn_t */
+    op = (struct xen_flask_op){ .cmd = FLASK_MEMBER,
+        .u.transition = { .ssid = dom[DOM0]->ssid, .tsid = domu_chan,
+                          .tclass = event } };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    expect_sid_context(op.u.transition.newsid,
+                       "system_u:object_r:dom0_evchn_t");
+    /* No rule: object_r and the target's type; a domain keeps its own. */
+    op.u.transition.ssid = dom[U1]->ssid;
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    assert_int_equal(op.u.transition.newsid, domu_chan);
+    op.u.transition.tclass = domain;
+    op.u.transition.tsid = dom[DOM0]->ssid;
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    assert_int_equal(op.u.transition.newsid, dom[U1]->ssid);
+
+    /* type_change domU_t iso_evchn_t:event domU_evchn_t */
+    op = (struct xen_flask_op){ .cmd = FLASK_RELABEL,
+        .u.transition = { .ssid = dom[U1]->ssid, .tsid = iso_chan,
+                          .tclass = event } };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    assert_int_equal(op.u.transition.newsid, domu_chan);
+    op.u.transition.ssid = iso;                   /* no rule */
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    assert_int_equal(op.u.transition.newsid, iso_chan);
+    /* The creation rule is not a relabel rule, nor a member rule. */
+    op.u.transition.ssid = dom[U1]->ssid;
+    op.u.transition.tsid = dom[DOM0]->ssid;
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    expect_sid_context(op.u.transition.newsid, "system_u:object_r:dom0_t");
+
+    /* Errors: no such class; the caller lacks compute_member/relabel. */
+    for ( i = 0; i < 2; i++ )
+    {
+        op = (struct xen_flask_op){ .cmd = cmds[i],
+            .u.transition = { .ssid = dom[U1]->ssid, .tsid = domu_chan,
+                              .tclass = 0, .newsid = 3 } };
+        expect_error(dom[DOM0], &op, -EINVAL);
+        op.u.transition.tclass = 0x10000;
+        expect_error(dom[DOM0], &op, -EINVAL);
+        op.u.transition.tclass = 200;
+        expect_error(dom[DOM0], &op, -EINVAL);
+        op.u.transition.tclass = event;
+        expect_error(dom[U1], &op, -EACCES);
+        expect_error(dom[UNL], &op, -EACCES);
+    }
+}
+
+static long bool_op(struct domain *d, uint32_t cmd, uint32_t id,
+                    struct xen_flask_boolean *b)
+{
+    struct xen_flask_op op = { .cmd = cmd };
+    long rc;
+
+    b->bool_id = id;
+    op.u.boolean = *b;
+    rc = xsm_op(d, &op);
+    *b = op.u.boolean;
+    return rc;
+}
+
+/* iso_t's grant:map_read on dom0 as the policy decides (allow_iso_grants). */
+static bool iso_may_map(void)
+{
+    uint16_t grant = flask_class_by_name("grant");
+    struct flask_av av;
+
+    assert_int_equal(flask_compute_av(sid_of("system_u:system_r:iso_t"),
+                                      dom[DOM0]->ssid, grant, &av), 0);
+    return av.allowed & perm(grant, "map_read");
+}
+
+/*
+ * GETBOOL, SETBOOL, COMMITBOOLS over the built-in policy's one boolean
+ * (allow_iso_grants, false): by number and by name, pending then
+ * committed, one at once, kept across a reload; and every error.
+ */
+static void test_booleans(void **state)
+{
+    static const char name[] = "allow_iso_grants";
+    uint16_t grant = flask_class_by_name("grant");
+    uint32_t iso = sid_of("system_u:system_r:iso_t");
+    struct xen_flask_boolean b;
+    struct xen_flask_op op;
+    uint32_t seqno = flask_policy_seqno();
+    char out[64];
+
+    (void)state;
+    /* GETBOOL by number, with the name; anyone may ask. */
+    b = (struct xen_flask_boolean){ .size = sizeof(out),
+                                    .name = BUF_GFN << 12 };
+    assert_int_equal(bool_op(dom[UNL], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 0);
+    assert_int_equal(b.pending, 0);
+    assert_int_equal(b.size, strlen(name));
+    memset(out, 0, sizeof(out));
+    assert_int_equal(copy_from_guest_phys(dom[UNL], out, BUF_GFN << 12,
+                                          b.size), 0);
+    assert_string_equal(out, name);
+    /* By name: the number comes back, the name does not. */
+    b = (struct xen_flask_boolean){ .size = sizeof(name),
+        .name = put_buf(dom[U1], name, sizeof(name)) };
+    assert_int_equal(bool_op(dom[U1], FLASK_GETBOOL, 0xffffffff, &b), 0);
+    assert_int_equal(b.bool_id, 0);
+    assert_int_equal(b.size, 0);
+    b = (struct xen_flask_boolean){ .size = 0 };
+    assert_int_equal(bool_op(dom[U1], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.size, 0);
+
+    /* SETBOOL without commit: pending only, decisions unchanged. */
+    assert_false(iso_may_map());
+    assert_int_equal(flask_has_perm(iso, dom[DOM0]->ssid, grant,
+                                    perm(grant, "map_read")), -EACCES);
+    b = (struct xen_flask_boolean){ .new_value = 9 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_SETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 0);
+    assert_int_equal(b.pending, 1);
+    assert_int_equal(flask_policy_seqno(), seqno);
+    assert_false(iso_may_map());
+    b = (struct xen_flask_boolean){ 0 };
+    assert_int_equal(bool_op(dom[U2], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 0);
+    assert_int_equal(b.pending, 1);
+    /* COMMITBOOLS: in force; a new sequence number; the AVC forgets. */
+    op = (struct xen_flask_op){ .cmd = FLASK_COMMITBOOLS };
+    expect_error(dom[U1], &op, -EACCES);
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    assert_int_equal(flask_policy_seqno(), seqno + 1);
+    assert_true(iso_may_map());
+    assert_int_equal(flask_has_perm(iso, dom[DOM0]->ssid, grant,
+                                    perm(grant, "map_read")), 0);
+    b = (struct xen_flask_boolean){ 0 };
+    assert_int_equal(bool_op(dom[U2], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 1);
+    assert_int_equal(b.pending, 1);
+
+    /* SETBOOL by name with commit: in force at once. */
+    b = (struct xen_flask_boolean){ .new_value = 0, .commit = 1,
+        .size = sizeof(name) - 1,
+        .name = put_buf(dom[DOM0], name, sizeof(name) - 1) };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_SETBOOL, 0xffffffff, &b), 0);
+    assert_int_equal(b.bool_id, 0);
+    assert_int_equal(b.enforcing, 0);
+    assert_int_equal(b.pending, 0);
+    assert_int_equal(flask_policy_seqno(), seqno + 2);
+    assert_false(iso_may_map());
+    assert_int_equal(flask_has_perm(iso, dom[DOM0]->ssid, grant,
+                                    perm(grant, "map_read")), -EACCES);
+
+    /* A reload keeps the value in force and drops what was pending. */
+    b = (struct xen_flask_boolean){ .new_value = 1, .commit = 1 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_SETBOOL, 0, &b), 0);
+    b = (struct xen_flask_boolean){ .new_value = 0 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_SETBOOL, 0, &b), 0);
+    assert_int_equal(b.pending, 0);
+    assert_int_equal(flask_load_policy(xsm_builtin_policy,
+                                       xsm_builtin_policy_size), 0);
+    b = (struct xen_flask_boolean){ 0 };
+    assert_int_equal(bool_op(dom[U1], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 1);
+    assert_int_equal(b.pending, 1);
+    assert_true(iso_may_map());
+    /* Nothing pending since the load: COMMITBOOLS changes nothing. */
+    seqno = flask_policy_seqno();
+    op = (struct xen_flask_op){ .cmd = FLASK_COMMITBOOLS };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    assert_int_equal(flask_policy_seqno(), seqno);
+    assert_true(iso_may_map());
+
+    /* Errors, each leaving everything as it was. */
+    op = (struct xen_flask_op){ .cmd = FLASK_GETBOOL,
+        .u.boolean = { .bool_id = 1 } };
+    expect_error(dom[U1], &op, -ENOENT);          /* no boolean 1 */
+    op.u.boolean.bool_id = 0xfffffffe;
+    expect_error(dom[U1], &op, -ENOENT);
+    op.u.boolean = (struct xen_flask_boolean){ .bool_id = 0, .size = 4,
+                                               .name = BUF_GFN << 12 };
+    expect_error(dom[U1], &op, -ERANGE);          /* name does not fit */
+    op.u.boolean.size = sizeof(out);
+    op.u.boolean.name = NOT_RAM_GFN << 12;
+    expect_error(dom[U1], &op, -EFAULT);
+    put_buf(dom[U1], "allow_iso", 9);
+    op.u.boolean = (struct xen_flask_boolean){ .bool_id = 0xffffffff,
+        .size = 9, .name = BUF_GFN << 12 };
+    expect_error(dom[U1], &op, -ENOENT);          /* no such name */
+    op.u.boolean.size = 0;
+    expect_error(dom[U1], &op, -ENOENT);
+    op.u.boolean.size = 4097;                     /* over a page */
+    expect_error(dom[U1], &op, -ENOENT);
+    op.u.boolean.size = 9;
+    op.u.boolean.name = NOT_RAM_GFN << 12;
+    expect_error(dom[U1], &op, -EFAULT);
+
+    op = (struct xen_flask_op){ .cmd = FLASK_SETBOOL,
+        .u.boolean = { .bool_id = 0, .new_value = 0, .commit = 1 } };
+    expect_error(dom[U1], &op, -EACCES);          /* no setbool */
+    expect_error(dom[UNL], &op, -EACCES);
+    op.u.boolean.bool_id = 1;
+    expect_error(dom[DOM0], &op, -ENOENT);
+    op.u.boolean.commit = 0;
+    expect_error(dom[DOM0], &op, -ENOENT);
+    op.u.boolean = (struct xen_flask_boolean){ .bool_id = 0xffffffff,
+        .size = 9, .name = BUF_GFN << 12 };
+    put_buf(dom[DOM0], "allow_iso", 9);
+    expect_error(dom[DOM0], &op, -ENOENT);
+    op.u.boolean.name = NOT_RAM_GFN << 12;
+    expect_error(dom[DOM0], &op, -EFAULT);
+    op = (struct xen_flask_op){ .cmd = FLASK_COMMITBOOLS };
+    expect_error(dom[UNL], &op, -EACCES);
+    assert_true(iso_may_map());
+    assert_int_equal(xsm_check(), 0);
+}
+
+/* Issues event_channel_op `cmd` as `d`; the argument goes through EVT_GFN. */
+static long evtchn_op(struct domain *d, unsigned int cmd, void *arg,
+                      size_t size)
+{
+    return world_guest_op(d, 0, __HYPERVISOR_event_channel_op, cmd, EVT_GFN,
+                          arg, size);
+}
+
+/* GET_PEER_SID: the other end's domain sid, for interdomain ports only. */
+static void test_get_peer_sid(void **state)
+{
+    struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 1 };
+    struct evtchn_bind_interdomain bi = { .remote_dom = 0 };
+    struct evtchn_close cl;
+    struct xen_flask_op op;
+    uint32_t p0, p1;
+
+    (void)state;
+    assert_int_equal(evtchn_op(dom[DOM0], EVTCHNOP_alloc_unbound, &au,
+                               sizeof(au)), 0);
+    p0 = au.port;
+    bi.remote_port = p0;
+    assert_int_equal(evtchn_op(dom[U1], EVTCHNOP_bind_interdomain, &bi,
+                               sizeof(bi)), 0);
+    p1 = bi.local_port;
+
+    /* No permission needed; each end sees the other's domain. */
+    op = (struct xen_flask_op){ .cmd = FLASK_GET_PEER_SID,
+                                .u.peersid = { .evtchn = p1 } };
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    assert_int_equal(op.u.peersid.sid, dom[DOM0]->ssid);
+    op.u.peersid = (struct xen_flask_peersid){ .evtchn = p0 };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    assert_int_equal(op.u.peersid.sid, dom[U1]->ssid);
+
+    /* Not valid, not interdomain (reserved port 0, unbound): -EINVAL. */
+    op.u.peersid = (struct xen_flask_peersid){ .evtchn = 100000, .sid = 5 };
+    expect_error(dom[U1], &op, -EINVAL);
+    op.u.peersid.evtchn = 0;
+    expect_error(dom[U1], &op, -EINVAL);
+    op.u.peersid.evtchn = p1;
+    expect_error(dom[U2], &op, -EINVAL);          /* U2 has no such port */
+    cl.port = p1;
+    assert_int_equal(evtchn_op(dom[U1], EVTCHNOP_close, &cl, sizeof(cl)), 0);
+    op.u.peersid.evtchn = p0;                     /* now unbound */
+    expect_error(dom[DOM0], &op, -EINVAL);
 }
 
 /* AVC_HASHSTATS and AVC_CACHESTATS report the AVC's state. */
@@ -494,6 +791,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_setenforce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_context_sid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_member_relabel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_booleans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_peer_sid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_avc_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load, setup, teardown),
     };

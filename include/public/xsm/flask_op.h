@@ -6,8 +6,9 @@
  * the size of Xen's x86-64 handles, so the layouts match Xen's 64-bit ones.
  *
  * hvcore implements LOAD, GETENFORCE, SETENFORCE, CONTEXT_TO_SID,
- * SID_TO_CONTEXT, ACCESS, CREATE, POLICYVERS, MLS, AVC_HASHSTATS and
- * AVC_CACHESTATS; the other numbers answer -EOPNOTSUPP.
+ * SID_TO_CONTEXT, ACCESS, CREATE, RELABEL, POLICYVERS, GETBOOL, SETBOOL,
+ * COMMITBOOLS, MLS, AVC_HASHSTATS, AVC_CACHESTATS, MEMBER and GET_PEER_SID;
+ * the other numbers answer -ENOSYS, as Xen answers ops it lacks.
  */
 #ifndef PUBLIC_XSM_FLASK_OP_H
 #define PUBLIC_XSM_FLASK_OP_H
@@ -53,6 +54,23 @@ struct xen_flask_transition {
     uint32_t tclass;
     /* OUT: new SID */
     uint32_t newsid;
+};
+
+struct xen_flask_boolean {
+    /* IN/OUT: the boolean's number; 0xffffffff: find it by `name` */
+    uint32_t bool_id;
+    /* OUT: its value in force [GET/SET] */
+    uint8_t enforcing;
+    /* OUT: its pending value [GET/SET] */
+    uint8_t pending;
+    /* IN: the new value [SET] */
+    uint8_t new_value;
+    /* IN: put the new value in force at once, not only pending [SET] */
+    uint8_t commit;
+    /* IN: size of the name buffer; OUT: length of the name [GET] */
+    uint32_t size;
+    /* IN: the name when bool_id is 0xffffffff; OUT: the name [GET] */
+    xen_guest_handle_t name;
 };
 
 struct xen_flask_setavc_threshold {
@@ -124,6 +142,8 @@ struct xen_flask_op {
         struct xen_flask_access access;
         /* FLASK_CREATE, FLASK_RELABEL, FLASK_MEMBER */
         struct xen_flask_transition transition;
+        /* FLASK_GETBOOL, FLASK_SETBOOL */
+        struct xen_flask_boolean boolean;
         /* FLASK_GETAVC_THRESHOLD, FLASK_SETAVC_THRESHOLD */
         struct xen_flask_setavc_threshold setavc_threshold;
         struct xen_flask_hash_stats hash_stats;
@@ -138,6 +158,11 @@ static_assert(sizeof(struct xen_flask_load) == 16, "xen_flask_load size (Xen x86
 static_assert(sizeof(struct xen_flask_sid_context) == 16, "xen_flask_sid_context size (Xen x86-64)");
 static_assert(sizeof(struct xen_flask_access) == 32, "xen_flask_access size (Xen x86-64)");
 static_assert(sizeof(struct xen_flask_cache_stats) == 28, "xen_flask_cache_stats size (Xen x86-64)");
+static_assert(sizeof(struct xen_flask_transition) == 16, "xen_flask_transition size (Xen x86-64)");
+static_assert(sizeof(struct xen_flask_boolean) == 24, "xen_flask_boolean size (Xen x86-64)");
+static_assert(offsetof(struct xen_flask_boolean, size) == 8, "xen_flask_boolean.size offset (Xen x86-64)");
+static_assert(offsetof(struct xen_flask_boolean, name) == 16, "xen_flask_boolean.name offset (Xen x86-64)");
+static_assert(sizeof(struct xen_flask_peersid) == 8, "xen_flask_peersid size (Xen x86-64)");
 static_assert(offsetof(struct xen_flask_op, u) == 8, "xen_flask_op.u offset (Xen x86-64)");
 static_assert(sizeof(struct xen_flask_op) == 40, "xen_flask_op size (Xen x86-64)");
 

@@ -24,7 +24,7 @@ struct flask_avc_stats {
 /** Loads (or reloads) a binary policy; see FLASK_LOAD.  -EINVAL, -ENOMEM. */
 int __must_check flask_load_policy(const void *data, size_t size);
 
-/** The loaded policy's sequence number: 0 before, +1 per load. */
+/** The policy's sequence number: 0 before, +1 per load and boolean commit. */
 uint32_t flask_policy_seqno(void);
 
 /** Sets enforcing (true) or permissive mode; entering enforcing flushes the AVC. */
