@@ -2,7 +2,8 @@
 /*
  * Writes a random policy.conf over hvcore's classes (read from the policy
  * sources given), for the differential test: types and attributes, allow,
- * auditallow, dontaudit, type_transition, booleans with conditional rules,
+ * auditallow, dontaudit, type_transition, type_member, type_change,
+ * booleans with conditional rules,
  * constraints, and with --mls sensitivities, categories and mlsconstrain.
  *
  *   xsm_gen_policy SEED POLICY_SOURCE_DIR [--mls] > policy.conf
@@ -100,7 +101,10 @@ static void perms(const struct cls *c)
 int main(int argc, char **argv)
 {
     unsigned int ntypes, nattrs, i, j, n, nbools;
-    static unsigned char tt_used[32][32][16];
+    static unsigned char tt_used[3][32][32][16];
+    static const char *const type_rules[3] = {
+        "type_transition", "type_member", "type_change",
+    };
     int mls = argc > 3 && !strcmp(argv[3], "--mls");
     const char *lvl = mls ? ":s0" : "";
 
@@ -176,14 +180,15 @@ int main(int argc, char **argv)
         perms(c);
         printf(";\n}\n");
     }
-    n = rnd(12);
+    n = rnd(24);
     for ( i = 0; i < n; i++ )
     {
+        unsigned int k = i < n / 2 ? 0 : 1 + rnd(2);
         unsigned int s = rnd(ntypes), t = rnd(ntypes), c = rnd(nclasses);
 
-        if ( tt_used[s][t][c]++ )
+        if ( tt_used[k][s][t][c]++ )
             continue;
-        printf("type_transition ty%u_t ty%u_t:%s ty%u_t;\n", s, t,
+        printf("%s ty%u_t ty%u_t:%s ty%u_t;\n", type_rules[k], s, t,
                classes[c].name, rnd(ntypes));
     }
     printf("role system_r;\nrole system_r types { ");

@@ -5,11 +5,13 @@
  * sepol_transition_sid) and prints libsepol's decision for every source
  * type x target type x class, with and without MLS, one line each:
  *
- *   SCONTEXT TCONTEXT CLASS ALLOWED AUDITALLOW AUDITDENY NEWCONTEXT|-
+ *   SCONTEXT TCONTEXT CLASS ALLOWED AUDITALLOW AUDITDENY CREATE MEMBER RELABEL
  *
- * NEWCONTEXT is the type_transition result (compute_create) for classes
- * other than `domain`: hvcore labels new domains as Xen does (like SELinux
- * processes), which libsepol does not know for a Xen policy.
+ * CREATE, MEMBER and RELABEL are the contexts compute_create
+ * (type_transition), compute_member (type_member) and compute_relabel
+ * (type_change) give, for classes other than `domain` ("-" for it): hvcore
+ * labels new domains as Xen does (like SELinux processes), which libsepol
+ * does not know for a Xen policy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,19 +60,26 @@ int main(int argc, char **argv)
             {
                 struct sepol_av_decision avd;
                 const char *cname = p.p_class_val_to_name[c - 1];
-                char *nctx = NULL;
+                char *nctx[3] = { NULL, NULL, NULL };
                 size_t nlen;
+                unsigned int k;
 
                 if ( sepol_compute_av(ssid, tsid, c, 0, &avd) )
                     return 6;
                 if ( strcmp(cname, "domain") &&
                      (sepol_transition_sid(ssid, tsid, c, &nsid) ||
-                      sepol_sid_to_context(nsid, &nctx, &nlen)) )
+                      sepol_sid_to_context(nsid, &nctx[0], &nlen) ||
+                      sepol_member_sid(ssid, tsid, c, &nsid) ||
+                      sepol_sid_to_context(nsid, &nctx[1], &nlen) ||
+                      sepol_change_sid(ssid, tsid, c, &nsid) ||
+                      sepol_sid_to_context(nsid, &nctx[2], &nlen)) )
                     return 7;
-                printf("%s %s %s %08x %08x %08x %s\n", sctx, tctx, cname,
-                       avd.allowed, avd.auditallow, avd.auditdeny,
-                       nctx ? nctx : "-");
-                free(nctx);
+                printf("%s %s %s %08x %08x %08x %s %s %s\n", sctx, tctx,
+                       cname, avd.allowed, avd.auditallow, avd.auditdeny,
+                       nctx[0] ? nctx[0] : "-", nctx[1] ? nctx[1] : "-",
+                       nctx[2] ? nctx[2] : "-");
+                for ( k = 0; k < 3; k++ )
+                    free(nctx[k]);
             }
         }
     }

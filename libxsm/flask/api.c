@@ -81,6 +81,20 @@ int flask_compute_create(uint32_t ssid, uint32_t tsid, uint16_t tclass,
 }
 
 /** See flask.h. */
+int flask_compute_member(uint32_t ssid, uint32_t tsid, uint16_t tclass,
+                         uint32_t *newsid)
+{
+    return security_compute_sid(ssid, tsid, tclass, AVTAB_MEMBER, newsid);
+}
+
+/** See flask.h. */
+int flask_compute_relabel(uint32_t ssid, uint32_t tsid, uint16_t tclass,
+                          uint32_t *newsid)
+{
+    return security_compute_sid(ssid, tsid, tclass, AVTAB_CHANGE, newsid);
+}
+
+/** See flask.h. */
 int flask_has_perm(uint32_t ssid, uint32_t tsid, uint16_t tclass,
                    uint32_t requested)
 {

@@ -56,6 +56,14 @@ int __must_check flask_compute_av(uint32_t ssid, uint32_t tsid,
 int __must_check flask_compute_create(uint32_t ssid, uint32_t tsid,
                                       uint16_t tclass, uint32_t *newsid);
 
+/** compute_member (FLASK_MEMBER: type_member rules); as compute_create. */
+int __must_check flask_compute_member(uint32_t ssid, uint32_t tsid,
+                                      uint16_t tclass, uint32_t *newsid);
+
+/** compute_relabel (FLASK_RELABEL: type_change rules); as compute_create. */
+int __must_check flask_compute_relabel(uint32_t ssid, uint32_t tsid,
+                                       uint16_t tclass, uint32_t *newsid);
+
 /**
  * A permission check through the AVC, as the hooks make it: 0, or
  * -EACCES when denied and enforcing.
