@@ -75,15 +75,17 @@ int gnttab_lookup_frame(struct domain *rd,
     return GNTST_okay;
 }
 
-/** True if every counter of `pin` is at least that of `incr`. */
+/**
+ * True if every counter of `pin` is at least that of `incr`, whose
+ * counters are 0 or 1 (map_pin_incr): each counter `incr` counts must be
+ * non-zero.  A byte's top bit, after adding 0x7f to its low seven bits and
+ * or-ing the byte back in, says whether it is non-zero.
+ */
 static bool pin_covers(uint32_t pin, uint32_t incr)
 {
-    unsigned int s;
+    uint32_t nz = (((pin & 0x7f7f7f7fU) + 0x7f7f7f7fU) | pin) & 0x80808080U;
 
-    for ( s = 0; s < 32; s += 8 )
-        if ( ((pin >> s) & 0xff) < ((incr >> s) & 0xff) )
-            return false;
-    return true;
+    return !((incr << 7) & ~nz);
 }
 
 /** Drops `incr` pins of `ref` and syncs its status bits; rgt->lock held. */
