@@ -30,7 +30,7 @@ static enum flask_bootparam xsm_flask_mode = FLASK_BOOTPARAM_ENFORCING;
 
 #if XSM_MULTI_PROVIDER
 /* One table per provider, each `static const` (STYLE.md: function pointers). */
-static const struct xsm_ops dummy_ops = {
+const struct xsm_ops xsm_dummy_ops = {
 #define XSM_CHECK(name, def, src, tgt, params, args) .name = xsm_dummy_##name,
 #define XSM_VOID(name, params, args) .name = xsm_dummy_##name,
 #define XSM_RET(type, name, dummy, params, args) .name = xsm_dummy_##name,
@@ -50,7 +50,7 @@ static const struct xsm_ops flask_ops = {
 #undef XSM_RET
 };
 
-const struct xsm_ops *xsm_ops = &dummy_ops;
+const struct xsm_ops *xsm_ops = &xsm_dummy_ops;
 #endif
 
 /** Chooses the provider; see xsm.h.  -EBUSY after init, -EOPNOTSUPP. */
@@ -167,7 +167,7 @@ void xsm_fini(void)
         flask_fini();
 #endif
 #if XSM_MULTI_PROVIDER
-    xsm_ops = &dummy_ops;
+    xsm_ops = &xsm_dummy_ops;
 #endif
     xsm_initialised = false;
     xsm_chosen = XSM_DEFAULT_PROVIDER;
