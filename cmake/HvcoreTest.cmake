@@ -19,6 +19,9 @@
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 find_program(VALGRIND valgrind)
+# The memcheck command line every Valgrind run of a test starts with.
+set(HVCORE_MEMCHECK_COMMAND ${VALGRIND} -q --error-exitcode=1 --leak-check=full
+    --errors-for-leak-kinds=definite --track-origins=no)
 
 function(hvcore_add_test name)
   cmake_parse_arguments(T "NO_MEMCHECK" "WHAT;LABEL;TIMEOUT;NEEDS_XSM"
@@ -47,9 +50,7 @@ function(hvcore_add_test name)
     LABELS "${T_LABEL};${T_WHAT}" TIMEOUT ${T_TIMEOUT})
   if(HVCORE_MEMCHECK AND VALGRIND AND NOT T_NO_MEMCHECK)
     add_test(NAME memcheck.${name}
-      COMMAND ${VALGRIND} -q --error-exitcode=1 --leak-check=full
-              --errors-for-leak-kinds=definite --track-origins=no
-              $<TARGET_FILE:${name}> ${T_ARGS})
+      COMMAND ${HVCORE_MEMCHECK_COMMAND} $<TARGET_FILE:${name}> ${T_ARGS})
     set_tests_properties(memcheck.${name} PROPERTIES
       LABELS "memcheck;${T_WHAT}" TIMEOUT ${T_TIMEOUT}
       ENVIRONMENT "HVCORE_UNDER_VALGRIND=1")
