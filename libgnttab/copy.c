@@ -313,15 +313,19 @@ static inline int side_domain(struct domain *ld, const struct copy_buf *b,
 }
 
 /**
- * Acquires one side for domain `ld`: a grant of `d` or a frame of `ld`.
- * Keeps `b` if it already holds the same thing.  Consumes the reference
- * to `d` the caller owns if `owned`; on success `b` holds what it needs
- * of `d`, on failure nothing.  Returns a GNTST code.
+ * Acquires one side for domain `ld`: what `p` names, a grant of `d` if
+ * `is_gref`, else a frame of `ld`.  Keeps `b` if it already holds the same
+ * thing.  Consumes the reference to `d` the caller owns if `owned`; on
+ * success `b` holds what it needs of `d`, on failure nothing.  Returns a
+ * GNTST code.
  */
 static int buf_acquire(struct copy_buf *b, struct domain *ld,
-                       struct domain *d, bool owned, domid_t domid,
-                       bool is_gref, uint64_t key, bool ro)
+                       struct domain *d, bool owned,
+                       const struct gnttab_copy_ptr *p, bool is_gref,
+                       bool ro)
 {
+    domid_t domid = p->domid;
+    uint64_t key = is_gref ? p->u.ref : p->u.gmfn;
     int rc;
 
     if ( b->d == d && b->is_gref == is_gref && b->key == key && b->ro == ro )
@@ -446,22 +450,16 @@ static int copy_one(struct domain *ld, struct gnttab_copy *op,
          op->dest.offset + op->len > PAGE_SIZE )
         goto out;
     /* A side still held under this op's name lent its domain: keep it. */
-    if ( !sheld )
-    {
-        rc = buf_acquire(src, ld, sd, sown, op->source.domid, sg,
-                         sg ? op->source.u.ref : op->source.u.gmfn, true);
-        sown = false;
-        if ( rc )
-            goto out;
-    }
-    if ( !dheld )
-    {
-        rc = buf_acquire(dst, ld, dd, down, op->dest.domid, dg,
-                         dg ? op->dest.u.ref : op->dest.u.gmfn, false);
-        down = false;
-        if ( rc )
-            goto out;
-    }
+    rc = sheld ? GNTST_okay
+               : buf_acquire(src, ld, sd, sown, &op->source, sg, true);
+    sown = false;
+    if ( rc )
+        goto out;
+    rc = dheld ? GNTST_okay
+               : buf_acquire(dst, ld, dd, down, &op->dest, dg, false);
+    down = false;
+    if ( rc )
+        goto out;
     goto window;
 
  copy:
