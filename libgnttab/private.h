@@ -404,7 +404,6 @@ long gnttab_get_version_op(struct vcpu *v, struct gnttab_get_version *op);
 int gnttab_swap_grant_ref_op(struct vcpu *v, grant_ref_t a, grant_ref_t b);
 
 /* ---- XSM (one place, as libmm's mm_xsm.h). ---- */
-#ifdef HVCORE_HAVE_XSM
 #include <libxsm/xsm.h>
 #define gnttab_xsm_mapref(a, b, f) xsm_grant_mapref(XSM_HOOK, a, b, f)
 #define gnttab_xsm_unmapref(a, b) xsm_grant_unmapref(XSM_HOOK, a, b)
@@ -412,17 +411,5 @@ int gnttab_swap_grant_ref_op(struct vcpu *v, grant_ref_t a, grant_ref_t b);
 #define gnttab_xsm_transfer(a, b) xsm_grant_transfer(XSM_HOOK, a, b)
 #define gnttab_xsm_copy(a, b) xsm_grant_copy(XSM_HOOK, a, b)
 #define gnttab_xsm_query_size(a, b) xsm_grant_query_size(XSM_TARGET, a, b)
-#else
-static inline int gnttab_xsm_target(struct domain *a, struct domain *b)
-{
-    return a == b || a->is_privileged || domain_is_dm_of(a, b) ? 0 : -EPERM;
-}
-#define gnttab_xsm_mapref(a, b, f) 0
-#define gnttab_xsm_unmapref(a, b) 0
-#define gnttab_xsm_setup(a, b) gnttab_xsm_target(a, b)
-#define gnttab_xsm_transfer(a, b) 0
-#define gnttab_xsm_copy(a, b) 0
-#define gnttab_xsm_query_size(a, b) gnttab_xsm_target(a, b)
-#endif
 
 #endif /* LIBGNTTAB_PRIVATE_H */

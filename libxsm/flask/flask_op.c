@@ -10,10 +10,8 @@
 #include <common/xmalloc.h>
 #include <hal/cpu.h>
 #include <public/xsm/flask_op.h>
-#ifdef HVCORE_XSM_HAVE_EVTCHN
 #include <libevtchn/channel.h>
 #include <libevtchn/evtchn.h>
-#endif
 
 #include "flask_private.h"
 
@@ -237,7 +235,6 @@ static int op_commitbools(struct domain *cur)
     return rc;
 }
 
-#ifdef HVCORE_XSM_HAVE_EVTCHN
 /*
  * GET_PEER_SID (no permission, as Xen): the sid of the domain at the other
  * end of the caller's interdomain port.  -EINVAL when the port is not
@@ -260,7 +257,6 @@ static int op_get_peer_sid(struct domain *cur, struct xen_flask_peersid *p)
     put_domain(peer);
     return 0;
 }
-#endif
 
 static int op_cachestats(struct xen_flask_cache_stats *c)
 {
@@ -347,12 +343,10 @@ long flask_do_xsm_op(struct domain *cur, uint64_t gpa)
     case FLASK_COMMITBOOLS:
         rc = op_commitbools(cur);
         break;
-#ifdef HVCORE_XSM_HAVE_EVTCHN
     case FLASK_GET_PEER_SID:
         rc = op_get_peer_sid(cur, &op.u.peersid);
         copyback = !rc;
         break;
-#endif
     case FLASK_POLICYVERS:
         /* Xen: the highest version this hypervisor loads, for tools. */
         rc = POLICYDB_VERSION_MAX;
