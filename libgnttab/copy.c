@@ -269,6 +269,7 @@ static void buf_release_page(struct copy_buf *b)
         put_page_type(b->pg);
     put_page(b->pg);
     b->d = NULL;
+    b->tag = 0;
 }
 
 /** Releases `b` entirely, its domain reference too. */
@@ -282,12 +283,40 @@ static void buf_release(struct copy_buf *b, struct domain *ld)
     side_put_domain(ld, d);
 }
 
+/** A side's name as `struct copy_buf`'s `tag` holds it. */
+static inline uint32_t copy_tag(domid_t domid, bool gref)
+{
+    return COPY_TAG_HELD | (gref ? COPY_TAG_GREF : 0) | domid;
+}
+
 /** True if `b` holds exactly what `p` names (a grant if `gref`). */
 static bool buf_holds(const struct copy_buf *b,
                       const struct gnttab_copy_ptr *p, bool gref)
 {
-    return b->d && b->domid == p->domid && b->is_gref == gref &&
+    return b->tag == copy_tag(p->domid, gref) &&
            b->key == (gref ? p->u.ref : p->u.gmfn);
+}
+
+/**
+ * The per-op fast path's test: `b` holds what `p` names, under the very
+ * `u` word a previous op of this hypercall used (a ref's unused high half
+ * included, so a match needs no further decoding), and [offset,
+ * offset + len) lies in its window, itself within the page.  A false
+ * answer decides nothing: the op takes the full path.
+ */
+static inline bool buf_fast(const struct copy_buf *b,
+                            const struct gnttab_copy_ptr *p, bool gref,
+                            unsigned int len)
+{
+    return p->u.gmfn == b->raw && copy_tag(p->domid, gref) == b->tag &&
+           p->offset >= b->lo && p->offset + len <= b->hi;
+}
+
+/** Records that `b` is held under `domid`'s name; see struct copy_buf. */
+static void buf_name(struct copy_buf *b, domid_t domid)
+{
+    b->domid = domid;
+    b->tag = copy_tag(domid, b->is_gref);
 }
 
 /**
@@ -332,7 +361,7 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
     {
         if ( owned )
             put_domain(d); /* `b` holds its own */
-        b->domid = domid;
+        buf_name(b, domid);
         return GNTST_okay;
     }
     /*
@@ -388,10 +417,12 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
         b->typed = true;
     }
     b->d = d;
-    b->domid = domid;
     b->is_gref = is_gref;
     b->key = key;
     b->ro = ro;
+    b->lo = b->g.start;
+    b->hi = b->g.start + b->g.length;
+    buf_name(b, domid);
     b->va = map_domain_page(b->g.mfn);
     return GNTST_okay;
 
@@ -404,13 +435,16 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
 static bool in_window(const struct copy_buf *b, unsigned int off,
                       unsigned int len)
 {
-    return off >= b->g.start && off + len <= b->g.start + b->g.length;
+    return off >= b->lo && off + len <= b->hi;
 }
 
 /**
- * One copy op.  Returns its GNTST code.  When both sides are still
- * acquired under the names this op uses, only its offsets and length are
- * new (Xen's buffer reuse): no lookup, no reference, no XSM call.
+ * One copy op, the full path (gnttab_copy_batch tries buf_fast first).
+ * Returns its GNTST code.  When both sides are still acquired under the
+ * names this op uses, only its offsets and length are new (Xen's buffer
+ * reuse): no lookup, no reference, no XSM call.  Once both sides are
+ * held, their `raw` words become this op's, so that the ops after it
+ * that repeat its names take the fast path.
  */
 static int copy_one(struct domain *ld, struct gnttab_copy *op,
                     struct copy_buf *src, struct copy_buf *dst)
@@ -467,6 +501,8 @@ static int copy_one(struct domain *ld, struct gnttab_copy *op,
          op->dest.offset + op->len > PAGE_SIZE )
         return GNTST_bad_copy_arg;
  window:
+    src->raw = op->source.u.gmfn;
+    dst->raw = op->dest.u.gmfn;
     if ( !in_window(src, op->source.offset, op->len) ||
          !in_window(dst, op->dest.offset, op->len) )
         return GNTST_general_error;
@@ -481,18 +517,37 @@ static int copy_one(struct domain *ld, struct gnttab_copy *op,
     return rc;
 }
 
-/** See private.h. */
+/**
+ * See private.h.  An op that names both held sides exactly as the op
+ * before it did, inside their windows, is a bare copy: two compares of
+ * its names and two of its offsets against what the sides recorded (the
+ * checks copy_one would make, decided once when the sides were acquired;
+ * an empty side's `tag` never matches).  Any other op, including every
+ * one with an error, takes copy_one.
+ */
 void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
                        unsigned int n, struct gnttab_copy_bufs *bufs)
 {
+    struct copy_buf *src = &bufs->src, *dst = &bufs->dst;
     unsigned int i;
 
     for ( i = 0; i < n; i++ )
     {
-        ops[i].status = (int16_t)copy_one(v->domain, &ops[i], &bufs->src,
-                                          &bufs->dst);
+        struct gnttab_copy *op = &ops[i];
+
+        if ( buf_fast(src, &op->source, op->flags & GNTCOPY_source_gref,
+                      op->len) &&
+             buf_fast(dst, &op->dest, op->flags & GNTCOPY_dest_gref,
+                      op->len) )
+        {
+            memmove(dst->va + op->dest.offset, src->va + op->source.offset,
+                    op->len);
+            op->status = GNTST_okay;
+            continue;
+        }
+        op->status = (int16_t)copy_one(v->domain, op, src, dst);
         /* A failed side is not reused: release both on error. */
-        if ( ops[i].status )
+        if ( op->status )
             gnttab_copy_bufs_release(v, bufs);
     }
 }

@@ -362,10 +362,20 @@ struct copy_grant {
     bool sub_page;
 };
 
+/*
+ * A copy side's name as one word: the op's domid, whether it is a grant,
+ * and a bit no empty side has (an empty side's `tag` is 0).
+ */
+#define COPY_TAG_GREF (1U << 16)
+#define COPY_TAG_HELD (1U << 17)
+
 /**
  * One side of a copy, kept acquired across consecutive ops of one
  * hypercall: pinned (a grant), a page reference, a type reference when
  * written, mapped.  It holds a reference to `d` unless `d` is the caller.
+ * `raw`, `tag`, `lo` and `hi` are what the per-op fast path compares: the
+ * op's 64-bit `u` word exactly as the last op that used this side wrote
+ * it, its name, and the usable window [lo, hi) within the page.
  */
 struct copy_buf {
     struct domain *d;      /* NULL if empty */
@@ -373,6 +383,9 @@ struct copy_buf {
     bool is_gref;
     bool ro;
     uint64_t key;          /* the ref or the gfn */
+    uint64_t raw;          /* the op's `u` word */
+    uint32_t tag;          /* COPY_TAG_HELD | gref bit | domid; 0: empty */
+    uint16_t lo, hi;       /* g.start, g.start + g.length */
     struct copy_grant g;
     struct page_info *pg;
     bool typed;

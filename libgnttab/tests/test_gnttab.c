@@ -892,6 +892,78 @@ static void test_copy_batch_reuse(void **state)
     checks();
 }
 
+/*
+ * Ops that repeat the sides the op before them held, but name them in
+ * another way, get what they name, not what is held: a ref with garbage
+ * in the unused high half of `u` is still that ref, the caller's frame
+ * under its numeric domid or without GNTCOPY_source_gref is refused, a
+ * destination suddenly flagged as a grant is looked up as one; offsets
+ * at the sub-page window's edges are checked exactly, on held sides too.
+ */
+static void test_copy_held_names(void **state)
+{
+    struct gnttab_copy ops[12];
+    char *a = gnt_frame(&A, 10), *b = gnt_frame(&B, 20);
+    int16_t want[12];
+    unsigned int i;
+
+    (void)state;
+    assert_int_equal(gnt_set_version(&A, 2), 0);
+    for ( i = 0; i < 4096; i++ )
+        a[i] = (char)('a' + i % 23);
+    memset(b, '.', 4096);
+    gnt_grant_sub_page(&A, 8, 2, 10, 1024, 2048);
+    for ( i = 0; i < 12; i++ )
+    {
+        ops[i] = (struct gnttab_copy){
+            .source = { .u.ref = 8, .domid = 1,
+                        .offset = (uint16_t)(1024 + i * 16) },
+            .dest = { .u.gmfn = 20, .domid = DOMID_SELF,
+                      .offset = (uint16_t)(i * 16) },
+            .len = 16, .flags = GNTCOPY_source_gref, .status = 99 };
+        want[i] = GNTST_okay;
+    }
+    /* The same ref with a high half: the full path, then held as such. */
+    ops[1].source.u.gmfn = 0xdead00000008ULL;
+    ops[2].source.u.gmfn = 0xdead00000008ULL;
+    /* The caller's frame under its own id: not DOMID_SELF. */
+    ops[3].dest.domid = 2;
+    want[3] = GNTST_permission_denied;
+    /* The held source's words as a frame of domain 1: refused. */
+    ops[5].flags = 0;
+    want[5] = GNTST_permission_denied;
+    /* The held destination's words as a grant of B's: none such. */
+    ops[6].flags = GNTCOPY_source_gref | GNTCOPY_dest_gref;
+    want[6] = GNTST_general_error;
+    /* The window's edges: its first and last bytes, one past each. */
+    ops[8].source.offset = 1024;
+    ops[8].dest.offset = 2048;
+    ops[9].source.offset = 3072 - 16;
+    ops[9].dest.offset = 2064;
+    ops[10].source.offset = 3072 - 15;
+    want[10] = GNTST_general_error;
+    ops[11].source.offset = 1023;
+    want[11] = GNTST_general_error;
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_copy, ops, 12, sizeof(ops[0])),
+                     0);
+    for ( i = 0; i < 12; i++ )
+        assert_int_equal(ops[i].status, want[i]);
+    for ( i = 0; i < 8; i++ )
+    {
+        if ( want[i] == GNTST_okay )
+            assert_memory_equal(b + i * 16, a + 1024 + i * 16, 16);
+        else
+            assert_int_equal(b[i * 16], '.');
+    }
+    assert_memory_equal(b + 2048, a + 1024, 16);
+    assert_memory_equal(b + 2064, a + 3072 - 16, 16);
+    assert_int_equal(b[2080], '.');
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing), 0);
+    assert_int_equal(gnt_end_access(&A, 8), 0);
+    checks();
+}
+
 /* A preempted copy batch continues and finishes every element. */
 static void test_copy_preempt(void **state)
 {
@@ -942,6 +1014,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_preempt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_held_names, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_copy_batch_reuse, setup,
                                         teardown),
     };
