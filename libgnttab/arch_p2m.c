@@ -35,13 +35,16 @@ int gnttab_arch_create_host_mapping(struct domain *ld, uint64_t addr,
 /**
  * Removes the host mapping at `addr` if it is a grant mapping of `mfn`
  * with the expected writability (the P2M form of XSA-234's frame/present/
- * RW check), checked and removed in one P2M walk; its reference goes with
- * it.  With `new_addr` non-zero (unmap_and_replace), the mapper's grant
- * mapping at `new_addr` is moved to `addr` instead of leaving a hole, as
- * x86 PV moves the PTE at new_addr: the moved mapping keeps its frame,
- * type and reference, and its maptrack entry is unchanged (hvcore's
- * maptrack, like Xen's, does not record where a mapping lives; its unmap
- * names the new address).  Returns 0 or -EINVAL, with nothing changed.
+ * RW check), checked and removed in one P2M walk.  Its page reference
+ * becomes the caller's, who drops it after the TLB flush and after every
+ * other hold the mapping had on the page (its type reference), which the
+ * entry's reference underpinned.  With `new_addr` non-zero
+ * (unmap_and_replace), the mapper's grant mapping at `new_addr` is moved
+ * to `addr` instead of leaving a hole, as x86 PV moves the PTE at
+ * new_addr: the moved mapping keeps its frame, type and reference, and
+ * its maptrack entry is unchanged (hvcore's maptrack, like Xen's, does not
+ * record where a mapping lives; its unmap names the new address).
+ * Returns 0 or -EINVAL, with nothing changed.
  */
 int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
                                      mfn_t mfn, bool readonly,
@@ -49,10 +52,9 @@ int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
 {
     p2m_type_t t = readonly ? p2m_grant_map_ro : p2m_grant_map_rw;
 
-    if ( !new_addr )
-        return p2m_remove_grant_if(ld, _gfn(addr >> PAGE_SHIFT), mfn, t);
-    return p2m_replace_grant(ld, _gfn(addr >> PAGE_SHIFT), mfn, t,
-                             _gfn(new_addr >> PAGE_SHIFT));
+    return p2m_take_grant_ref(ld, _gfn(addr >> PAGE_SHIFT), mfn, t,
+                              new_addr ? _gfn(new_addr >> PAGE_SHIFT)
+                                       : INVALID_GFN);
 }
 
 /** One TLB flush for a batch of removed host mappings. */

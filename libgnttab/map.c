@@ -7,9 +7,12 @@
  * References (hvcore's accounting, per mapping kind, reference/gnttab.md
  * §2 step 6): a host mapping's P2M entry holds its own general reference;
  * a writable host mapping also holds, through its maptrack entry, a
- * general reference and a PGT_writable_page type reference (so a page
- * someone can write through a grant is typed writable, as Xen's
- * `gnttab_host_mapping_get_page_type` asks for PV granters); a device
+ * PGT_writable_page type reference (so a page someone can write through a
+ * grant is typed writable, as Xen's `gnttab_host_mapping_get_page_type`
+ * asks for PV granters), which the P2M entry's reference underpins: the
+ * unmap takes that reference over from the P2M and drops it last, and a
+ * dying mapper's release drops the type reference before the P2M teardown
+ * drops the entry's (libgnttab relinquishes before libmm); a device
  * mapping holds a general reference, plus a type reference when writable.
  * The active entry holds none.  Pins change with the status bits in one
  * active-entry critical section.  Unmap claims the handle first (only one
@@ -39,9 +42,7 @@ static uint32_t map_pin_incr(uint32_t f)
 /** General references a mapping of kinds `f` keeps (besides the P2M's). */
 static unsigned int map_page_refs(uint32_t f)
 {
-    bool ro = f & GNTMAP_readonly;
-
-    return !!(f & GNTMAP_device_map) + (!ro && (f & GNTMAP_host_map));
+    return !!(f & GNTMAP_device_map);
 }
 
 /** PGT_writable_page type references a mapping of kinds `f` keeps. */
@@ -341,7 +342,8 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
  * `ld`'s own grant table that it mapped are grant-typed P2M entries too,
  * but not grant mappings: one never moves (the table records where it
  * is), which is checked under `ld`'s grant lock, the lock frame mapping
- * takes for writing.  Returns 0 or -EINVAL, with nothing changed.
+ * takes for writing.  On success the removed mapping's page reference is
+ * the caller's.  Returns 0 or -EINVAL, with nothing changed.
  */
 static int unmap_host(struct domain *ld, uint64_t host_addr, mfn_t mfn,
                       bool ro, uint64_t new_addr)
@@ -366,6 +368,7 @@ struct unmap_done {
     mfn_t mfn;
     uint16_t done;         /* GNTMAP_host_map / device_map released */
     bool ro;
+    bool p2m_ref;          /* holds the removed host mapping's reference */
     bool freed;            /* the handle went: drop its domain reference */
     grant_handle_t h;      /* the handle, to put back if `freed` */
 };
@@ -396,6 +399,7 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     c->done = 0;
     c->rd = NULL;
     c->freed = false;
+    c->p2m_ref = false;
     c->h = h;
     if ( h >= hal_load_acquire(&lgt->maptrack_limit) )
         return GNTST_bad_handle;
@@ -433,6 +437,7 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
             goto unclaim;
         }
         c->done |= GNTMAP_host_map;
+        c->p2m_ref = true;
     }
     rc = GNTST_okay;
     left = flags & ~c->done;
@@ -463,7 +468,11 @@ static uint32_t unmap_kinds(const struct unmap_done *c)
     return c->done | (c->ro ? GNTMAP_readonly : 0);
 }
 
-/** Phase 2's references, after the pins went: cannot fail. */
+/**
+ * Phase 2's references, after the pins went: cannot fail.  The type
+ * references go before the general ones underneath them, the removed host
+ * mapping's (taken over from the P2M in phase 1) last.
+ */
 static void unmap_phase2_refs(struct unmap_done *c)
 {
     struct page_info *pg = mfn_to_page(c->mfn);
@@ -472,7 +481,7 @@ static void unmap_phase2_refs(struct unmap_done *c)
 
     for ( n = map_type_refs(kinds); n; n-- )
         put_page_type(pg);
-    for ( n = map_page_refs(kinds); n; n-- )
+    for ( n = map_page_refs(kinds) + c->p2m_ref; n; n-- )
         put_page(pg);
     put_domain(c->rd); /* the freed handle's, or phase 1's */
 }
@@ -567,6 +576,7 @@ void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h)
         .ro = flags & GNTMAP_readonly,
         .done = flags & (GNTMAP_host_map | GNTMAP_device_map),
         .freed = true,
+        .p2m_ref = false,  /* the host mapping's stays with the P2M */
     };
 
     BUG_ON(gnttab_arch_release_host_mappings());

@@ -566,10 +566,11 @@ static uint64_t *p2m_grant_slot(struct mm_domain *md, uint64_t g)
  * Removes the grant mapping of `mfn` at `gfn` (of type `t`, or of either
  * grant type when `t` is p2m_invalid); with `from` != INVALID_GFN, moves
  * the grant mapping at `from` into its place.  One walk per gfn, all
- * checks before any write.  Drops the removed entry's reference.  -EINVAL.
+ * checks before any write.  Drops the removed entry's reference, or with
+ * `keep_ref` leaves it to the caller.  -EINVAL.
  */
 static int p2m_remove_grant_common(struct domain *d, gfn_t gfn, mfn_t mfn,
-                                   p2m_type_t t, gfn_t from)
+                                   p2m_type_t t, gfn_t from, bool keep_ref)
 {
     struct mm_domain *md = d->mm;
     uint64_t *slot, *from_slot = NULL;
@@ -602,7 +603,7 @@ static int p2m_remove_grant_common(struct domain *d, gfn_t gfn, mfn_t mfn,
     rc = 0;
  out:
     hal_spin_unlock(&md->p2m_lock);
-    if ( !rc )
+    if ( !rc && !keep_ref )
         put_page(mfn_to_page(mfn));
     return rc;
 }
@@ -610,7 +611,8 @@ static int p2m_remove_grant_common(struct domain *d, gfn_t gfn, mfn_t mfn,
 /** See p2m.h. */
 int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
 {
-    return p2m_remove_grant_common(d, gfn, mfn, p2m_invalid, INVALID_GFN);
+    return p2m_remove_grant_common(d, gfn, mfn, p2m_invalid, INVALID_GFN,
+                                   false);
 }
 
 /** See p2m.h. */
@@ -618,7 +620,7 @@ int p2m_remove_grant_if(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
 {
     if ( !p2m_is_grant(t) )
         return -EINVAL;
-    return p2m_remove_grant_common(d, gfn, mfn, t, INVALID_GFN);
+    return p2m_remove_grant_common(d, gfn, mfn, t, INVALID_GFN, false);
 }
 
 /** See p2m.h. */
@@ -627,7 +629,16 @@ int p2m_replace_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t,
 {
     if ( !p2m_is_grant(t) || gfn_eq(from, INVALID_GFN) )
         return -EINVAL;
-    return p2m_remove_grant_common(d, gfn, mfn, t, from);
+    return p2m_remove_grant_common(d, gfn, mfn, t, from, false);
+}
+
+/** See p2m.h. */
+int p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t,
+                       gfn_t from)
+{
+    if ( !p2m_is_grant(t) )
+        return -EINVAL;
+    return p2m_remove_grant_common(d, gfn, mfn, t, from, true);
 }
 
 /** See p2m.h. */

@@ -180,6 +180,67 @@ static int16_t unmap_replace(struct gnt_guest *g, grant_handle_t h,
 }
 
 /*
+ * What each mapping holds on the granted page, and that unmapping gives
+ * back exactly that: a host mapping one general reference (its P2M
+ * entry's, which the unmap takes over and drops after the type
+ * reference), a device mapping one, a writable mapping of either kind a
+ * writable type reference too.  A failed removal takes nothing.
+ */
+static void test_map_page_refs(void **state)
+{
+    struct page_info *pg = mfn_to_page(p2m_lookup(A.d, _gfn(10), NULL));
+    uint64_t r0 = page_refcount(pg), bus;
+    grant_handle_t h1, h2, h3;
+
+    (void)state;
+    gnt_grant_access(&A, 8, 2, 10, false);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h1,
+                             NULL), GNTST_okay);
+    assert_int_equal(page_refcount(pg), r0 + 1);
+    assert_int_equal(type_count(pg), 1);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN + 1,
+                             GNTMAP_host_map | GNTMAP_readonly, &h2, NULL),
+                     GNTST_okay);
+    assert_int_equal(page_refcount(pg), r0 + 2);
+    assert_int_equal(type_count(pg), 1);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN + 2,
+                             GNTMAP_host_map | GNTMAP_device_map, &h3, &bus),
+                     GNTST_okay);
+    assert_int_equal(page_refcount(pg), r0 + 4);
+    assert_int_equal(type_count(pg), 3);
+    checks();
+
+    /* A removal that does not match (wrong type, wrong frame) takes none. */
+    assert_int_equal(p2m_take_grant_ref(B.d, _gfn(GNT_MAP_GFN), page_to_mfn(pg),
+                                        p2m_grant_map_ro, INVALID_GFN),
+                     -EINVAL);
+    assert_int_equal(p2m_take_grant_ref(B.d, _gfn(GNT_MAP_GFN), page_to_mfn(pg),
+                                        p2m_ram_rw, INVALID_GFN), -EINVAL);
+    assert_int_equal(gnt_unmap(&B, h1, GNT_MAP_GFN + 1, 0),
+                     GNTST_general_error);
+    assert_int_equal(page_refcount(pg), r0 + 4);
+    assert_int_equal(type_count(pg), 3);
+
+    /* The host half of h3, then its device half. */
+    assert_int_equal(gnt_unmap(&B, h3, GNT_MAP_GFN + 2, 0), GNTST_okay);
+    assert_int_equal(page_refcount(pg), r0 + 3);
+    assert_int_equal(type_count(pg), 2);
+    assert_int_equal(gnt_unmap(&B, h3, 0, bus), GNTST_okay);
+    assert_int_equal(page_refcount(pg), r0 + 2);
+    assert_int_equal(type_count(pg), 1);
+    /* h1 moves onto h2's gfn: h2's mapping's reference goes, h1's stays. */
+    assert_int_equal(unmap_replace(&B, h2, GNT_MAP_GFN + 1,
+                                   (uint64_t)GNT_MAP_GFN << 12), GNTST_okay);
+    assert_int_equal(page_refcount(pg), r0 + 1);
+    assert_int_equal(type_count(pg), 1);
+    assert_int_equal(gnt_unmap(&B, h1, GNT_MAP_GFN + 1, 0), GNTST_okay);
+    assert_int_equal(page_refcount(pg), r0);
+    assert_int_equal(type_count(pg), 0);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    checks();
+}
+
+/*
  * B maps A's ref 8 (frame 10, "first") writable at GNT_MAP_GFN and `g2`'s
  * ref 9 (frame 11, "second") read-only at GNT_MAP_GFN + 1.
  */
@@ -992,6 +1053,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_map_unmap_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_page_refs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unmap_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unmap_and_replace, setup,

@@ -98,6 +98,17 @@ int __must_check p2m_remove_grant_if(struct domain *d, gfn_t gfn, mfn_t mfn,
 int __must_check p2m_replace_grant(struct domain *d, gfn_t gfn, mfn_t mfn,
                                    p2m_type_t t, gfn_t from);
 
+/**
+ * p2m_remove_grant_if (`from` INVALID_GFN) or p2m_replace_grant (`from` a
+ * gfn), except that the removed entry's general reference to `mfn`'s page
+ * becomes the caller's instead of being dropped: the inverse of
+ * p2m_insert_grant_ref, for a caller whose other holds on the page (a
+ * type reference) the entry's reference underpins until it drops them.
+ * Same errors; on error nothing changed and the caller holds nothing new.
+ */
+int __must_check p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn,
+                                    p2m_type_t t, gfn_t from);
+
 /** Changes a RAM entry between ram_rw and ram_ro.  -EINVAL if not RAM. */
 int __must_check p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t);
 
