@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 # `make test`: build and run every suite of every preset, then one summary.
 #   dev   gcc debug: unit + scenario tests, Valgrind memcheck of the unit tests
+#   xsm-dummy, xsm-flask  gcc debug built with one XSM provider each (hooks
+#         called directly, no ops table): unit + scenario tests
 #   asan  clang ASan+UBSan: unit + scenario tests
 #   boot  the x86-64 kernel booted under QEMU (in-kernel test runner)
 #   fuzz  clang libFuzzer: short smokes and replays of the regression corpora
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-presets=(dev asan boot)
+presets=(dev xsm-dummy xsm-flask asan boot)
 ls fuzz/*/CMakeLists.txt >/dev/null 2>&1 && presets+=(fuzz)
 [ -n "${HVCORE_PRESETS:-}" ] && read -r -a presets <<<"$HVCORE_PRESETS"
 
