@@ -33,8 +33,8 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
                    unsigned long count)
 {
     struct gnttab_map_grant_ref ops[CHUNK];
-    struct gnttab_map_cache mc = { .rd = NULL, .nr_free = 0,
-                                   .next_free = 0 };
+    struct gnttab_map_cache mc = { .rd = NULL, .locked = NULL,
+                                   .nr_free = 0, .next_free = 0 };
     struct domain *d = v->domain;
     unsigned long i = 0;
     long rc = 0;
@@ -55,6 +55,7 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
                 break;
             gnttab_map_one(v, &ops[k], &mc);
         }
+        gnttab_map_cache_unlock(&mc); /* no granter lock over guest copies */
         if ( copy_to_guest_phys(d, at, ops, k * sizeof(ops[0])) )
             break;
         rc = 0;

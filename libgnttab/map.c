@@ -111,9 +111,36 @@ static void unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
     hal_read_unlock(&rgt->lock);
 }
 
+/** See private.h. */
+void gnttab_map_cache_unlock(struct gnttab_map_cache *mc)
+{
+    if ( mc->locked )
+        hal_read_unlock(&mc->locked->lock);
+    mc->locked = NULL;
+}
+
+/**
+ * Read-locks `rgt`, the table of `mc`'s granter, unless `mc` holds that
+ * lock already (from the previous op of a run on this granter).  The
+ * lock stays held until the granter changes, the maptrack has to grow, or
+ * the chunk ends: each op holds it across its whole critical part, so a
+ * run of ops costs one lock hold, not one per op.  The cache's reference
+ * to the granter keeps `rgt` alive meanwhile.
+ */
+static void map_cache_lock(struct gnttab_map_cache *mc,
+                           struct grant_table *rgt)
+{
+    if ( mc->locked == rgt )
+        return;
+    gnttab_map_cache_unlock(mc);
+    hal_read_lock(&rgt->lock);
+    mc->locked = rgt;
+}
+
 /** Drops the reference a map batch's cache holds to a granter. */
 static void map_cache_put_domain(struct gnttab_map_cache *mc)
 {
+    gnttab_map_cache_unlock(mc); /* before the table may go */
     if ( mc->rd )
         put_domain(mc->rd);
     mc->rd = NULL;
@@ -155,6 +182,8 @@ static long map_get_handle(struct vcpu *v, struct gnttab_map_cache *mc)
 {
     if ( mc->next_free < mc->nr_free )
         return mc->free[mc->next_free++];
+    /* Growing the maptrack allocates: not under a granter's lock. */
+    gnttab_map_cache_unlock(mc);
     return gnttab_get_maptrack_handle(v->domain->grant_table, v->vcpu_id);
 }
 
@@ -183,9 +212,13 @@ static int map_resolve(struct domain *ld, domid_t dom,
 
 /**
  * Maps one grant for `v`'s domain (GNTTABOP_map_grant_ref), setting
- * `op->status`, and on success `op->handle` and `op->dev_bus_addr`.  Takes
- * and drops the granter's locks; holds none of the caller's.  `mc` is the
- * batch's granter cache.
+ * `op->status`, and on success `op->handle` and `op->dev_bus_addr`.  `mc`
+ * is the batch's granter cache: the granter's table lock is read-held
+ * through it and left held for the next op (gnttab_map_cache_unlock drops
+ * it); the entry lock is dropped; none of the caller's locks is taken.
+ * The page's type reference and the host mapping are taken under the
+ * table lock (libmm's locks nest inside it), so an undo drops the pin
+ * under the same hold.
  */
 void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
                     struct gnttab_map_cache *mc)
@@ -235,10 +268,10 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     nrefs = map_page_refs(flags) + !!(flags & GNTMAP_host_map);
     ntypes = map_type_refs(flags);
     rgt = rd->grant_table;
-    hal_read_lock(&rgt->lock);
+    map_cache_lock(mc, rgt);
     rc = GNTST_bad_gntref;
     if ( ref >= nr_grant_entries(rgt) )
-        goto unlock_table;
+        goto put_handle;
     hal_barrier(); /* no speculation past the bound (XSA-453 spirit) */
     act = active_entry_acquire(rgt, ref);
     rc = GNTST_general_error;
@@ -292,7 +325,6 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
         get_page_light(pg);
     act->pin += incr;
     active_entry_release(act);
-    hal_read_unlock(&rgt->lock);
 
     rc = GNTST_general_error;
     for ( ; typed < ntypes; typed++ )
@@ -318,7 +350,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
 
  undo:
     /* Pins go before the page references they protect (XSA-236). */
-    unpin(rd, ref, incr);
+    unpin_locked(rgt, ref, incr);
     while ( typed-- )
         put_page_type(pg);
     while ( nrefs-- )
@@ -328,8 +360,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
 
  unlock_act:
     active_entry_release(act);
- unlock_table:
-    hal_read_unlock(&rgt->lock);
+ put_handle:
     gnttab_put_maptrack_handle(lgt, (grant_handle_t)handle);
  out_put:
     put_domain(rd);

@@ -13,7 +13,11 @@
  * Two domains' grant locks are never held at once: map and copy drop the
  * granter's lock before touching their own, and a transitive copy drops the
  * middle domain's lock before acquiring the inner grant (XSA-226/411).
- * A grant lock is never taken under a libmm lock (XSA-73).
+ * A grant lock is never taken under a libmm lock (XSA-73).  A map batch
+ * read-holds its granter's table lock across a run of ops on it, so the
+ * XSM hook of an op after the first runs under it (libxsm's locks are
+ * leaves: it never takes a grant lock), as do libmm calls and the
+ * maptrack free-list lock; it never grows the maptrack under it.
  */
 #ifndef LIBGNTTAB_PRIVATE_H
 #define LIBGNTTAB_PRIVATE_H
@@ -331,18 +335,24 @@ int gnttab_lookup_frame(struct domain *rd,
 /**
  * What a map batch keeps from one op to the next: the granter of the
  * previous op, referenced, so that consecutive ops naming the same domain
- * skip the lookup (`rd` NULL when empty), and free maptrack handles taken
- * for the batch under one lock hold.  gnttab_map_cache_end releases both.
+ * skip the lookup (`rd` NULL when empty); that granter's table lock, read-
+ * held from one op to the next (`locked`, NULL when not held), so a run
+ * of ops on one granter takes it once; and free maptrack handles taken
+ * for the batch under one lock hold.  gnttab_map_cache_unlock drops the
+ * lock, gnttab_map_cache_end releases everything.
  */
 struct gnttab_map_cache {
     domid_t dom;
     struct domain *rd;
+    struct grant_table *locked;      /* rd's table, read-locked */
     unsigned int nr_free, next_free; /* free[next_free..nr_free) unused */
     grant_handle_t free[GNTTAB_UNMAP_BATCH];
 };
 
 void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
                     struct gnttab_map_cache *mc);
+/** Drops the granter lock `mc` holds, if any. */
+void gnttab_map_cache_unlock(struct gnttab_map_cache *mc);
 /** Tops `mc`'s handles up to `n` (at most GNTTAB_UNMAP_BATCH) for `v`. */
 void gnttab_map_cache_reserve(struct vcpu *v, struct gnttab_map_cache *mc,
                               unsigned int n);
