@@ -493,6 +493,79 @@ static void test_map_batch(void **state)
     checks();
 }
 
+/*
+ * Map hypercalls of 140 ops on granter A, with a run on C and back in
+ * the middle, a host mapping that cannot be inserted (RAM at its gfn:
+ * the pin, references and handle go back), a bad ref, and more ops than
+ * the mapper's first maptrack page holds (the maptrack grows inside a
+ * run): every good op maps its own grant with its own handle, and after
+ * the call no lock of A's is left held (A grows its table, which takes
+ * A's table lock for writing).
+ */
+static void test_map_batch_runs(void **state)
+{
+    static struct gnttab_map_grant_ref ops[140];
+    static struct gnttab_unmap_grant_ref u[140];
+    struct gnttab_info info;
+    unsigned int i, n = 0;
+
+    (void)state;
+    for ( i = 0; i < 140; i++ )
+    {
+        gnt_grant_access(&A, 8 + i, 2, 10 + i % 40, false);
+        ops[i] = (struct gnttab_map_grant_ref){
+            .host_addr = (uint64_t)(GNT_MAP_GFN + i) << 12,
+            .flags = GNTMAP_host_map, .ref = 8 + i, .dom = 1,
+            .status = 99 };
+    }
+    memcpy(gnt_frame(&C, 10), "from C", 7);
+    gnt_grant_access(&C, 8, 2, 10, false);
+    ops[50].dom = 3;
+    ops[50].ref = 8;
+    ops[51].host_addr = 5ULL << 12;  /* B's RAM */
+    ops[52].ref = 9999;
+    /* Two calls (the argument page's size); the second grows at 128. */
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_map_grant_ref, ops, 100,
+                            sizeof(ops[0])), 0);
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_map_grant_ref, ops + 100, 40,
+                            sizeof(ops[0])), 0);
+    for ( i = 0; i < 140; i++ )
+    {
+        assert_int_equal(ops[i].status, i == 51   ? GNTST_general_error
+                                        : i == 52 ? GNTST_bad_gntref
+                                                  : GNTST_okay);
+        if ( ops[i].status )
+        {
+            assert_int_equal(gnttab_debug_pin(A.d, 8 + i), 0);
+            assert_int_equal(gnt_flags(&A, 8 + i) &
+                             (GTF_reading | GTF_writing), 0);
+            continue;
+        }
+        if ( i != 50 )
+            assert_int_equal(gnttab_debug_pin(A.d, 8 + i), GNTPIN_HSTW_ONE);
+        u[n++] = (struct gnttab_unmap_grant_ref){
+            .host_addr = ops[i].host_addr, .handle = ops[i].handle,
+            .status = 99 };
+    }
+    assert_string_equal(gnt_frame(&B, GNT_MAP_GFN + 50), "from C");
+    assert_int_equal(gnttab_debug_pin(C.d, 8), GNTPIN_HSTW_ONE);
+    assert_int_equal(gnttab_get_info(B.d, &info), 0);
+    assert_int_equal(info.maptrack_in_use, 138);
+    assert_int_equal(info.maptrack_pages, 2);
+    checks();
+    assert_int_equal(physmap(&A, 1, GNT_TABLE_GFN + 1), 0);
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_grant_ref, u, 100,
+                            sizeof(u[0])), 0);
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_grant_ref, u + 100,
+                            n - 100, sizeof(u[0])), 0);
+    for ( i = 0; i < n; i++ )
+        assert_int_equal(u[i].status, GNTST_okay);
+    assert_int_equal(gnttab_get_info(A.d, &info), 0);
+    assert_int_equal(info.pinned_entries, 0);
+    assert_int_equal(gnttab_debug_pin(C.d, 8), 0);
+    checks();
+}
+
 /* Copies: gref to own frame, own frame to gref, windows, bad args. */
 static void test_copy(void **state)
 {
@@ -1064,6 +1137,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unmap_batch_flush, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_map_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_batch_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_version, setup, teardown),
