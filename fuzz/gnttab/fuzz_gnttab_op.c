@@ -328,6 +328,17 @@ static void op_unmap_raw(struct step_ctx *c)
                 m->live = false;
         }
     }
+    /*
+     * unmap_and_replace moved g's grant mapping at new_addr to host_addr:
+     * its record follows, so later unmaps of its handle name the new place.
+     */
+    if ( (c->a[2] & 2) && r.new_addr && r.new_addr != r.host_addr )
+        for ( i = 0; i < NR_HANDLES; i++ )
+        {
+            m = &maps[i];
+            if ( m->live && m->g == g && m->gfn << 12 == r.new_addr )
+                m->gfn = r.host_addr >> 12;
+        }
 }
 
 static void op_copy(struct step_ctx *c)
