@@ -18,13 +18,18 @@
 static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
                          bool ro, bool allow_trans, struct copy_grant *g);
 
-/** Drops one copy pin of `rd`'s `ref` (and the inner grant's). */
+/**
+ * Drops one copy pin of `rd`'s `ref` (and the inner grant's).  The caller
+ * holds a reference to `rd` (and `g` one to the inner domain), so a
+ * zombie reference dropped here (private.h) does not free either.
+ */
 static void release_grant(struct domain *rd, grant_ref_t ref, bool ro,
                           const struct copy_grant *g)
 {
     struct grant_table *rgt = rd->grant_table;
     struct active_grant_entry *act;
     uint32_t incr = ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    bool last;
 
     hal_read_lock(&rgt->lock);
     act = active_entry_acquire(rgt, ref);
@@ -32,8 +37,11 @@ static void release_grant(struct domain *rd, grant_ref_t ref, bool ro,
     gnttab_sync_status(rgt, act, ref);
     if ( !act->pin && act->is_sub_page && !act->trans )
         hal_fetch_sub(&rgt->nr_v2_ops, 1);
+    last = gnttab_unpinned(rgt, act);
     active_entry_release(act);
     hal_read_unlock(&rgt->lock);
+    if ( last )
+        gnttab_zombie_put(rgt);
     if ( g->trans )
     {
         /* The outer lock is dropped before the inner grant (XSA-411). */

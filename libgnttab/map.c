@@ -89,26 +89,34 @@ static bool pin_covers(uint32_t pin, uint32_t incr)
     return !((incr << 7) & ~nz);
 }
 
-/** Drops `incr` pins of `ref` and syncs its status bits; rgt->lock held. */
-static void unpin_locked(struct grant_table *rgt, grant_ref_t ref,
+/**
+ * Drops `incr` pins of `ref` and syncs its status bits; rgt->lock held.
+ * Returns true if the caller must call gnttab_zombie_put (private.h).
+ */
+static bool unpin_locked(struct grant_table *rgt, grant_ref_t ref,
                          uint32_t incr)
 {
     struct active_grant_entry *act = active_entry_acquire(rgt, ref);
+    bool last;
 
     BUG_ON(!pin_covers(act->pin, incr));
     act->pin -= incr;
     gnttab_sync_status(rgt, act, ref);
+    last = gnttab_unpinned(rgt, act);
     active_entry_release(act);
+    return last;
 }
 
-/** Drops `incr` pins of `rd`'s `ref` and syncs its status bits. */
-static void unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
+/** unpin_locked, taking and dropping `rd`'s table lock. */
+static bool unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
 {
     struct grant_table *rgt = rd->grant_table;
+    bool last;
 
     hal_read_lock(&rgt->lock);
-    unpin_locked(rgt, ref, incr);
+    last = unpin_locked(rgt, ref, incr);
     hal_read_unlock(&rgt->lock);
+    return last;
 }
 
 /** See private.h. */
@@ -189,23 +197,22 @@ static long map_get_handle(struct vcpu *v, struct gnttab_map_cache *mc)
 
 /**
  * Resolves `dom` for `ld` as domain_resolve does, through the batch's
- * cache: returns 0 and `*rd` with a reference of the caller's own, or
- * -ESRCH.
+ * cache: returns 0 and `*rd`, which the cache holds a reference to for
+ * as long as the op runs, or -ESRCH.  A mapping takes no reference of its
+ * own: its pin keeps the granter alive (struct grant_mapping).
  */
 static int map_resolve(struct domain *ld, domid_t dom,
                        struct gnttab_map_cache *mc, struct domain **rd)
 {
     if ( mc->rd && mc->dom == dom )
     {
-        get_domain(mc->rd);
         *rd = mc->rd;
         return 0;
     }
     if ( domain_resolve(ld, dom, rd) )
         return -ESRCH;
     map_cache_put_domain(mc);
-    get_domain(*rd);
-    mc->rd = *rd;
+    mc->rd = *rd; /* domain_resolve's reference */
     mc->dom = dom;
     return 0;
 }
@@ -232,6 +239,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     struct page_info *pg;
     unsigned int nrefs, ntypes, k, typed = 0;
     grant_ref_t ref = op->ref;
+    bool last;
     long handle;
     mfn_t mfn;
     int rc;
@@ -254,14 +262,14 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     }
     rc = GNTST_bad_domain;
     if ( !rd->grant_table || domain_is_dying(rd) || domain_is_dying(ld) )
-        goto out_put;
+        goto out;
     rc = GNTST_permission_denied;
     if ( gnttab_xsm_mapref(ld, rd, flags) )
-        goto out_put;
+        goto out;
     handle = map_get_handle(v, mc);
     rc = GNTST_no_space;
     if ( handle < 0 )
-        goto out_put;
+        goto out;
 
     incr = map_pin_incr(flags);
     /* The maptrack entry's references, plus the host mapping's own. */
@@ -269,6 +277,14 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     ntypes = map_type_refs(flags);
     rgt = rd->grant_table;
     map_cache_lock(mc, rgt);
+    /*
+     * Dying is checked again under the table lock, which the granter's
+     * relinquish takes for writing to mark the pins it must outlive: this
+     * pin is either marked or never made (struct grant_mapping).
+     */
+    rc = GNTST_bad_domain;
+    if ( domain_is_dying(rd) )
+        goto put_handle;
     rc = GNTST_bad_gntref;
     if ( ref >= nr_grant_entries(rgt) )
         goto put_handle;
@@ -312,7 +328,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     pg = mfn_to_page(mfn);
     /*
      * Every reference this mapping will keep (at least one, which also
-     * keeps the page across the unlocked window), taken at once while
+     * keeps the page once the entry lock is dropped), taken at once while
      * `mfn` is frozen; the host mapping's goes to the P2M entry.
      */
     if ( !get_page(pg, rd) )
@@ -341,7 +357,7 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     m->domid = rd->domain_id;
     m->ref = ref;
     m->mfn = mfn_x(mfn);
-    m->rd = rd; /* the reference from domain_resolve moves here */
+    m->rd = rd; /* kept alive by this mapping's pin */
     hal_store_release(&m->flags, (uint16_t)(flags & MAPTRACK_KIND_MASK));
     op->handle = (grant_handle_t)handle;
     op->dev_bus_addr = mfn_x(mfn) << PAGE_SHIFT;
@@ -349,21 +365,25 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     return;
 
  undo:
-    /* Pins go before the page references they protect (XSA-236). */
-    unpin_locked(rgt, ref, incr);
+    /*
+     * Pins go before the page references they protect (XSA-236).  The
+     * table lock is still held from the pin, so the relinquish cannot
+     * have marked it: no zombie reference is this op's to drop.
+     */
+    last = unpin_locked(rgt, ref, incr);
+    BUG_ON(last);
     while ( typed-- )
         put_page_type(pg);
     while ( nrefs-- )
         put_page(pg);
     gnttab_put_maptrack_handle(lgt, (grant_handle_t)handle);
-    goto out_put;
+    goto out;
 
  unlock_act:
     active_entry_release(act);
  put_handle:
     gnttab_put_maptrack_handle(lgt, (grant_handle_t)handle);
- out_put:
-    put_domain(rd);
+ out:
     op->status = (int16_t)rc;
 }
 
@@ -394,13 +414,13 @@ static int unmap_host(struct domain *ld, uint64_t host_addr, mfn_t mfn,
 
 /** What phase 1 of an unmap did, for phase 2. */
 struct unmap_done {
-    struct domain *rd;     /* referenced */
+    struct domain *rd;     /* alive while the pins phase 2 drops are */
     grant_ref_t ref;
     mfn_t mfn;
     uint16_t done;         /* GNTMAP_host_map / device_map released */
     bool ro;
     bool p2m_ref;          /* holds the removed host mapping's reference */
-    bool freed;            /* the handle went: drop its domain reference */
+    bool freed;            /* the handle went */
     grant_handle_t h;      /* the handle, to put back if `freed` */
 };
 
@@ -414,8 +434,10 @@ struct unmap_done {
  *
  * The claim is what makes two vCPUs unmapping one handle safe: without
  * it, a second unmapper could read `rd` from the entry after the first
- * had freed the handle and dropped the last reference to an unregistered
- * granter.  While claimed, the entry (and its reference) cannot go away.
+ * had freed the handle and dropped the last pin of an unregistered
+ * granter.  While claimed, the entry (and its pins) cannot go away; the
+ * pins phase 1 took down stay until phase 2 drops them, and they keep
+ * `rd` alive for it (struct grant_mapping).
  */
 static int unmap_phase1(struct domain *ld, uint64_t host_addr,
                         uint64_t dev_bus_addr, uint64_t new_addr,
@@ -440,7 +462,7 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     if ( !flags )
         return GNTST_bad_handle;
     left = flags;
-    rd = m->rd; /* the claimed entry's reference keeps it alive meanwhile */
+    rd = m->rd; /* the claimed entry's pins keep it alive meanwhile */
     rc = GNTST_permission_denied;
     if ( gnttab_xsm_unmapref(ld, rd) )
         goto unclaim;
@@ -477,19 +499,12 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
     c->freed = !left;
  unclaim:
     /*
-     * Phase 2 needs a reference to `rd`.  A freed handle's own reference
-     * passes to it; otherwise the handle keeps its own (another unmapper
-     * may free it the moment the claim ends), so take one before that.
-     */
-    if ( c->done && !c->freed )
-        get_domain(rd);
-    /*
      * A freed handle is free from here (flags 0: no claim can succeed), and
      * the batch puts it back on its list once, before phase 2 (XSA-218).
      */
     gnttab_maptrack_unclaim(m, left);
     if ( c->done )
-        c->rd = rd; /* dropped in phase 2 */
+        c->rd = rd; /* its pins of `done` are phase 2's to drop */
     return rc;
 }
 
@@ -514,18 +529,24 @@ static void unmap_phase2_refs(struct unmap_done *c)
         put_page_type(pg);
     for ( n = map_page_refs(kinds) + c->p2m_ref; n; n-- )
         put_page(pg);
-    put_domain(c->rd); /* the freed handle's, or phase 1's */
 }
 
 /**
  * Phase 2: drops the pins, then the references, of what phase 1 (or a
- * dying mapper's release) took down.  Cannot fail.
+ * dying mapper's release) took down, then the granter's zombie reference
+ * if those were its last marked pins.  Cannot fail.  `c->rd` may be gone
+ * on return.
  */
 static void unmap_phase2(struct unmap_done *c)
 {
+    struct grant_table *rgt = c->rd->grant_table;
+    bool last;
+
     /* Pins go before the page references they protect (XSA-236). */
-    unpin(c->rd, c->ref, map_pin_incr(unmap_kinds(c)));
+    last = unpin(c->rd, c->ref, map_pin_incr(unmap_kinds(c)));
     unmap_phase2_refs(c);
+    if ( last )
+        gnttab_zombie_put(rgt);
 }
 
 uint64_t gnttab_stat_unmap_flushes;
@@ -565,12 +586,15 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
     /*
      * Phase 2.  A run of ops on one granter drops its pins under one hold
      * of the granter's table lock, then the run's references (each pin
-     * still goes before the references it protects).
+     * still goes before the references it protects), then the granter's
+     * zombie reference if the run dropped its last marked pin.  After its
+     * unpins the run compares `rd` but no longer reads through it.
      */
     for ( i = 0; i < n; )
     {
         struct domain *rd = c[i].rd;
         struct grant_table *rgt;
+        bool last = false;
         unsigned int j;
 
         if ( !rd )
@@ -582,18 +606,21 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
         hal_read_lock(&rgt->lock);
         for ( j = i; j < n && (!c[j].rd || c[j].rd == rd); j++ )
             if ( c[j].rd )
-                unpin_locked(rgt, c[j].ref, map_pin_incr(unmap_kinds(&c[j])));
+                last |= unpin_locked(rgt, c[j].ref,
+                                     map_pin_incr(unmap_kinds(&c[j])));
         hal_read_unlock(&rgt->lock);
         for ( ; i < j; i++ )
             if ( c[i].rd )
                 unmap_phase2_refs(&c[i]);
+        if ( last )
+            gnttab_zombie_put(rgt);
     }
     return 0;
 }
 
 /**
  * Releases handle `h` of a dying domain: pins, the references its
- * maptrack entry keeps, the handle and its domain reference.  The host
+ * maptrack entry keeps, and the handle.  The host
  * mapping's own reference stays with the P2M entry, which the P2M
  * teardown drops (gnttab_arch_release_host_mappings).  No vCPU of the
  * dying domain runs, so nothing else holds a claim on `h`.
@@ -613,5 +640,5 @@ void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h)
     BUG_ON(gnttab_arch_release_host_mappings());
     hal_store_release(&m->flags, 0);
     gnttab_put_maptrack_handle(lgt, h);
-    unmap_phase2(&c);      /* drops the handle's reference */
+    unmap_phase2(&c);
 }

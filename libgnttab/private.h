@@ -18,6 +18,8 @@
  * XSM hook of an op after the first runs under it (libxsm's locks are
  * leaves: it never takes a grant lock), as do libmm calls and the
  * maptrack free-list lock; it never grows the maptrack under it.
+ * gnttab_zombie_put takes a dying granter's table lock for writing with
+ * no other lock held.
  */
 #ifndef LIBGNTTAB_PRIVATE_H
 #define LIBGNTTAB_PRIVATE_H
@@ -77,7 +79,8 @@ struct active_grant_entry {
     uint16_t length;
     uint8_t is_sub_page;   /* sub-page or transitive: never mapped */
     uint8_t trans;         /* pinned through a transitive entry */
-    uint16_t pad;
+    uint8_t zombie;        /* counted in the table's `zombie_pins` */
+    uint8_t pad;
     grant_ref_t trans_gref;
     uint64_t mfn;
     hal_spinlock_t lock;
@@ -89,14 +92,16 @@ _Static_assert(sizeof(struct active_grant_entry) == GNTTAB_ACTIVE_ENTRY_SIZE,
 
 /**
  * One maptrack entry (the grantee's record of a mapping).  Xen's 16 bytes
- * (ref, flags, domid, vcpu) plus a counted pointer to the granter: domids
- * are not stable once a domain is unregistered, and an unmap after the
- * granter's destruction must still reach its active entry, so each live
- * mapping keeps the granter's `struct domain` (and its grant table) alive.
- * It also records the frame mapped: the active entry's `mfn`, frozen while
- * this mapping's pin exists, so unmap's phase 1 reads it here without the
- * granter's locks.  `flags` is 0 for a free entry; a free entry links the
- * list through `ref`.
+ * (ref, flags, domid, vcpu) plus a pointer to the granter: domids are not
+ * stable once a domain is unregistered, and an unmap after the granter's
+ * destruction must still reach its active entry.  The pointer holds no
+ * reference: the mapping's pin keeps the granter's `struct domain` (and
+ * its grant table) alive, through its registration while it is not being
+ * destroyed and through its table's zombie reference after that (see
+ * `zombie_pins`).  It also records the frame mapped: the active entry's
+ * `mfn`, frozen while this mapping's pin exists, so unmap's phase 1 reads
+ * it here without the granter's locks.  `flags` is 0 for a free entry; a
+ * free entry links the list through `ref`.
  */
 struct grant_mapping {
     uint32_t ref;
@@ -104,7 +109,7 @@ struct grant_mapping {
     domid_t domid;
     uint32_t vcpu;         /* the free list it returns to */
     uint32_t pad;
-    struct domain *rd;     /* referenced while `flags` != 0 */
+    struct domain *rd;     /* alive while `flags` != 0 (its pin) */
     uint64_t mfn;          /* = the active entry's while `flags` != 0 */
 };
 
@@ -164,6 +169,19 @@ struct grant_table {
     unsigned int nr_vcpus;
 
     unsigned long release_pos;     /* relinquish progress */
+    /*
+     * A granter's table outlives its domain's destruction while other
+     * domains still pin its entries (Xen's zombie domains): the
+     * relinquish, under the write lock, marks every pinned entry
+     * (`zombie` in the active entry), counts them here and takes one
+     * reference to `domain` for them all.  Maps are refused from then on
+     * (the dying check is made under the table lock), so only marked
+     * entries need it; a copy holds its own reference.  The unpin that
+     * takes the last marked entry to 0 drops that reference
+     * (gnttab_zombie_put), once its page references are gone.
+     */
+    uint32_t zombie_pins;
+    bool pins_marked;              /* the relinquish's marking is done */
 };
 
 /* ---- Table access (table.c). ---- */
@@ -242,6 +260,29 @@ static inline uint32_t *shared_header_word(struct grant_table *gt,
  * `gt->lock` held, read or write.
  */
 bool gnttab_is_frame_gfn(const struct grant_table *gt, uint64_t gfn);
+
+/**
+ * Accounts for an entry's pin having gone to 0 (table lock and entry lock
+ * held): if the relinquish marked it, unmarks it and returns true when it
+ * was the last marked entry, which makes the caller the one that must
+ * call gnttab_zombie_put.
+ */
+static inline bool gnttab_unpinned(struct grant_table *gt,
+                                   struct active_grant_entry *act)
+{
+    if ( act->pin || !act->zombie )
+        return false;
+    act->zombie = 0;
+    return hal_fetch_sub(&gt->zombie_pins, 1) == 1;
+}
+
+/**
+ * Drops the reference `gt`'s marked pins held to its domain, once every
+ * reader of the table has left it; for the caller gnttab_unpinned chose,
+ * holding no lock, after the page references its pin protected.  The
+ * domain may be freed on return.
+ */
+void gnttab_zombie_put(struct grant_table *gt);
 
 /** Grows `gt` to `nr` frames; write lock held.  -ENOMEM, -EINVAL. */
 int __must_check gnttab_grow_table(struct grant_table *gt, unsigned int nr);

@@ -238,10 +238,51 @@ int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
 }
 
 /**
+ * Marks the entries of dying `d`'s table that other domains still pin and
+ * takes one reference to `d` for them (see `zombie_pins`), once.  Under
+ * the write lock, so a map either pinned before (and is marked) or sees
+ * the domain dying.  The caller holds a reference to `d`.
+ */
+static void mark_foreign_pins(struct domain *d, struct grant_table *gt)
+{
+    unsigned int p, i;
+    uint32_t n = 0;
+
+    hal_write_lock(&gt->lock);
+    if ( !gt->pins_marked )
+    {
+        for ( p = 0; p < gt->nr_active_pages; p++ )
+            for ( i = 0; i < ACTIVE_PER_PAGE; i++ )
+                if ( gt->active[p][i].pin )
+                {
+                    gt->active[p][i].zombie = 1;
+                    n++;
+                }
+        gt->pins_marked = true;
+        gt->zombie_pins = n;
+        if ( n )
+            get_domain(d);
+    }
+    hal_write_unlock(&gt->lock);
+}
+
+/** See private.h. */
+void gnttab_zombie_put(struct grant_table *gt)
+{
+    struct domain *d = gt->domain;
+
+    /* Unpinners of other marked entries may still be inside its lock. */
+    hal_write_lock(&gt->lock);
+    hal_write_unlock(&gt->lock);
+    put_domain(d);
+}
+
+/**
  * See common/subsys.h.  Releases every mapping `d` holds of other
  * domains' grants (and of its own), preemptibly, a maptrack page at a time
- * (XSA-380).  Host mappings live in `d`'s P2M, whose teardown drops their
- * references.  Accepts a domain whose init never ran.
+ * (XSA-380), then marks the entries other domains still pin.  Host
+ * mappings live in `d`'s P2M, whose teardown drops their references.
+ * Accepts a domain whose init never ran.
  */
 int gnttab_domain_relinquish(struct domain *d)
 {
@@ -262,6 +303,7 @@ int gnttab_domain_relinquish(struct domain *d)
              gt->release_pos < limit && hypercall_preempt_check() )
             return -ERESTART;
     }
+    mark_foreign_pins(d, gt);
     return 0;
 }
 
@@ -276,6 +318,7 @@ void gnttab_domain_destroy(struct domain *d)
     /* A domain destroyed without relinquish (creation unwound) holds none. */
     while ( gnttab_domain_relinquish(d) == -ERESTART )
         ;
+    BUG_ON(gt->zombie_pins); /* marked pins hold a reference to `d` */
     gnttab_maptrack_free(gt);
     for ( i = 0; i < gt->nr_status_frames; i++ )
         free_shared_frame(gt->status_pg[i], gt->status[i]);

@@ -890,6 +890,62 @@ static void test_granter_destroyed(void **state)
     checks();
 }
 
+/*
+ * A destroyed granter lives on exactly as long as other domains pin its
+ * grants: B's host mapping, the host and device halves of another, and
+ * C's mapping go one by one (C's by C's own destruction); each frame is
+ * freed with its last mapping, a map of the dead granter is refused, and
+ * once nothing pins it every page the granter had is gone (its table's
+ * frames too: its `struct domain` was freed, not leaked).
+ */
+static void test_granter_outlives_pins(void **state)
+{
+    grant_handle_t h8, h9, hc, h;
+    struct page_info *p10, *p11;
+    uint64_t base, bus;
+
+    (void)state;
+    gnt_guest_destroy(&A);
+    gnt_guest_destroy(&C);
+    base = domain_pages_now();
+    assert_int_equal(gnt_guest_create(&A, 1, 2), 0);
+    assert_int_equal(gnt_guest_create(&C, 3, 1), 0);
+    p10 = gfn_page(&A, 10);
+    p11 = gfn_page(&A, 11);
+    gnt_grant_access(&A, 8, 2, 10, false);
+    gnt_grant_access(&A, 9, 2, 11, false);
+    gnt_grant_access(&A, 10, 3, 11, true);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h8,
+                             NULL), GNTST_okay);
+    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN + 1,
+                             GNTMAP_host_map | GNTMAP_device_map, &h9, &bus),
+                     GNTST_okay);
+    assert_int_equal(gnt_map(&C, 1, 10, GNT_MAP_GFN,
+                             GNTMAP_host_map | GNTMAP_readonly, &hc, NULL),
+                     GNTST_okay);
+    gnt_guest_destroy(&A);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN + 2, GNTMAP_host_map, &h,
+                             NULL), GNTST_bad_domain);
+    checks();
+
+    assert_int_equal(gnt_unmap(&B, h8, GNT_MAP_GFN, 0), GNTST_okay);
+    mm_deferred_flush();
+    assert_int_equal(page_state(p10), PGC_state_free);
+    assert_int_not_equal(page_state(p11), PGC_state_free);
+    assert_int_equal(gnt_unmap(&B, h9, GNT_MAP_GFN + 1, 0), GNTST_okay);
+    assert_int_equal(gnt_unmap(&B, h9, 0, bus), GNTST_okay);
+    mm_deferred_flush();
+    assert_int_not_equal(page_state(p11), PGC_state_free);
+    checks();
+    /* C's release drops the last pin: the granter goes with it. */
+    gnt_guest_destroy(&C);
+    assert_int_equal(page_state(p11), PGC_state_free);
+    assert_int_equal(domain_pages_now(), base);
+    assert_int_equal(gnt_guest_create(&C, 3, 1), 0);
+    assert_int_equal(gnt_guest_create(&A, 1, 2), 0);
+    checks();
+}
+
 /* The mapper dies: its mappings are released, the granter can revoke. */
 static void test_mapper_destroyed(void **state)
 {
@@ -1144,6 +1200,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_setup_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_granter_outlives_pins, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_granter_destroyed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_mapper_destroyed, setup,
