@@ -297,6 +297,13 @@ static inline uint32_t copy_tag(domid_t domid, bool gref)
     return COPY_TAG_HELD | (gref ? COPY_TAG_GREF : 0) | domid;
 }
 
+/** copy_tag of an op's side whose grant flag is bit `bit` of `flags`. */
+static inline uint32_t op_tag(domid_t domid, uint16_t flags, unsigned int bit)
+{
+    return COPY_TAG_HELD | ((uint32_t)(flags >> bit) & 1U) << 16 | domid;
+}
+_Static_assert(COPY_TAG_GREF == 1U << 16, "op_tag's shift");
+
 /** True if `b` holds exactly what `p` names (a grant if `gref`). */
 static bool buf_holds(const struct copy_buf *b,
                       const struct gnttab_copy_ptr *p, bool gref)
@@ -313,11 +320,11 @@ static bool buf_holds(const struct copy_buf *b,
  * answer decides nothing: the op takes the full path.
  */
 static inline bool buf_fast(const struct copy_buf *b,
-                            const struct gnttab_copy_ptr *p, bool gref,
+                            const struct gnttab_copy_ptr *p, uint32_t tag,
                             unsigned int len)
 {
-    return p->u.gmfn == b->raw && copy_tag(p->domid, gref) == b->tag &&
-           p->offset >= b->lo && p->offset + len <= b->hi;
+    return p->u.gmfn == b->raw && tag == b->tag && p->offset >= b->lo &&
+           p->offset + len <= b->hi;
 }
 
 /** Records that `b` is held under `domid`'s name; see struct copy_buf. */
@@ -452,10 +459,12 @@ static bool in_window(const struct copy_buf *b, unsigned int off,
  * names this op uses, only its offsets and length are new (Xen's buffer
  * reuse): no lookup, no reference, no XSM call.  Once both sides are
  * held, their `raw` words become this op's, so that the ops after it
- * that repeat its names take the fast path.
+ * that repeat its names take the fast path.  Kept out of line, so that
+ * the fast path's loop is not compiled around this one's frame.
  */
-static int copy_one(struct domain *ld, struct gnttab_copy *op,
-                    struct copy_buf *src, struct copy_buf *dst)
+static __attribute__((noinline)) int
+copy_one(struct domain *ld, struct gnttab_copy *op, struct copy_buf *src,
+         struct copy_buf *dst)
 {
     bool sg = op->flags & GNTCOPY_source_gref;
     bool dg = op->flags & GNTCOPY_dest_gref;
@@ -543,10 +552,12 @@ void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
     {
         struct gnttab_copy *op = &ops[i];
 
-        if ( buf_fast(src, &op->source, op->flags & GNTCOPY_source_gref,
-                      op->len) &&
-             buf_fast(dst, &op->dest, op->flags & GNTCOPY_dest_gref,
-                      op->len) )
+        if ( likely(buf_fast(src, &op->source,
+                             op_tag(op->source.domid, op->flags,
+                                    _GNTCOPY_source_gref), op->len) &&
+                    buf_fast(dst, &op->dest,
+                             op_tag(op->dest.domid, op->flags,
+                                    _GNTCOPY_dest_gref), op->len)) )
         {
             memmove(dst->va + op->dest.offset, src->va + op->source.offset,
                     op->len);
