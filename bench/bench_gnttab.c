@@ -14,7 +14,11 @@
  *  - gnttab.copy.{4k,256}.same: the same source grant into the same frame
  *    16 times, so both sides stay acquired across the batch and the data
  *    stays in cache, as calib.memcpy_4k's does: the per-copy cost of the
- *    op itself next to a bare memcpy.
+ *    op itself next to a bare memcpy.  Ops 2..16 take the copy fast path;
+ *    each hypercall's acquire and release of both sides (the source
+ *    grant's pin, domain and page references, the destination's page and
+ *    type references: 17 locked operations) and the op array's copy in and
+ *    out are shared by its 16 copies.
  *
  * The world runs with libmm's full direct map: in the simulator every
  * map_domain_page slot change is a host mmap, a syscall that bare metal
