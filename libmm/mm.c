@@ -43,6 +43,12 @@ static uint64_t mm_pt_pages;
 static hal_spinlock_t mm_owner_lock = HAL_SPINLOCK_INIT;
 static struct domain *mm_owners[MM_MAX_OWNERS];
 static unsigned int mm_owner_hint;
+/*
+ * Holds on each slot (mm_owner_hold): while one is taken, the domain the
+ * slot named when it was taken, and its mm state, stay allocated, because
+ * mm_owner_unregister waits for the slot's holds to go.
+ */
+static uint32_t mm_owner_holds[MM_MAX_OWNERS];
 
 /** See mm.h. */
 void mm_config_directmap(bool full)
@@ -74,6 +80,27 @@ struct domain *mm_owner_domain(uint32_t owner)
 }
 
 /** See mm_private.h. */
+struct domain *mm_owner_hold(uint32_t owner)
+{
+    if ( !owner || owner > MM_MAX_OWNERS )
+        return NULL;
+    /*
+     * The hold is counted before the slot is read, and unregister clears
+     * the slot before it reads the count (both sequentially consistent):
+     * either unregister sees this hold and waits, or this read sees NULL.
+     */
+    hal_fetch_add(&mm_owner_holds[owner - 1], 1);
+    return __atomic_load_n(&mm_owners[owner - 1], __ATOMIC_SEQ_CST);
+}
+
+/** See mm_private.h. */
+void mm_owner_release(uint32_t owner)
+{
+    if ( owner && owner <= MM_MAX_OWNERS )
+        hal_fetch_sub(&mm_owner_holds[owner - 1], 1);
+}
+
+/** See mm_private.h. */
 int mm_owner_register(struct domain *d, uint32_t *owner)
 {
     unsigned int i, slot;
@@ -96,12 +123,18 @@ int mm_owner_register(struct domain *d, uint32_t *owner)
     return rc;
 }
 
-/** See mm_private.h. */
+/**
+ * See mm_private.h.  Waits, with the slot still unusable for a new owner,
+ * until every hold taken on it has gone: a hold is only ever kept across
+ * one page's last put (page_alloc.c), which takes no lock of this file.
+ */
 void mm_owner_unregister(uint32_t owner)
 {
     BUG_ON(!owner || owner > MM_MAX_OWNERS);
     hal_spin_lock(&mm_owner_lock);
-    hal_write_once(&mm_owners[owner - 1], NULL);
+    (void)hal_xchg(&mm_owners[owner - 1], NULL);
+    while ( __atomic_load_n(&mm_owner_holds[owner - 1], __ATOMIC_SEQ_CST) )
+        hal_cpu_relax();
     hal_spin_unlock(&mm_owner_lock);
 }
 

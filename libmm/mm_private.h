@@ -80,6 +80,16 @@ static inline uint32_t mm_owner_of(const struct domain *d)
     return d->mm ? d->mm->owner : MM_OWNER_NONE;
 }
 
+/**
+ * Takes a hold on owner slot `owner` and returns the domain registered
+ * there, or NULL.  Until mm_owner_release(owner), a domain returned and its
+ * mm state stay allocated, even if its last reference goes meanwhile (its
+ * final destroy waits).  The hold must be released in any case, NULL too.
+ */
+struct domain *mm_owner_hold(uint32_t owner);
+/** Releases a hold mm_owner_hold took. */
+void mm_owner_release(uint32_t owner);
+
 /** Takes an owner slot for `d`: 0 or -ENOSPC. */
 int __must_check mm_owner_register(struct domain *d, uint32_t *owner);
 /** Gives the slot back. */
@@ -231,8 +241,11 @@ int deferred_check(uint64_t *n);
 
 /* ---- Domain page accounting (page_alloc.c / mm_domain.c). ---- */
 
-/** Unlinks a page whose last reference went from its owner (`d`). */
-void page_unassign(struct domain *d, struct page_info *pg);
+/**
+ * Unlinks a page whose last reference went from `d`, the owner it had;
+ * false if `d`'s final destroy made the page anonymous first (nothing done).
+ */
+bool page_unassign(struct domain *d, struct page_info *pg);
 
 /* ---- TLB-flush clock (tlbflush.c). ---- */
 

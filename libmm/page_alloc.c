@@ -792,18 +792,24 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
 }
 
 /** Unlinks `pg` from `d` (its last reference went).  See mm_private.h. */
-void page_unassign(struct domain *d, struct page_info *pg)
+bool page_unassign(struct domain *d, struct page_info *pg)
 {
     struct mm_domain *md = d->mm;
+    bool owned;
 
     hal_spin_lock(&md->page_lock);
-    page_list_del(pg, &md->page_list);
-    if ( pg->count_info & PGC_extra )
-        md->extra_pages--;
-    else
-        md->tot_pages--;
-    pg->v.owner = 0;
+    owned = pg->v.owner == md->owner;
+    if ( owned )
+    {
+        page_list_del(pg, &md->page_list);
+        if ( pg->count_info & PGC_extra )
+            md->extra_pages--;
+        else
+            md->tot_pages--;
+        pg->v.owner = 0;
+    }
     hal_spin_unlock(&md->page_lock);
+    return owned;
 }
 
 /** See page.h. */
@@ -847,27 +853,32 @@ void put_page(struct page_info *pg)
 {
     uint64_t old = hal_fetch_sub(&pg->count_info, 1);
     struct domain *d;
+    uint32_t owner;
 
     BUG_ON(!(old & PGC_count_mask));
     if ( (old & PGC_count_mask) != 1 )
         return;
 
-    /* Last reference: nobody else can reach the page now. */
-    d = page_get_owner(pg);
-    if ( d )
-        page_unassign(d, pg);
+    /*
+     * Last reference: nobody else can reach the page now.  But its owner
+     * can be going away at the same moment, with nothing of ours holding
+     * it (a grant mapping's page references outlive its pin): the slot
+     * hold keeps the owner's mm state allocated while the page leaves it,
+     * and page_unassign finds out if the final destroy took it first.
+     */
+    owner = hal_read_once(&pg->v.owner);
+    d = mm_owner_hold(owner);
+    if ( d && !page_unassign(d, pg) )
+        d = NULL; /* made anonymous by the owner's final destroy */
     pg->count_info &= ~(PGC_allocated | PGC_extra | PGC_xen_heap);
     pg->u.type_info = 0;
     if ( !d )
-    {
         heap_anon_add(-1);
-        free_heap_pages(pg, 0, true, true);
-        return;
-    }
-    if ( domain_is_dying(d) )
+    if ( !d || domain_is_dying(d) )
         free_heap_pages(pg, 0, true, true);
     else
         deferred_free_page(pg);
+    mm_owner_release(owner);
 }
 
 /** See page.h. */

@@ -557,6 +557,74 @@ static void test_lookup_during_teardown(void **state)
     free(r);
 }
 
+/*
+ * A page's last reference dropped on one CPU while its owner's last domain
+ * reference goes on another: a grant mapping's page references outlive the
+ * pin that kept the granter, so nothing holds the owner when the mapper's
+ * last put_page runs.  The put must either take the page out of the
+ * owner's accounting before the owner's final destroy, or find it made
+ * anonymous by that destroy; never reach into the freed owner.  ASan and
+ * Valgrind see a use after free; the accounting sees a lost or doubly
+ * counted page.
+ */
+#define LP_GFN 0x100UL
+#define LP_PAGES 16UL
+#define LP_ROUNDS 300U
+#define LP_ROUNDS_VALGRIND 40U
+
+struct last_put_race {
+    struct domain *d;
+    struct page_info *pg[LP_PAGES];
+    unsigned int arrived;
+};
+
+static void lp_cpu(unsigned int cpu, void *arg)
+{
+    struct last_put_race *r = arg;
+    unsigned long i;
+
+    __atomic_fetch_add(&r->arrived, 1, __ATOMIC_SEQ_CST);
+    while ( __atomic_load_n(&r->arrived, __ATOMIC_SEQ_CST) < 2 )
+        sched_yield();
+    if ( cpu == 0 )
+        put_domain(r->d); /* the last reference: the final destroy */
+    else
+        for ( i = 0; i < LP_PAGES; i++ )
+            put_page(r->pg[i]);
+}
+
+static void test_last_put_during_final_destroy(void **state)
+{
+    uint64_t free0 = mm_world_free_pages();
+    unsigned int round, rounds = getenv("HVCORE_UNDER_VALGRIND")
+                                     ? LP_ROUNDS_VALGRIND : LP_ROUNDS;
+    struct last_put_race r;
+    unsigned long i, done;
+    int rc;
+
+    (void)state;
+    for ( round = 0; round < rounds; round++ )
+    {
+        memset(&r, 0, sizeof(r));
+        r.d = mm_world_domain(1, 64, false);
+        assert_int_equal(mm_populate_physmap(r.d, _gfn(LP_GFN), LP_PAGES, 0,
+                                             &done), 0);
+        for ( i = 0; i < LP_PAGES; i++ )
+        {
+            r.pg[i] = mfn_to_page(p2m_lookup(r.d, _gfn(LP_GFN + i), NULL));
+            assert_true(get_page(r.pg[i], r.d)); /* a mapper's reference */
+        }
+        while ( (rc = domain_destroy(r.d)) == -ERESTART )
+            ;
+        assert_int_equal(rc, 0);
+        /* Relinquished: the pages are the domain's only through ours. */
+        assert_int_equal(mm_domain_tot_pages(r.d), LP_PAGES);
+        sim_run_cpus(2, lp_cpu, &r);
+    }
+    assert_int_equal(mm_world_free_pages(), free0);
+    assert_int_equal(mm_check(), 0);
+}
+
 /* ---- Fault injection at every allocation point. ---- */
 
 struct snap {
@@ -799,6 +867,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relinquish, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_lookup_during_teardown,
+                                        mm_world_setup, mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_last_put_during_final_destroy,
                                         mm_world_setup, mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_fault_injection, mm_world_setup,
                                         mm_world_teardown),
