@@ -81,6 +81,12 @@ int mm_check(void)
     if ( deferred_check(&ndeferred) )
         st.rc = -EINVAL;
     mm_for_each_domain(check_domain, &st);
+    if ( mm_owner_holds_in_use() )
+    {
+        printk("mm_check: %lu owner-slot holds outstanding\n",
+               mm_owner_holds_in_use());
+        st.rc = -EINVAL;
+    }
 
     for ( m = 0; m < mm_max_mfn; m++ )
     {

@@ -101,6 +101,17 @@ void mm_owner_release(uint32_t owner)
 }
 
 /** See mm_private.h. */
+unsigned long mm_owner_holds_in_use(void)
+{
+    unsigned long n = 0;
+    unsigned int i;
+
+    for ( i = 0; i < MM_MAX_OWNERS; i++ )
+        n += hal_read_once(&mm_owner_holds[i]);
+    return n;
+}
+
+/** See mm_private.h. */
 int mm_owner_register(struct domain *d, uint32_t *owner)
 {
     unsigned int i, slot;

@@ -89,6 +89,8 @@ static inline uint32_t mm_owner_of(const struct domain *d)
 struct domain *mm_owner_hold(uint32_t owner);
 /** Releases a hold mm_owner_hold took. */
 void mm_owner_release(uint32_t owner);
+/** Holds taken and not released, over every slot (0 when quiescent). */
+unsigned long mm_owner_holds_in_use(void);
 
 /** Takes an owner slot for `d`: 0 or -ENOSPC. */
 int __must_check mm_owner_register(struct domain *d, uint32_t *owner);
