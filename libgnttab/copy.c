@@ -256,6 +256,18 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
  * its vCPUs is in this hypercall, so it cannot go away meanwhile.
  */
 
+/** The domid a held side was named by (DOMID_SELF or an id). */
+static inline domid_t buf_domid(const struct copy_buf *b)
+{
+    return (domid_t)b->tag;
+}
+
+/** True if a held side is a grant (else a frame of the caller's). */
+static inline bool buf_is_gref(const struct copy_buf *b)
+{
+    return b->tag & COPY_TAG_GREF;
+}
+
 /** Drops what a side held of `d` (a reference unless `d` is `ld`). */
 static void side_put_domain(struct domain *ld, struct domain *d)
 {
@@ -271,7 +283,7 @@ static void side_put_domain(struct domain *ld, struct domain *d)
 static void buf_release_page(struct copy_buf *b)
 {
     unmap_domain_page(b->va);
-    if ( b->is_gref )
+    if ( buf_is_gref(b) )
         release_grant(b->d, (grant_ref_t)b->key, b->ro, &b->g);
     if ( b->typed )
         put_page_type(b->pg);
@@ -312,6 +324,13 @@ static bool buf_holds(const struct copy_buf *b,
            b->key == (gref ? p->u.ref : p->u.gmfn);
 }
 
+/** Checks [off, off+len) lies in the acquired window. */
+static inline bool in_window(const struct copy_buf *b, unsigned int off,
+                             unsigned int len)
+{
+    return off >= b->g.start && off + len <= b->g.start + b->g.length;
+}
+
 /**
  * The per-op fast path's test: `b` holds what `p` names, under the very
  * `u` word a previous op of this hypercall used (a ref's unused high half
@@ -323,15 +342,14 @@ static inline bool buf_fast(const struct copy_buf *b,
                             const struct gnttab_copy_ptr *p, uint32_t tag,
                             unsigned int len)
 {
-    return p->u.gmfn == b->raw && tag == b->tag && p->offset >= b->lo &&
-           p->offset + len <= b->hi;
+    return p->u.gmfn == b->raw && tag == b->tag &&
+           in_window(b, p->offset, len);
 }
 
 /** Records that `b` is held under `domid`'s name; see struct copy_buf. */
-static void buf_name(struct copy_buf *b, domid_t domid)
+static void buf_name(struct copy_buf *b, domid_t domid, bool gref)
 {
-    b->domid = domid;
-    b->tag = copy_tag(domid, b->is_gref);
+    b->tag = copy_tag(domid, gref);
 }
 
 /**
@@ -343,7 +361,7 @@ static inline int side_domain(struct domain *ld, const struct copy_buf *b,
                               domid_t domid, struct domain **d, bool *owned)
 {
     *owned = false;
-    if ( b->d && b->domid == domid )
+    if ( b->d && buf_domid(b) == domid )
         *d = b->d;
     else if ( domid == DOMID_SELF || domid == ld->domain_id )
         *d = ld;
@@ -372,11 +390,12 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
     uint64_t key = is_gref ? p->u.ref : p->u.gmfn;
     int rc;
 
-    if ( b->d == d && b->is_gref == is_gref && b->key == key && b->ro == ro )
+    if ( b->d == d && buf_is_gref(b) == is_gref && b->key == key &&
+         b->ro == ro )
     {
         if ( owned )
             put_domain(d); /* `b` holds its own */
-        buf_name(b, domid);
+        buf_name(b, domid, is_gref);
         return GNTST_okay;
     }
     /*
@@ -432,25 +451,15 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
         b->typed = true;
     }
     b->d = d;
-    b->is_gref = is_gref;
     b->key = key;
     b->ro = ro;
-    b->lo = b->g.start;
-    b->hi = b->g.start + b->g.length;
-    buf_name(b, domid);
+    buf_name(b, domid, is_gref);
     b->va = map_domain_page(b->g.mfn);
     return GNTST_okay;
 
  out_put:
     side_put_domain(ld, d);
     return rc;
-}
-
-/** Checks [off, off+len) lies in the acquired window. */
-static bool in_window(const struct copy_buf *b, unsigned int off,
-                      unsigned int len)
-{
-    return off >= b->lo && off + len <= b->hi;
 }
 
 /**

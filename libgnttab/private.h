@@ -424,19 +424,17 @@ struct copy_grant {
  * One side of a copy, kept acquired across consecutive ops of one
  * hypercall: pinned (a grant), a page reference, a type reference when
  * written, mapped.  It holds a reference to `d` unless `d` is the caller.
- * `raw`, `tag`, `lo` and `hi` are what the per-op fast path compares: the
- * op's 64-bit `u` word exactly as the last op that used this side wrote
- * it, its name, and the usable window [lo, hi) within the page.
+ * Its name is `tag` (how the op named the domain, DOMID_SELF or an id,
+ * and whether it is a grant) and `key`; `raw` and `tag` are what the
+ * per-op fast path compares: the op's 64-bit `u` word exactly as the last
+ * op that used this side wrote it, and its name.
  */
 struct copy_buf {
     struct domain *d;      /* NULL if empty */
-    domid_t domid;         /* how the op named `d` (DOMID_SELF or an id) */
-    bool is_gref;
     bool ro;
     uint64_t key;          /* the ref or the gfn */
     uint64_t raw;          /* the op's `u` word */
     uint32_t tag;          /* COPY_TAG_HELD | gref bit | domid; 0: empty */
-    uint16_t lo, hi;       /* g.start, g.start + g.length */
     struct copy_grant g;
     struct page_info *pg;
     bool typed;
