@@ -56,18 +56,22 @@ void gnttab_maptrack_free(struct grant_table *gt)
     gt->maptrack_limit = 0;
 }
 
+/**
+ * The free list of `vcpu`, a vCPU id a maptrack entry or a caller gave: an
+ * id past the table's vCPUs (never expected) falls back to vCPU 0's.
+ */
+static struct maptrack_vcpu *maptrack_list(struct grant_table *gt,
+                                           unsigned int vcpu)
+{
+    return &gt->mt_vcpu[vcpu < gt->nr_vcpus ? vcpu : 0];
+}
+
 /** Pops a handle from `vcpu`'s list, or returns MAPTRACK_TAIL. */
 static uint32_t pop_free(struct grant_table *gt, unsigned int vcpu)
 {
-    struct maptrack_vcpu *mv = &gt->mt_vcpu[vcpu];
-    uint32_t h;
+    grant_handle_t h;
 
-    hal_spin_lock(&mv->lock);
-    h = mv->head;
-    if ( h != MAPTRACK_TAIL )
-        mv->head = maptrack_entry(gt, h)->ref;
-    hal_spin_unlock(&mv->lock);
-    return h;
+    return gnttab_maptrack_take(gt, vcpu, &h, 1) ? h : MAPTRACK_TAIL;
 }
 
 /** See private.h. */
@@ -78,7 +82,7 @@ long gnttab_get_maptrack_handle(struct grant_table *gt, unsigned int vcpu)
     uint32_t h;
 
     if ( vcpu >= gt->nr_vcpus )
-        vcpu = 0;
+        vcpu = 0; /* the id the new page's entries record */
     h = pop_free(gt, vcpu);
     if ( h != MAPTRACK_TAIL )
         return h;
@@ -132,30 +136,17 @@ long gnttab_get_maptrack_handle(struct grant_table *gt, unsigned int vcpu)
 /** See private.h.  The entry's `flags` are already 0. */
 void gnttab_put_maptrack_handle(struct grant_table *gt, grant_handle_t h)
 {
-    struct grant_mapping *m = maptrack_entry(gt, h);
-    unsigned int vcpu = hal_read_once(&m->vcpu);
-    struct maptrack_vcpu *mv;
-
-    if ( vcpu >= gt->nr_vcpus )
-        vcpu = 0;
-    mv = &gt->mt_vcpu[vcpu];
-    hal_spin_lock(&mv->lock);
-    m->ref = mv->head;
-    mv->head = h;
-    hal_spin_unlock(&mv->lock);
+    gnttab_maptrack_put_handles(gt, &h, 1);
 }
 
 /** See private.h. */
 unsigned int gnttab_maptrack_take(struct grant_table *gt, unsigned int vcpu,
                                   grant_handle_t *out, unsigned int n)
 {
-    struct maptrack_vcpu *mv;
+    struct maptrack_vcpu *mv = maptrack_list(gt, vcpu);
     unsigned int k = 0;
     uint32_t h;
 
-    if ( vcpu >= gt->nr_vcpus )
-        vcpu = 0;
-    mv = &gt->mt_vcpu[vcpu];
     hal_spin_lock(&mv->lock);
     for ( h = mv->head; k < n && h != MAPTRACK_TAIL;
           h = maptrack_entry(gt, h)->ref )
@@ -180,9 +171,7 @@ void gnttab_maptrack_put_handles(struct grant_table *gt,
               j < n && hal_read_once(&maptrack_entry(gt, h[j])->vcpu) == vcpu;
               j++ )
             maptrack_entry(gt, h[j - 1])->ref = h[j];
-        if ( vcpu >= gt->nr_vcpus )
-            vcpu = 0;
-        mv = &gt->mt_vcpu[vcpu];
+        mv = maptrack_list(gt, vcpu);
         hal_spin_lock(&mv->lock);
         maptrack_entry(gt, h[j - 1])->ref = mv->head;
         mv->head = h[i];
