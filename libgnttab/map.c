@@ -107,18 +107,6 @@ static bool unpin_locked(struct grant_table *rgt, grant_ref_t ref,
     return last;
 }
 
-/** unpin_locked, taking and dropping `rd`'s table lock. */
-static bool unpin(struct domain *rd, grant_ref_t ref, uint32_t incr)
-{
-    struct grant_table *rgt = rd->grant_table;
-    bool last;
-
-    hal_read_lock(&rgt->lock);
-    last = unpin_locked(rgt, ref, incr);
-    hal_read_unlock(&rgt->lock);
-    return last;
-}
-
 /** See private.h. */
 void gnttab_map_cache_unlock(struct gnttab_map_cache *mc)
 {
@@ -532,21 +520,43 @@ static void unmap_phase2_refs(struct unmap_done *c)
 }
 
 /**
- * Phase 2: drops the pins, then the references, of what phase 1 (or a
- * dying mapper's release) took down, then the granter's zombie reference
- * if those were its last marked pins.  Cannot fail.  `c->rd` may be gone
- * on return.
+ * Phase 2 of `n` unmaps: drops the pins, then the references, of what
+ * phase 1 (or a dying mapper's release) took down (`c[i].rd` NULL: nothing
+ * to drop).  A run of them on one granter drops its pins under one hold of
+ * the granter's table lock, then the run's references (each pin still goes
+ * before the references it protects, XSA-236), then the granter's zombie
+ * reference if the run dropped its last marked pin.  After its unpins the
+ * run compares `rd` but no longer reads through it: the granter may be
+ * gone.  Cannot fail.
  */
-static void unmap_phase2(struct unmap_done *c)
+static void unmap_phase2(struct unmap_done *c, unsigned int n)
 {
-    struct grant_table *rgt = c->rd->grant_table;
-    bool last;
+    unsigned int i, j;
 
-    /* Pins go before the page references they protect (XSA-236). */
-    last = unpin(c->rd, c->ref, map_pin_incr(unmap_kinds(c)));
-    unmap_phase2_refs(c);
-    if ( last )
-        gnttab_zombie_put(rgt);
+    for ( i = 0; i < n; )
+    {
+        struct domain *rd = c[i].rd;
+        struct grant_table *rgt;
+        bool last = false;
+
+        if ( !rd )
+        {
+            i++;
+            continue;
+        }
+        rgt = rd->grant_table;
+        hal_read_lock(&rgt->lock);
+        for ( j = i; j < n && (!c[j].rd || c[j].rd == rd); j++ )
+            if ( c[j].rd )
+                last |= unpin_locked(rgt, c[j].ref,
+                                     map_pin_incr(unmap_kinds(&c[j])));
+        hal_read_unlock(&rgt->lock);
+        for ( ; i < j; i++ )
+            if ( c[i].rd )
+                unmap_phase2_refs(&c[i]);
+        if ( last )
+            gnttab_zombie_put(rgt);
+    }
 }
 
 uint64_t gnttab_stat_unmap_flushes;
@@ -583,38 +593,7 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
         gnttab_arch_flush(v->domain);
         hal_fetch_add(&gnttab_stat_unmap_flushes, 1);
     }
-    /*
-     * Phase 2.  A run of ops on one granter drops its pins under one hold
-     * of the granter's table lock, then the run's references (each pin
-     * still goes before the references it protects), then the granter's
-     * zombie reference if the run dropped its last marked pin.  After its
-     * unpins the run compares `rd` but no longer reads through it.
-     */
-    for ( i = 0; i < n; )
-    {
-        struct domain *rd = c[i].rd;
-        struct grant_table *rgt;
-        bool last = false;
-        unsigned int j;
-
-        if ( !rd )
-        {
-            i++;
-            continue;
-        }
-        rgt = rd->grant_table;
-        hal_read_lock(&rgt->lock);
-        for ( j = i; j < n && (!c[j].rd || c[j].rd == rd); j++ )
-            if ( c[j].rd )
-                last |= unpin_locked(rgt, c[j].ref,
-                                     map_pin_incr(unmap_kinds(&c[j])));
-        hal_read_unlock(&rgt->lock);
-        for ( ; i < j; i++ )
-            if ( c[i].rd )
-                unmap_phase2_refs(&c[i]);
-        if ( last )
-            gnttab_zombie_put(rgt);
-    }
+    unmap_phase2(c, n);
     return 0;
 }
 
@@ -640,5 +619,5 @@ void gnttab_release_mapping(struct grant_table *lgt, grant_handle_t h)
     BUG_ON(gnttab_arch_release_host_mappings());
     hal_store_release(&m->flags, 0);
     gnttab_put_maptrack_handle(lgt, h);
-    unmap_phase2(&c);
+    unmap_phase2(&c, 1);
 }
