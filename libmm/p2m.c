@@ -616,23 +616,6 @@ int p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn)
 }
 
 /** See p2m.h. */
-int p2m_remove_grant_if(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
-{
-    if ( !p2m_is_grant(t) )
-        return -EINVAL;
-    return p2m_remove_grant_common(d, gfn, mfn, t, INVALID_GFN, false);
-}
-
-/** See p2m.h. */
-int p2m_replace_grant(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t,
-                      gfn_t from)
-{
-    if ( !p2m_is_grant(t) || gfn_eq(from, INVALID_GFN) )
-        return -EINVAL;
-    return p2m_remove_grant_common(d, gfn, mfn, t, from, false);
-}
-
-/** See p2m.h. */
 int p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t,
                        gfn_t from)
 {

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * p2m_insert_grant_ref, p2m_remove_grant_if and p2m_replace_grant: an
- * insert that takes over the caller's page reference, the checked removal
- * of a grant entry in one walk, and the move of another grant entry into
- * its place.  Every refusal leaves both entries and every reference as they
- * were; every test ends with mm_check and all pages back in the heap.
+ * p2m_insert_grant_ref and p2m_take_grant_ref: an insert that takes over
+ * the caller's page reference, and its inverse, the checked removal of a
+ * grant entry in one walk (optionally moving another grant entry into its
+ * place) that hands the entry's reference to the caller.  Every refusal
+ * leaves both entries and every reference as they were; every test ends
+ * with mm_check and all pages back in the heap.
  */
 #include "mm_world.h"
 
@@ -48,6 +49,24 @@ static void expect(struct domain *d, uint64_t gfn, mfn_t mfn, p2m_type_t t)
     assert_int_equal(got, t);
 }
 
+/**
+ * p2m_take_grant_ref, then, on success, the caller drops the reference it
+ * was handed, after checking the page's count did not move meanwhile.
+ */
+static int take_and_put(struct domain *d, uint64_t gfn, mfn_t mfn,
+                        p2m_type_t t, gfn_t from)
+{
+    struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
+    unsigned long before = pg ? page_refcount(pg) : 0;
+    int rc = p2m_take_grant_ref(d, _gfn(gfn), mfn, t, from);
+
+    if ( pg )
+        assert_int_equal(page_refcount(pg), before); /* handed, not dropped */
+    if ( !rc )
+        put_page(pg);
+    return rc;
+}
+
 /* The entry takes over the caller's reference; a refusal leaves it. */
 static void test_insert_ref(void **state)
 {
@@ -84,10 +103,10 @@ static void test_insert_ref(void **state)
     assert_int_equal(page_refcount(p1), 3);
     assert_int_equal(mm_check(), 0);
     /* Removal drops exactly the entry's reference. */
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x7000000), w.f1,
-                                         p2m_grant_map_ro), 0);
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
-                                         p2m_grant_map_rw), 0);
+    assert_int_equal(take_and_put(w.m, 0x7000000, w.f1,
+                                  p2m_grant_map_ro, INVALID_GFN), 0);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1,
+                                  p2m_grant_map_rw, INVALID_GFN), 0);
     assert_int_equal(page_refcount(p1), 1);
     assert_int_equal(mm_check(), 0);
     pg_down(&w);
@@ -108,31 +127,31 @@ static void test_remove_if(void **state)
 
     /* Wrong type, wrong frame, a type that is not a grant type, a hole,
      * a RAM entry, a gfn out of range: all refused, nothing changes. */
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
-                                         p2m_grant_map_rw), -EINVAL);
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f2,
-                                         p2m_grant_map_ro), -EINVAL);
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
-                                         p2m_ram_rw), -EINVAL);
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5001), w.f1,
-                                         p2m_grant_map_ro), -EINVAL);
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x30),
-                                         p2m_lookup(w.m, _gfn(0x30), NULL),
-                                         p2m_grant_map_rw), -EINVAL);
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(P2M_MAX_GFN + 1), w.f1,
-                                         p2m_grant_map_ro), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1,
+                                  p2m_grant_map_rw, INVALID_GFN), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f2,
+                                  p2m_grant_map_ro, INVALID_GFN), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1,
+                                  p2m_ram_rw, INVALID_GFN), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x5001, w.f1,
+                                  p2m_grant_map_ro, INVALID_GFN), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x30,
+                                  p2m_lookup(w.m, _gfn(0x30), NULL),
+                                  p2m_grant_map_rw, INVALID_GFN), -EINVAL);
+    assert_int_equal(take_and_put(w.m, P2M_MAX_GFN + 1, w.f1,
+                                  p2m_grant_map_ro, INVALID_GFN), -EINVAL);
     expect(w.m, 0x5000, w.f1, p2m_grant_map_ro);
     expect(w.m, 0x30, p2m_lookup(w.m, _gfn(0x30), NULL), p2m_ram_rw);
     assert_int_equal(page_refcount(p1), 2);
     assert_int_equal(mm_check(), 0);
 
     /* The match goes, with its reference; a second try finds nothing. */
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
-                                         p2m_grant_map_ro), 0);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1,
+                                  p2m_grant_map_ro, INVALID_GFN), 0);
     expect(w.m, 0x5000, INVALID_MFN, p2m_invalid);
     assert_int_equal(page_refcount(p1), 1);
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
-                                         p2m_grant_map_ro), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1,
+                                  p2m_grant_map_ro, INVALID_GFN), -EINVAL);
     assert_int_equal(mm_check(), 0);
     pg_down(&w);
 }
@@ -156,8 +175,8 @@ static void test_replace(void **state)
     assert_int_equal(page_refcount(p1), 2);
     assert_int_equal(page_refcount(p2), 2);
 
-    assert_int_equal(p2m_replace_grant(w.m, _gfn(0x5000), w.f1,
-                                       p2m_grant_map_rw, _gfn(0x5001)), 0);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1,
+                                  p2m_grant_map_rw, _gfn(0x5001)), 0);
     /* f2 now sits at 0x5000, still read-only; 0x5001 is a hole. */
     expect(w.m, 0x5000, w.f2, p2m_grant_map_ro);
     expect(w.m, 0x5001, INVALID_MFN, p2m_invalid);
@@ -168,10 +187,10 @@ static void test_replace(void **state)
     assert_int_equal(mm_check(), 0);
 
     /* The moved entry is removed where it now lives, with its reference. */
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5001), w.f2,
-                                         p2m_grant_map_ro), -EINVAL);
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f2,
-                                         p2m_grant_map_ro), 0);
+    assert_int_equal(take_and_put(w.m, 0x5001, w.f2,
+                                  p2m_grant_map_ro, INVALID_GFN), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f2,
+                                  p2m_grant_map_ro, INVALID_GFN), 0);
     assert_int_equal(page_refcount(p2), 1);
     assert_int_equal(mm_check(), 0);
     pg_down(&w);
@@ -197,7 +216,7 @@ static void test_replace_refused(void **state)
         { 0x5000, 1, p2m_grant_map_rw, 0x30 },     /* from: RAM */
         { 0x5000, 1, p2m_grant_map_rw, 0x7000000 },/* from: no table */
         { 0x5000, 1, p2m_grant_map_rw, P2M_MAX_GFN + 1 },
-        { 0x5000, 1, p2m_grant_map_rw, INVALID_GFN_RAW },
+        { 0x5000, 1, p2m_grant_map_rw, INVALID_GFN_RAW - 1 },
         { 0x5002, 1, p2m_grant_map_rw, 0x5001 },   /* gfn: a hole */
         { P2M_MAX_GFN + 1, 1, p2m_grant_map_rw, 0x5001 },
     };
@@ -214,9 +233,9 @@ static void test_replace_refused(void **state)
                                       p2m_grant_map_ro), 0);
     for ( i = 0; i < sizeof(bad) / sizeof(bad[0]); i++ )
     {
-        assert_int_equal(p2m_replace_grant(w.m, _gfn(bad[i].gfn),
-                                           bad[i].frame == 1 ? w.f1 : w.f2,
-                                           bad[i].t, _gfn(bad[i].from)),
+        assert_int_equal(take_and_put(w.m, bad[i].gfn,
+                                      bad[i].frame == 1 ? w.f1 : w.f2,
+                                      bad[i].t, _gfn(bad[i].from)),
                          -EINVAL);
         expect(w.m, 0x5000, w.f1, p2m_grant_map_rw);
         expect(w.m, 0x5001, w.f2, p2m_grant_map_ro);
@@ -226,8 +245,8 @@ static void test_replace_refused(void **state)
         assert_int_equal(mm_check(), 0);
     }
     /* A RAM entry is never moved or replaced either. */
-    assert_int_equal(p2m_replace_grant(w.m, _gfn(0x30), ram, p2m_grant_map_rw,
-                                       _gfn(0x5001)), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x30, ram, p2m_grant_map_rw,
+                                  _gfn(0x5001)), -EINVAL);
     expect(w.m, 0x30, ram, p2m_ram_rw);
     expect(w.m, 0x5001, w.f2, p2m_grant_map_ro);
     pg_down(&w);
@@ -252,10 +271,10 @@ static void test_after_teardown(void **state)
     assert_int_equal(page_refcount(mfn_to_page(w.f1)), 1);
     assert_int_equal(page_refcount(mfn_to_page(w.f2)), 1);
     /* ...and a reference holder can neither remove nor move them again. */
-    assert_int_equal(p2m_remove_grant_if(w.m, _gfn(0x5000), w.f1,
-                                         p2m_grant_map_rw), -EINVAL);
-    assert_int_equal(p2m_replace_grant(w.m, _gfn(0x5000), w.f1,
-                                       p2m_grant_map_rw, _gfn(0x5001)),
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1,
+                                  p2m_grant_map_rw, INVALID_GFN), -EINVAL);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1,
+                                  p2m_grant_map_rw, _gfn(0x5001)),
                      -EINVAL);
     assert_int_equal(page_refcount(mfn_to_page(w.f1)), 1);
     assert_int_equal(page_refcount(mfn_to_page(w.f2)), 1);

@@ -78,33 +78,17 @@ int __must_check p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn);
 
 /**
  * Removes the grant mapping at `gfn` only if it maps `mfn` with type `t`
- * (grant_map_rw or grant_map_ro), and drops its reference: the check and
- * the removal are one walk under the P2M lock (the P2M form of XSA-234's
- * frame/present/RW check).  Errors: -EINVAL (bad `t`, or `gfn` holds
- * anything else); on error nothing changed.
- */
-int __must_check p2m_remove_grant_if(struct domain *d, gfn_t gfn, mfn_t mfn,
-                                     p2m_type_t t);
-
-/**
- * Replaces the grant mapping of `mfn` with type `t` at `gfn` by the grant
- * mapping now at `from`, which leaves `from` (Xen's unmap_and_replace,
- * where x86 PV moves the PTE at new_addr to host_addr).  The moved entry
- * keeps its frame, type and reference; `mfn`'s reference is dropped.
- * Errors: -EINVAL (bad `t`; `from` == `gfn`; `gfn` does not hold exactly
- * that mapping; `from` holds no grant mapping); on error nothing changed.
- * The caller flushes the TLB for both gfns.
- */
-int __must_check p2m_replace_grant(struct domain *d, gfn_t gfn, mfn_t mfn,
-                                   p2m_type_t t, gfn_t from);
-
-/**
- * p2m_remove_grant_if (`from` INVALID_GFN) or p2m_replace_grant (`from` a
- * gfn), except that the removed entry's general reference to `mfn`'s page
- * becomes the caller's instead of being dropped: the inverse of
- * p2m_insert_grant_ref, for a caller whose other holds on the page (a
- * type reference) the entry's reference underpins until it drops them.
- * Same errors; on error nothing changed and the caller holds nothing new.
+ * (grant_map_rw or grant_map_ro), the check and the removal one walk
+ * under the P2M lock (the P2M form of XSA-234's frame/present/RW check).
+ * With `from` a gfn, the grant mapping now at `from` moves into its place
+ * and leaves `from` (Xen's unmap_and_replace, where x86 PV moves the PTE
+ * at new_addr to host_addr), keeping its frame, type and reference.  The
+ * removed entry's general reference to `mfn`'s page becomes the caller's
+ * (the inverse of p2m_insert_grant_ref), for a caller whose other holds on
+ * the page, a type reference, that reference underpins until it drops
+ * them.  Errors: -EINVAL (bad `t`; `from` == `gfn`; `gfn` does not hold
+ * exactly that mapping; `from` holds no grant mapping); on error nothing
+ * changed and the caller holds nothing new.  The caller flushes the TLB.
  */
 int __must_check p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn,
                                     p2m_type_t t, gfn_t from);
