@@ -6,12 +6,15 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <common/guest_access.h>
 #include <common/hypercall.h>
 #include <common/subsys.h>
 #include <public/memory.h>
 #include <libxsm/xsm.h>
+
+#include "../mm_private.h" /* mm_owner_hold: the last put's guard */
 
 static void expect_ram(struct domain *d, uint64_t gfn, mfn_t mfn)
 {
@@ -625,6 +628,61 @@ static void test_last_put_during_final_destroy(void **state)
     assert_int_equal(mm_check(), 0);
 }
 
+/*
+ * The guard the race above relies on, made deterministic: while a last put
+ * holds the owner's slot (as put_page does between reading the owner and
+ * taking the page out of its accounting), the owner's final destroy must
+ * wait, with its mm state still there; once the hold goes, it completes.
+ */
+struct hold_wait {
+    struct domain *d;
+    volatile int destroyed;
+    bool held_ok, waited, mm_kept;  /* seen by the holder (CPU 1) */
+};
+
+static void hw_cpu(unsigned int cpu, void *arg)
+{
+    struct hold_wait *h = arg;
+    uint32_t owner;
+    unsigned int i;
+
+    if ( cpu == 0 )
+    {
+        put_domain(h->d); /* the last reference: waits for the hold */
+        h->destroyed = 1;
+        return;
+    }
+    owner = mm_owner_of(h->d);
+    h->held_ok = mm_owner_hold(owner) == h->d;
+    /* Let the destroyer reach its wait, and check it stays there. */
+    for ( i = 0; i < 200; i++ )
+        sched_yield();
+    usleep(20000);
+    h->waited = !h->destroyed;
+    h->mm_kept = h->d->mm != NULL; /* the owner's mm state is still there */
+    mm_owner_release(owner);
+}
+
+static void test_final_destroy_waits_for_a_hold(void **state)
+{
+    uint64_t free0 = mm_world_free_pages();
+    struct hold_wait h = { .destroyed = 0 };
+    int rc;
+
+    (void)state;
+    h.d = mm_world_domain(1, 64, false);
+    while ( (rc = domain_destroy(h.d)) == -ERESTART )
+        ;
+    assert_int_equal(rc, 0);
+    sim_run_cpus(2, hw_cpu, &h);
+    assert_true(h.held_ok);
+    assert_true(h.waited);
+    assert_true(h.mm_kept);
+    assert_true(h.destroyed);
+    assert_int_equal(mm_world_free_pages(), free0);
+    assert_int_equal(mm_check(), 0);
+}
+
 /* ---- Fault injection at every allocation point. ---- */
 
 struct snap {
@@ -869,6 +927,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lookup_during_teardown,
                                         mm_world_setup, mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_last_put_during_final_destroy,
+                                        mm_world_setup, mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_final_destroy_waits_for_a_hold,
                                         mm_world_setup, mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_fault_injection, mm_world_setup,
                                         mm_world_teardown),
