@@ -636,7 +636,7 @@ static void test_last_put_during_final_destroy(void **state)
  */
 struct hold_wait {
     struct domain *d;
-    volatile int destroyed;
+    volatile int held, destroyed;
     bool held_ok, waited, mm_kept;  /* seen by the holder (CPU 1) */
 };
 
@@ -648,12 +648,15 @@ static void hw_cpu(unsigned int cpu, void *arg)
 
     if ( cpu == 0 )
     {
+        while ( !h->held )
+            sched_yield();
         put_domain(h->d); /* the last reference: waits for the hold */
         h->destroyed = 1;
         return;
     }
     owner = mm_owner_of(h->d);
     h->held_ok = mm_owner_hold(owner) == h->d;
+    __atomic_store_n(&h->held, 1, __ATOMIC_SEQ_CST);
     /* Let the destroyer reach its wait, and check it stays there. */
     for ( i = 0; i < 200; i++ )
         sched_yield();
@@ -666,7 +669,7 @@ static void hw_cpu(unsigned int cpu, void *arg)
 static void test_final_destroy_waits_for_a_hold(void **state)
 {
     uint64_t free0 = mm_world_free_pages();
-    struct hold_wait h = { .destroyed = 0 };
+    struct hold_wait h = { .held = 0, .destroyed = 0 };
     int rc;
 
     (void)state;
