@@ -332,14 +332,14 @@ bool policydb_context_isvalid(const struct policydb *p,
                               const struct context *c);
 /** Puts the conditional rules the booleans' states select in force. */
 void policydb_cond_update(struct policydb *p);
-uint32_t policydb_bool_value(const struct policydb *p, const char *name,
-                             size_t len);
-/** Looks up a type/role/user/class by name: value, or 0. */
+/** Looks up a type/role/user/boolean/class by name: value, or 0. */
 uint32_t policydb_type_value(const struct policydb *p, const char *name,
                              size_t len);
 uint32_t policydb_role_value(const struct policydb *p, const char *name,
                              size_t len);
 uint32_t policydb_user_value(const struct policydb *p, const char *name,
+                             size_t len);
+uint32_t policydb_bool_value(const struct policydb *p, const char *name,
                              size_t len);
 uint32_t policydb_class_value(const struct policydb *p, const char *name);
 uint32_t policydb_sens_value(const struct policydb *p, const char *name,

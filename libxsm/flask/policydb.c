@@ -812,19 +812,6 @@ void policydb_cond_update(struct policydb *p)
     }
 }
 
-/** The value of boolean `name` (`len` bytes), or 0. */
-uint32_t policydb_bool_value(const struct policydb *p, const char *name,
-                             size_t len)
-{
-    uint32_t i;
-
-    for ( i = 0; i < p->nbools; i++ )
-        if ( !strncmp(p->bools[i].name, name, len) &&
-             p->bools[i].name[len] == '\0' )
-            return i + 1;
-    return 0;
-}
-
 static int read_cond_list(struct policydb *p, struct flask_reader *r,
                           uint32_t *count, uint32_t **out)
 {
@@ -1330,14 +1317,19 @@ void policydb_destroy(struct policydb *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* True if `s` is exactly the `len` bytes at `name` (no NUL needed there). */
+static bool name_is(const char *s, const char *name, size_t len)
+{
+    return !strncmp(s, name, len) && s[len] == '\0';
+}
+
 static uint32_t name_lookup(const struct type_name *t, uint32_t n,
                             const char *name, size_t len)
 {
     uint32_t i;
 
     for ( i = 0; i < n; i++ )
-        if ( t[i].name && !strncmp(t[i].name, name, len) &&
-             t[i].name[len] == '\0' )
+        if ( t[i].name && name_is(t[i].name, name, len) )
             return t[i].value;
     return 0;
 }
@@ -1356,8 +1348,7 @@ uint32_t policydb_role_value(const struct policydb *p, const char *name,
     uint32_t i;
 
     for ( i = 0; i < p->nroles; i++ )
-        if ( !strncmp(p->roles[i].name, name, len) &&
-             p->roles[i].name[len] == '\0' )
+        if ( name_is(p->roles[i].name, name, len) )
             return i + 1;
     return 0;
 }
@@ -1369,8 +1360,19 @@ uint32_t policydb_user_value(const struct policydb *p, const char *name,
     uint32_t i;
 
     for ( i = 0; i < p->nusers; i++ )
-        if ( !strncmp(p->users[i].name, name, len) &&
-             p->users[i].name[len] == '\0' )
+        if ( name_is(p->users[i].name, name, len) )
+            return i + 1;
+    return 0;
+}
+
+/** A boolean's value (its number, from 1) by name, or 0. */
+uint32_t policydb_bool_value(const struct policydb *p, const char *name,
+                             size_t len)
+{
+    uint32_t i;
+
+    for ( i = 0; i < p->nbools; i++ )
+        if ( name_is(p->bools[i].name, name, len) )
             return i + 1;
     return 0;
 }
