@@ -162,7 +162,8 @@ static int up(void **state, unsigned int batch, unsigned int len,
     return 0;
 }
 
-static int map1_setup(void **s, uint64_t it)
+/* One grant, no copy: map_unmap.1 and transfer. */
+static int one_setup(void **s, uint64_t it)
 {
     (void)it;
     return up(s, 1, 0, 0);
@@ -238,12 +239,6 @@ static uint64_t copy_run(void *state, uint64_t iterations)
     return iterations * g->batch;
 }
 
-static int xfer_setup(void **s, uint64_t it)
-{
-    (void)it;
-    return up(s, 1, 0, 0);
-}
-
 /* A's gfn 100 goes to B's gfn 0x3000, then back to A's gfn 100. */
 static uint64_t xfer_run(void *state, uint64_t iterations)
 {
@@ -270,7 +265,7 @@ static uint64_t xfer_run(void *state, uint64_t iterations)
 
 const struct bench bench_gnttab_list[] = {
     { .name = "gnttab.map_unmap.1", .params = "{\"batch\":1}",
-      .setup = map1_setup, .run = map_run, .teardown = down,
+      .setup = one_setup, .run = map_run, .teardown = down,
       .default_iterations = 100000 },
     { .name = "gnttab.map_unmap.batch32", .params = "{\"batch\":32}",
       .setup = map32_setup, .run = map_run, .teardown = down,
@@ -296,7 +291,7 @@ const struct bench bench_gnttab_list[] = {
       .setup = copy256_same_setup, .run = copy_run, .teardown = down,
       .default_iterations = 20000 },
     { .name = "gnttab.transfer", .params = "{\"there_and_back\":true}",
-      .setup = xfer_setup, .run = xfer_run, .teardown = down,
+      .setup = one_setup, .run = xfer_run, .teardown = down,
       .default_iterations = 20000 },
     { .name = NULL },
 };
