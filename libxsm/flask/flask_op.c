@@ -62,6 +62,30 @@ static int op_setenforce(struct domain *cur, struct xen_flask_setenforce *e)
     return 0;
 }
 
+/*
+ * Copies in the `size` bytes at `gpa` that name a context or a boolean
+ * (Xen's flask_copyin_string): -ENOENT when longer than a page (Xen's
+ * limit), -ENOMEM, -EFAULT.  `size` is not 0; the caller frees `*buf`.
+ */
+static int copyin_string(struct domain *cur, uint64_t gpa, uint32_t size,
+                         char **buf)
+{
+    int rc;
+
+    if ( size > FLASK_CONTEXT_MAX )
+        return -ENOENT;
+    *buf = xmalloc_bytes(size, 1);
+    if ( !*buf )
+        return -ENOMEM;
+    rc = copy_from_guest_phys(cur, *buf, gpa, size);
+    if ( rc )
+    {
+        xfree(*buf);
+        *buf = NULL;
+    }
+    return rc;
+}
+
 static int op_context_to_sid(struct domain *cur,
                              struct xen_flask_sid_context *c)
 {
@@ -70,17 +94,12 @@ static int op_context_to_sid(struct domain *cur,
 
     if ( rc )
         return rc;
-    /* Xen's limits: longer than a page is -ENOENT, empty never parses. */
-    if ( c->size > FLASK_CONTEXT_MAX )
-        return -ENOENT;
-    if ( c->size == 0 )
+    if ( c->size == 0 )                     /* empty never parses */
         return -EINVAL;
-    buf = xmalloc_bytes(c->size, 1);
-    if ( !buf )
-        return -ENOMEM;
-    rc = copy_from_guest_phys(cur, buf, c->context, c->size);
-    if ( !rc )
-        rc = security_context_to_sid(buf, c->size, &c->sid);
+    rc = copyin_string(cur, c->context, c->size, &buf);
+    if ( rc )
+        return rc;
+    rc = security_context_to_sid(buf, c->size, &c->sid);
     xfree(buf);
     return rc;
 }
@@ -145,80 +164,81 @@ static int op_compute_sid(struct domain *cur, struct xen_flask_transition *t,
 #define BOOL_BY_NAME 0xffffffffU
 
 /*
- * A boolean given by name (bool_id 0xffffffff): `size` bytes at `name`,
- * up to the first NUL.  Xen's errors: longer than a page -ENOENT, unknown
- * -ENOENT, unreadable -EFAULT.  Found, bool_id is set and size becomes 0
- * (so GETBOOL does not write the name back).
+ * The name a boolean op gives when its bool_id is 0xffffffff: `size` bytes
+ * at `name`, up to the first NUL, copied into `*name` (NULL when the op
+ * gives a number; the caller frees it).  Xen's errors: empty or longer
+ * than a page -ENOENT, unreadable -EFAULT; and -ENOMEM.
  */
-static int resolve_bool(struct domain *cur, struct xen_flask_boolean *b)
+static int bool_name_in(struct domain *cur,
+                        const struct xen_flask_boolean *b, char **name,
+                        size_t *len)
 {
-    char *name;
-    size_t len;
     int rc;
 
+    *name = NULL;
+    *len = 0;
     if ( b->bool_id != BOOL_BY_NAME )
         return 0;
-    if ( b->size > FLASK_CONTEXT_MAX )
-        return -ENOENT;
     if ( b->size == 0 )
         return -ENOENT;
-    name = xmalloc_bytes(b->size, 1);
-    if ( !name )
-        return -ENOMEM;
-    rc = copy_from_guest_phys(cur, name, b->name, b->size);
+    rc = copyin_string(cur, b->name, b->size, name);
     if ( !rc )
-    {
-        for ( len = 0; len < b->size && name[len]; len++ )
-            ;
-        rc = security_find_bool(name, len, &b->bool_id);
-    }
-    xfree(name);
-    if ( !rc )
-        b->size = 0;
+        *len = strnlen(*name, b->size);
     return rc;
 }
 
 /*
- * GETBOOL needs no permission (as Xen).  With a non-zero `size` the name
- * is written to `name` (no NUL) and `size` set to its length; a name
- * longer than `size` is -ERANGE.
+ * GETBOOL needs no permission (as Xen).  Given by number with a non-zero
+ * `size`, the name is written to `name` (no NUL) and `size` set to its
+ * length; a name longer than `size` is -ERANGE.  Given by name, bool_id
+ * gets its number and `size` becomes 0 (Xen's resolve), so no name is
+ * written.
  */
 static int op_getbool(struct domain *cur, struct xen_flask_boolean *b)
 {
-    char name[FLASK_MAX_NAME];
-    size_t len;
+    char out[FLASK_MAX_NAME], *name;
+    size_t len, out_len;
     bool enf, pend;
-    int rc = resolve_bool(cur, b);
+    int rc = bool_name_in(cur, b, &name, &len);
 
     if ( rc )
         return rc;
-    rc = security_get_bool(b->bool_id, &enf, &pend, name, sizeof(name),
-                           b->size ? &len : NULL);
+    rc = security_get_bool(&b->bool_id, name, len, &enf, &pend, out,
+                           &out_len);
+    if ( name )
+        b->size = 0;
+    xfree(name);
     if ( rc )
         return rc;
     b->enforcing = enf;
     b->pending = pend;
     if ( !b->size )
         return 0;
-    ASSERT(len <= sizeof(name));           /* the loader's bound */
-    if ( len > b->size )
+    if ( out_len > b->size )
         return -ERANGE;
-    rc = copy_to_guest_phys(cur, b->name, name, len);
-    b->size = len;
+    rc = copy_to_guest_phys(cur, b->name, out, out_len);
+    b->size = out_len;
     return rc;
 }
 
 /* SETBOOL: `setbool`, then the boolean; see security_set_bool. */
 static int op_setbool(struct domain *cur, struct xen_flask_boolean *b)
 {
+    char *name;
+    size_t len;
     bool enf, pend;
     int rc = has_security(cur, SECURITY(setbool));
 
-    if ( !rc )
-        rc = resolve_bool(cur, b);
-    if ( !rc )
-        rc = security_set_bool(b->bool_id, b->new_value != 0,
-                               b->commit != 0, &enf, &pend);
+    if ( rc )
+        return rc;
+    rc = bool_name_in(cur, b, &name, &len);
+    if ( rc )
+        return rc;
+    rc = security_set_bool(&b->bool_id, name, len, b->new_value != 0,
+                           b->commit != 0, &enf, &pend);
+    if ( name )
+        b->size = 0;
+    xfree(name);
     if ( rc )
         return rc;
     b->enforcing = enf;

@@ -417,13 +417,15 @@ int __must_check security_compute_sid(uint32_t ssid, uint32_t tsid,
                                       uint32_t *out);
 int __must_check security_context_to_sid(const char *s, size_t len,
                                          uint32_t *sid);
-/* Booleans (FLASK_GETBOOL, SETBOOL, COMMITBOOLS), numbered from 0. */
-int __must_check security_find_bool(const char *name, size_t len,
-                                    uint32_t *id);
-int __must_check security_get_bool(uint32_t id, bool *cur, bool *pending,
-                                   char *name, size_t size,
-                                   size_t *name_len);
-int __must_check security_set_bool(uint32_t id, bool value, bool commit,
+/*
+ * Booleans (FLASK_GETBOOL, SETBOOL, COMMITBOOLS), numbered from 0: by
+ * `*id`, or by `name` (`len` bytes) when it is not NULL.
+ */
+int __must_check security_get_bool(uint32_t *id, const char *name,
+                                   size_t len, bool *cur, bool *pending,
+                                   char *out, size_t *out_len);
+int __must_check security_set_bool(uint32_t *id, const char *name,
+                                   size_t len, bool value, bool commit,
                                    bool *cur, bool *pending);
 void security_commit_bools(void);
 /** Formats `sid`'s context; returns its length (incl. NUL) or -EINVAL. */

@@ -7,6 +7,7 @@
  * Lock order: `flask_policy_lock` (read for decisions and conversions,
  * write to swap in a new policy) -> `sidtab.lock`.
  */
+#include <common/bug.h>
 #include <common/printk.h>
 #include <common/string.h>
 #include <common/xmalloc.h>
@@ -543,96 +544,104 @@ int security_load_policy(const void *data, size_t size)
     return rc;
 }
 
-/** Finds boolean `name` (`len` bytes) of the loaded policy.  -ENOENT. */
-int security_find_bool(const char *name, size_t len, uint32_t *id)
+/*
+ * The boolean numbered `*id` or, when `name` is not NULL, the one called
+ * `name` (`len` bytes), whose number `*id` then gets; NULL when there is
+ * none or no policy.  The policy lock is held: an op that names a boolean
+ * finds it and uses it under one hold, so a reload in between cannot make
+ * the name stand for another policy's number (Xen's sel_sem covers both).
+ */
+static struct bool_datum *bool_locked(uint32_t *id, const char *name,
+                                      size_t len)
 {
-    uint32_t v = 0;
+    uint32_t v;
 
-    hal_read_lock(&flask_policy_lock);
-    if ( flask_policy_loaded )
+    if ( !flask_policy_loaded )
+        return NULL;
+    if ( name )
+    {
         v = policydb_bool_value(&policydb, name, len);
-    hal_read_unlock(&flask_policy_lock);
-    if ( !v )
-        return -ENOENT;
-    *id = v - 1;
-    return 0;
+        if ( !v )
+            return NULL;
+        *id = v - 1;
+    }
+    return *id < policydb.nbools ? &policydb.bools[*id] : NULL;
 }
 
 /**
- * Reads boolean `id` (0-based): its value in force, its pending value, and
- * its name into `name` (`size` bytes, no NUL, not written if it does not
- * fit) when `name_len` is not NULL; `*name_len` is the name's length.
- * -ENOENT (no such boolean, or no policy).
+ * Reads a boolean (FLASK_GETBOOL), given as bool_locked takes it: its
+ * value in force, its pending value, and its name into `out`
+ * (FLASK_MAX_NAME bytes, no NUL), `*out_len` its length.  -ENOENT (no such
+ * boolean, or no policy).
  */
-int security_get_bool(uint32_t id, bool *cur, bool *pending, char *name,
-                      size_t size, size_t *name_len)
+int security_get_bool(uint32_t *id, const char *name, size_t len, bool *cur,
+                      bool *pending, char *out, size_t *out_len)
 {
+    const struct bool_datum *b;
     int rc = -ENOENT;
 
     hal_read_lock(&flask_policy_lock);
-    if ( flask_policy_loaded && id < policydb.nbools )
-    {
-        const struct bool_datum *b = &policydb.bools[id];
+    b = bool_locked(id, name, len);
+    if ( !b )
+        goto out;
+    *cur = b->state;
+    *pending = b->pending;
+    *out_len = strlen(b->name);
+    ASSERT(*out_len <= FLASK_MAX_NAME);     /* the loader's bound */
+    memcpy(out, b->name, *out_len);
+    rc = 0;
 
-        *cur = b->state;
-        *pending = b->pending;
-        if ( name_len )
-        {
-            *name_len = strlen(b->name);
-            if ( *name_len <= size )
-                memcpy(name, b->name, *name_len);
-        }
-        rc = 0;
-    }
+ out:
     hal_read_unlock(&flask_policy_lock);
     return rc;
 }
 
-/* Puts the pending values in force; policy write lock held. */
-static uint32_t commit_bools_locked(void)
+/*
+ * Puts the booleans' states in force: the conditional rules they select,
+ * and a new sequence number (returned; the caller flushes the AVC after
+ * unlocking).  Policy write lock held.
+ */
+static uint32_t bools_in_force_locked(void)
 {
-    uint32_t i;
-
-    for ( i = 0; i < policydb.nbools; i++ )
-        policydb.bools[i].state = policydb.bools[i].pending;
     policydb_cond_update(&policydb);
     return new_seqno_locked();
 }
 
 /**
- * Sets boolean `id`'s pending value (FLASK_SETBOOL); with `commit` puts
- * that value, and only it, in force at once: the conditional rules are
- * re-evaluated, the sequence number moves on and the AVC is flushed.
- * `*cur` and `*pending` get the values after.  -ENOENT.
+ * Sets a boolean's pending value (FLASK_SETBOOL; the boolean given as
+ * bool_locked takes it); with `commit` puts that value, and only it, in
+ * force at once: the conditional rules are re-evaluated, the sequence
+ * number moves on and the AVC is flushed.  `*cur` and `*pending` get the
+ * values after.  -ENOENT (no such boolean, or no policy).
  */
-int security_set_bool(uint32_t id, bool value, bool commit, bool *cur,
-                      bool *pending)
+int security_set_bool(uint32_t *id, const char *name, size_t len,
+                      bool value, bool commit, bool *cur, bool *pending)
 {
     struct bool_datum *b;
     uint32_t seqno = 0;
+    int rc = -ENOENT;
 
     hal_write_lock(&flask_policy_lock);
-    if ( !flask_policy_loaded || id >= policydb.nbools )
-    {
-        hal_write_unlock(&flask_policy_lock);
-        return -ENOENT;
-    }
-    b = &policydb.bools[id];
+    b = bool_locked(id, name, len);
+    if ( !b )
+        goto out;
     b->pending = value;
     if ( commit )
     {
         b->state = value;
-        policydb_cond_update(&policydb);
-        seqno = new_seqno_locked();
+        seqno = bools_in_force_locked();
     }
     else
         bools_pending_set = true;
     *cur = b->state;
     *pending = b->pending;
+    rc = 0;
+
+ out:
     hal_write_unlock(&flask_policy_lock);
-    if ( commit )
+    if ( seqno )
         avc_ss_reset(seqno);
-    return 0;
+    return rc;
 }
 
 /**
@@ -642,11 +651,15 @@ int security_set_bool(uint32_t id, bool value, bool commit, bool *cur,
  */
 void security_commit_bools(void)
 {
-    uint32_t seqno = 0;
+    uint32_t i, seqno = 0;
 
     hal_write_lock(&flask_policy_lock);
     if ( flask_policy_loaded && bools_pending_set )
-        seqno = commit_bools_locked();
+    {
+        for ( i = 0; i < policydb.nbools; i++ )
+            policydb.bools[i].state = policydb.bools[i].pending;
+        seqno = bools_in_force_locked();
+    }
     hal_write_unlock(&flask_policy_lock);
     if ( seqno )
         avc_ss_reset(seqno);
