@@ -21,6 +21,7 @@
 #include <common/guest_access.h>
 #include <common/hypercall.h>
 #include <hal/cpu.h>
+#include <hal_sim/sim.h>
 #include <libmm/mm.h>
 #include <libxsm/flask.h>
 #include <libxsm/xsm.h>
@@ -38,7 +39,8 @@
 enum { DOM0, U1, U2, UNL, NDOMS };
 static struct domain *dom[NDOMS];
 
-static int setup(void **state)
+/* Creates the first `n` domains of the table, each with guest RAM. */
+static int create_doms(unsigned int n)
 {
     static const struct {
         domid_t id;
@@ -53,10 +55,7 @@ static int setup(void **state)
     };
     unsigned int i;
 
-    (void)state;
-    if ( world_start_xsm(32ULL << 20, 2, WORLD_XSM_FLASK) )
-        return -1;
-    for ( i = 0; i < NDOMS; i++ )
+    for ( i = 0; i < n; i++ )
     {
         struct domain_config cfg;
         unsigned long done;
@@ -70,6 +69,32 @@ static int setup(void **state)
             return -1;
     }
     return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if ( world_start_xsm(32ULL << 20, 2, WORLD_XSM_FLASK) )
+        return -1;
+    return create_doms(NDOMS);
+}
+
+/* FLASK with no policy yet (flask=late); dom0 and U1 only (no labels). */
+static int configure_late(void *arg)
+{
+    (void)arg;
+    if ( xsm_set_provider(XSM_PROVIDER_FLASK) ||
+         xsm_set_flask_mode(FLASK_BOOTPARAM_LATE) )
+        return -1;
+    return 0;
+}
+
+static int setup_late(void **state)
+{
+    (void)state;
+    if ( world_start_with(32ULL << 20, 2, configure_late, NULL) )
+        return -1;
+    return create_doms(U2);
 }
 
 static int teardown(void **state)
@@ -618,6 +643,123 @@ static void test_booleans(void **state)
     assert_int_equal(xsm_check(), 0);
 }
 
+/*
+ * Before any policy (flask=late) every check passes but there is no
+ * boolean: GETBOOL and SETBOOL, by number or name, are -ENOENT, and
+ * COMMITBOOLS changes nothing.  After a load the policy's booleans answer.
+ */
+static void test_booleans_before_policy(void **state)
+{
+    static const char name[] = "allow_iso_grants";
+    struct xen_flask_boolean b;
+    struct xen_flask_op op;
+    static const uint32_t cmds[] = { FLASK_GETBOOL, FLASK_SETBOOL };
+    unsigned int i;
+
+    (void)state;
+    assert_int_equal(flask_policy_seqno(), 0);
+    for ( i = 0; i < 2; i++ )
+    {
+        op = (struct xen_flask_op){ .cmd = cmds[i],
+            .u.boolean = { .bool_id = 0, .new_value = 1, .commit = 1 } };
+        expect_error(dom[DOM0], &op, -ENOENT);
+        op.u.boolean.commit = 0;
+        expect_error(dom[U1], &op, -ENOENT);
+        op.u.boolean.bool_id = 0xffffffff;
+        op.u.boolean.size = sizeof(name) - 1;
+        op.u.boolean.name = put_buf(dom[U1], name, sizeof(name) - 1);
+        expect_error(dom[U1], &op, -ENOENT);
+    }
+    op = (struct xen_flask_op){ .cmd = FLASK_COMMITBOOLS };
+    assert_int_equal(xsm_op(dom[U1], &op), 0);
+    assert_int_equal(flask_policy_seqno(), 0);
+
+    op = (struct xen_flask_op){ .cmd = FLASK_LOAD,
+        .u.load = { .buffer = put_buf(dom[DOM0], xsm_builtin_policy,
+                                      xsm_builtin_policy_size),
+                    .size = (uint32_t)xsm_builtin_policy_size } };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    b = (struct xen_flask_boolean){ .size = sizeof(name) - 1,
+        .name = put_buf(dom[U1], name, sizeof(name) - 1) };
+    assert_int_equal(bool_op(dom[U1], FLASK_GETBOOL, 0xffffffff, &b), 0);
+    assert_int_equal(b.bool_id, 0);
+    assert_int_equal(b.enforcing, 0);
+    assert_int_equal(b.pending, 0);
+}
+
+/*
+ * Every allocation an op makes fails cleanly: -ENOMEM, and nothing the
+ * guest or the policy shows has changed (expect_error).  The copied-in
+ * context and boolean names; and each allocation of a reload, whose
+ * booleans keep the values they had.
+ */
+static void test_alloc_failures(void **state)
+{
+    static const char name[] = "allow_iso_grants";
+    static const char ctx[] = "system_u:system_r:domU_t";
+    struct xen_flask_boolean b;
+    struct xen_flask_op op;
+    unsigned long n;
+    uint32_t seqno;
+    bool fired;
+    long rc;
+
+    (void)state;
+    op = (struct xen_flask_op){ .cmd = FLASK_CONTEXT_TO_SID,
+        .u.sid_context = { .size = sizeof(ctx) - 1,
+                           .context = put_buf(dom[U1], ctx,
+                                              sizeof(ctx) - 1) } };
+    sim_fault_arm(HAL_FAULT_XMALLOC, 1);
+    expect_error(dom[U1], &op, -ENOMEM);
+    assert_true(sim_fault_fired());
+
+    op = (struct xen_flask_op){ .cmd = FLASK_GETBOOL,
+        .u.boolean = { .bool_id = 0xffffffff, .size = sizeof(name) - 1,
+                       .name = put_buf(dom[DOM0], name,
+                                       sizeof(name) - 1) } };
+    sim_fault_arm(HAL_FAULT_XMALLOC, 1);
+    expect_error(dom[DOM0], &op, -ENOMEM);
+    assert_true(sim_fault_fired());
+    op.cmd = FLASK_SETBOOL;
+    op.u.boolean.new_value = 1;
+    op.u.boolean.commit = 1;
+    sim_fault_arm(HAL_FAULT_XMALLOC, 1);
+    expect_error(dom[DOM0], &op, -ENOMEM);
+    assert_true(sim_fault_fired());
+    b = (struct xen_flask_boolean){ 0 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 0);
+
+    /* A reload with the boolean on: each allocation fails in turn. */
+    b = (struct xen_flask_boolean){ .new_value = 1, .commit = 1 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_SETBOOL, 0, &b), 0);
+    seqno = flask_policy_seqno();
+    op = (struct xen_flask_op){ .cmd = FLASK_LOAD,
+        .u.load = { .buffer = put_buf(dom[DOM0], xsm_builtin_policy,
+                                      xsm_builtin_policy_size),
+                    .size = (uint32_t)xsm_builtin_policy_size } };
+    for ( n = 1; ; n++ )
+    {
+        sim_fault_arm(HAL_FAULT_XMALLOC, n);
+        rc = xsm_op(dom[DOM0], &op);
+        fired = sim_fault_fired();
+        sim_fault_disarm();
+        if ( !fired )
+            break;
+        assert_int_equal(rc, -ENOMEM);
+        assert_int_equal(flask_policy_seqno(), seqno);
+        assert_true(iso_may_map());
+        assert_int_equal(xsm_check(), 0);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(flask_policy_seqno(), seqno + 1);
+    assert_true(n > 2);                           /* the buffer, and more */
+    b = (struct xen_flask_boolean){ 0 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 1);
+    assert_true(iso_may_map());
+}
+
 /* Issues event_channel_op `cmd` as `d`; the argument goes through EVT_GFN. */
 static long evtchn_op(struct domain *d, unsigned int cmd, void *arg,
                       size_t size)
@@ -793,6 +935,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_access_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_member_relabel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_booleans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_booleans_before_policy,
+                                        setup_late, teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_peer_sid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_avc_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load, setup, teardown),
