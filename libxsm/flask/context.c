@@ -51,6 +51,14 @@ static void put(struct outbuf *o, const char *s)
     }
 }
 
+/* Ends `o` with a NUL where it fits; returns the full length without it. */
+static size_t put_end(struct outbuf *o)
+{
+    if ( o->size )
+        o->buf[o->len < o->size ? o->len : o->size - 1] = '\0';
+    return o->len;
+}
+
 static bool cat_bit(const struct mls_level *l, uint32_t i)
 {
     return (l->cat[i / 64] >> (i % 64)) & 1;
@@ -104,9 +112,19 @@ size_t context_to_string(const struct policydb *p, const struct context *c,
             put_level(p, &o, &c->range.level[1]);
         }
     }
-    if ( size )
-        buf[o.len < size ? o.len : size - 1] = '\0';
-    return o.len;
+    return put_end(&o);
+}
+
+/**
+ * Writes `name` into `buf` as context_to_string writes a context (what
+ * fits, NUL-terminated); returns its length without the NUL.
+ */
+size_t name_to_string(const char *name, char *buf, size_t size)
+{
+    struct outbuf o = { buf, size, 0 };
+
+    put(&o, name);
+    return put_end(&o);
 }
 
 /* Length of the token up to one of `stops` (or the end). */

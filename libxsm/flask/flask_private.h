@@ -367,6 +367,8 @@ bool context_eq(const struct context *a, const struct context *b);
 /** Formats `c` into `buf` (NUL-terminated if size > 0); returns length. */
 size_t context_to_string(const struct policydb *p, const struct context *c,
                          char *buf, size_t size);
+/** Writes `name` into `buf` the same way; returns its length. */
+size_t name_to_string(const char *name, char *buf, size_t size);
 /** Parses `user:role:type[:range]`; -EINVAL unless valid in `p`. */
 int __must_check context_from_string(const struct policydb *p,
                                      const char *s, size_t len,

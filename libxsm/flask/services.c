@@ -380,21 +380,6 @@ static const char *const initial_sid_names[SECINITSID_NUM + 1] = {
     "security", "ioport", "iomem", "irq", "device", "domU", "domDM",
 };
 
-/* Copies `str` into `buf` as context_to_string does; returns its length. */
-static size_t copy_name(const char *str, char *buf, size_t size)
-{
-    size_t len = strlen(str);
-
-    if ( size )
-    {
-        size_t n = len < size - 1 ? len : size - 1;
-
-        memcpy(buf, str, n);
-        buf[n] = '\0';
-    }
-    return len;
-}
-
 /**
  * Formats `sid`'s context into `buf`: returns the length including the NUL
  * (the buffer may have been too small).  As Xen: a sid the table does not
@@ -411,7 +396,7 @@ int security_sid_to_context(uint32_t sid, char *buf, size_t size)
     if ( !flask_policy_loaded )
     {
         if ( sid <= SECINITSID_NUM )
-            rc = (int)copy_name(initial_sid_names[sid], buf, size) + 1;
+            rc = (int)name_to_string(initial_sid_names[sid], buf, size) + 1;
     }
     else if ( sid_context(sid, &c) )
         rc = (int)context_to_string(&policydb, &c, buf, size) + 1;
