@@ -29,7 +29,10 @@ static size_t xsm_boot_policy_size;
 static enum flask_bootparam xsm_flask_mode = FLASK_BOOTPARAM_ENFORCING;
 
 #if XSM_MULTI_PROVIDER
-/* One table per provider, each `static const` (STYLE.md: function pointers). */
+/*
+ * One `const` table per provider (STYLE.md: function pointers); the
+ * dummy's is not static, so that XSM_CALL can compare `xsm_ops` with it.
+ */
 const struct xsm_ops xsm_dummy_ops = {
 #define XSM_CHECK(name, def, src, tgt, params, args) .name = xsm_dummy_##name,
 #define XSM_VOID(name, params, args) .name = xsm_dummy_##name,
