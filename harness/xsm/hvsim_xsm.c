@@ -25,6 +25,35 @@ static void usage(void)
             "       hvsim xsm diff --policy FILE EXPECTED\n");
 }
 
+/** See hvsim_xsm.h. */
+void *xsm_read_policy(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    long len;
+
+    if ( !f )
+    {
+        perror(path);
+        return NULL;
+    }
+    if ( fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 )
+    {
+        rewind(f);
+        data = malloc((size_t)len);
+        if ( data && fread(data, 1, (size_t)len, f) != (size_t)len )
+        {
+            free(data);
+            data = NULL;
+        }
+        *size = (size_t)len;
+    }
+    fclose(f);
+    if ( !data )
+        fprintf(stderr, "hvsim xsm: cannot read %s\n", path);
+    return data;
+}
+
 /* Starts a world whose FLASK runs `path` (or the built-in policy). */
 static int start(const char *path)
 {
@@ -35,28 +64,10 @@ static int start(const char *path)
 
     if ( path )
     {
-        FILE *f = fopen(path, "rb");
-        long len;
-
-        if ( !f )
-        {
-            perror(path);
+        policy_data = xsm_read_policy(path, &size);
+        if ( !policy_data )
             return -1;
-        }
-        fseek(f, 0, SEEK_END);
-        len = ftell(f);
-        rewind(f);
-        policy_data = malloc(len > 0 ? (size_t)len : 1);
-        if ( !policy_data || len <= 0 ||
-             fread(policy_data, 1, (size_t)len, f) != (size_t)len )
-        {
-            fclose(f);
-            fprintf(stderr, "hvsim xsm: cannot read %s\n", path);
-            return -1;
-        }
-        fclose(f);
         data = policy_data;
-        size = (size_t)len;
     }
     if ( sim_init(&cfg) )
         return -1;

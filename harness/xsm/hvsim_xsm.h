@@ -3,6 +3,8 @@
 #ifndef HARNESS_XSM_HVSIM_XSM_H
 #define HARNESS_XSM_HVSIM_XSM_H
 
+#include <stddef.h>
+
 /**
  * hvsim xsm compute-av --policy FILE SCONTEXT TCONTEXT CLASS
  *     prints the allowed permission names, one per line;
@@ -13,5 +15,12 @@
  * Without --policy, the built-in default policy.  Returns 0 on success.
  */
 int hvsim_xsm_main(int argc, char **argv);
+
+/**
+ * Reads the policy file at `path` into a buffer from malloc (`*size`
+ * bytes; the caller frees it).  NULL, with a message, when the file cannot
+ * be read or is empty.
+ */
+void *xsm_read_policy(const char *path, size_t *size);
 
 #endif /* HARNESS_XSM_HVSIM_XSM_H */

@@ -21,6 +21,8 @@
 #include <libxsm/flask.h>
 #include <libxsm/xsm.h>
 
+#include "hvsim_xsm.h"
+
 static const char *policy_dir;
 
 struct blob {
@@ -32,18 +34,10 @@ static struct blob load_file(const char *name)
 {
     char path[1024];
     struct blob b = { NULL, 0 };
-    FILE *f;
 
     snprintf(path, sizeof(path), "%s/%s", policy_dir, name);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    b.size = (size_t)ftell(f);
-    rewind(f);
-    b.data = malloc(b.size);
+    b.data = xsm_read_policy(path, &b.size);
     assert_non_null(b.data);
-    assert_int_equal(fread(b.data, 1, b.size, f), b.size);
-    fclose(f);
     return b;
 }
 

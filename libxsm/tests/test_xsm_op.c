@@ -6,12 +6,14 @@
  * checked outputs; the caller's `security` permission is enforced; bad
  * sizes, lengths and ids get Xen's errors and change nothing the guest
  * can see; a rejected policy keeps the old one.  FLASK enforces the
- * built-in policy (libxsm/policy) in a fresh world per test.
+ * built-in policy (libxsm/policy) in a fresh world per test (argv[1]: the
+ * directory of the compiled policies, for reloads).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,7 @@
 #include <public/event_channel.h>
 #include <public/xsm/flask_op.h>
 
+#include "hvsim_xsm.h"
 #include "world.h"
 
 #define RAM_PAGES 64U
@@ -35,6 +38,8 @@
 #define BUF_GFN 1U         /* strings and policies from here */
 #define NOT_RAM_GFN 0x100000ULL
 #define EVT_GFN 2U         /* event channel op arguments */
+
+static const char *policy_dir;     /* argv[1]: the compiled policies */
 
 enum { DOM0, U1, U2, UNL, NDOMS };
 static struct domain *dom[NDOMS];
@@ -760,6 +765,74 @@ static void test_alloc_failures(void **state)
     assert_true(iso_may_map());
 }
 
+/*
+ * A reload keeps the booleans' values in force by name, not by number:
+ * hvcore-bools declares sixteen more booleans (libxsm/policy/
+ * booleans.reorder), and allow_iso_grants is not number 0 there.
+ */
+static void test_booleans_kept_by_name(void **state)
+{
+    static const char name[] = "allow_iso_grants";
+    struct xen_flask_boolean b;
+    struct xen_flask_op op;
+    char path[1024], out[64];
+    uint32_t id;
+    size_t size;
+    void *bools;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/hvcore-bools.30", policy_dir);
+    bools = xsm_read_policy(path, &size);
+    assert_non_null(bools);
+    b = (struct xen_flask_boolean){ .new_value = 1, .commit = 1 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_SETBOOL, 0, &b), 0);
+
+    op = (struct xen_flask_op){ .cmd = FLASK_LOAD,
+        .u.load = { .buffer = put_buf(dom[DOM0], bools, size),
+                    .size = (uint32_t)size } };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    b = (struct xen_flask_boolean){ .size = sizeof(name) - 1,
+        .name = put_buf(dom[DOM0], name, sizeof(name) - 1) };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_GETBOOL, 0xffffffff, &b), 0);
+    id = b.bool_id;
+    assert_int_not_equal(id, 0);
+    assert_int_equal(b.enforcing, 1);
+    assert_int_equal(b.pending, 1);
+    assert_true(iso_may_map());
+    /* Number 0 is a spare boolean, with its own default. */
+    b = (struct xen_flask_boolean){ .size = sizeof(out),
+                                    .name = BUF_GFN << 12 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 0);
+    assert_int_equal(b.pending, 0);
+    memset(out, 0, sizeof(out));
+    assert_int_equal(copy_from_guest_phys(dom[DOM0], out, BUF_GFN << 12,
+                                          b.size), 0);
+    assert_int_equal(strncmp(out, "spare", 5), 0);
+    assert_int_equal(b.size, strlen(out));
+
+    /* And back, spare0 on and allow_iso_grants off: it stays off. */
+    b = (struct xen_flask_boolean){ .new_value = 1, .commit = 1 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_SETBOOL, 0, &b), 0);
+    b = (struct xen_flask_boolean){ .new_value = 0, .commit = 1 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_SETBOOL, id, &b), 0);
+    assert_false(iso_may_map());
+    op = (struct xen_flask_op){ .cmd = FLASK_LOAD,
+        .u.load = { .buffer = put_buf(dom[DOM0], xsm_builtin_policy,
+                                      xsm_builtin_policy_size),
+                    .size = (uint32_t)xsm_builtin_policy_size } };
+    assert_int_equal(xsm_op(dom[DOM0], &op), 0);
+    b = (struct xen_flask_boolean){ 0 };
+    assert_int_equal(bool_op(dom[DOM0], FLASK_GETBOOL, 0, &b), 0);
+    assert_int_equal(b.enforcing, 0);
+    assert_int_equal(b.pending, 0);
+    assert_false(iso_may_map());
+    op = (struct xen_flask_op){ .cmd = FLASK_GETBOOL,
+        .u.boolean = { .bool_id = 1 } };
+    expect_error(dom[DOM0], &op, -ENOENT);
+    free(bools);
+}
+
 /* Issues event_channel_op `cmd` as `d`; the argument goes through EVT_GFN. */
 static long evtchn_op(struct domain *d, unsigned int cmd, void *arg,
                       size_t size)
@@ -926,7 +999,7 @@ static void test_load(void **state)
     free(bad);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
@@ -938,10 +1011,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_booleans_before_policy,
                                         setup_late, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_booleans_kept_by_name, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_get_peer_sid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_avc_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load, setup, teardown),
     };
 
+    if ( argc < 2 )
+        return 2;
+    policy_dir = argv[1];
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
