@@ -3,11 +3,12 @@
  * libFuzzer target: the xsm_op hypercall under FLASK.  The input's first
  * 40 bytes are a `struct xen_flask_op` written at guest-physical 0 of
  * dom0 (or of a guest, by the top bit of `cmd`); the rest is written from
- * guest-physical 4096 (policies, context strings).  After each op the
- * invariants are checked, and enforcing mode and the built-in policy are
- * restored, so every input starts from the same state: an op that changed
- * the policy or a boolean (a reload keeps booleans' values, SETBOOL may
- * leave one pending) gets a fresh world.
+ * guest-physical 4096 (policies, context strings).  dom0's port 1 and the
+ * guest's port 1 are the two ends of an interdomain channel (GET_PEER_SID).
+ * After each op the invariants are checked, and enforcing mode and the
+ * built-in policy are restored, so every input starts from the same state:
+ * an op that changed the policy or a boolean (a reload keeps booleans'
+ * values, SETBOOL may leave one pending) gets a fresh world.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <libmm/mm.h>
 #include <libxsm/flask.h>
 #include <libxsm/xsm.h>
+#include <public/event_channel.h>
 #include <public/xsm/flask_op.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +30,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct domain *dom[2];
 static int up;
+
+/*
+ * Binds dom0's port 1 to the guest's port 1 (interdomain), so that
+ * GET_PEER_SID has a channel to answer for; the arguments go through the
+ * last guest page, which the input then overwrites.
+ */
+static void bind_channel(void)
+{
+    struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 1 };
+    struct evtchn_bind_interdomain bi = { .remote_dom = 0 };
+    const uint64_t gpa = (GUEST_PAGES - 1) * 4096UL;
+    struct vcpu v;
+
+    memset(&v, 0, sizeof(v));
+    v.domain = dom[0];
+    if ( copy_to_guest_phys(dom[0], gpa, &au, sizeof(au)) ||
+         do_event_channel_op(&v, EVTCHNOP_alloc_unbound, gpa) ||
+         copy_from_guest_phys(dom[0], &au, gpa, sizeof(au)) )
+        abort();
+    bi.remote_port = au.port;
+    v.domain = dom[1];
+    if ( au.port != 1 || copy_to_guest_phys(dom[1], gpa, &bi, sizeof(bi)) ||
+         do_event_channel_op(&v, EVTCHNOP_bind_interdomain, gpa) ||
+         copy_from_guest_phys(dom[1], &bi, gpa, sizeof(bi)) ||
+         bi.local_port != 1 )
+        abort();
+}
 
 static void world(void)
 {
@@ -51,6 +80,7 @@ static void world(void)
              mm_populate_physmap(dom[i], _gfn(0), GUEST_PAGES, 0, &done) )
             abort();
     }
+    bind_channel();
     up = 1;
 }
 
