@@ -7,6 +7,7 @@
  */
 #include <common/printk.h>
 #include <common/string.h>
+#include <common/subsys.h>
 #include <common/xmalloc.h>
 
 #include "private.h"
@@ -64,6 +65,30 @@ int evtchn_port_info(struct domain *d, unsigned int port,
         rc = -EINVAL;
     hal_read_unlock(&d->evtchn->event_lock);
     return rc;
+}
+
+/**
+ * See common/subsys.h.  Under `d`'s event lock the channel cannot be closed (a
+ * close takes both ends' locks), so the peer it binds is alive: its own
+ * teardown closes this channel first.
+ */
+struct domain *evtchn_interdomain_peer(struct domain *d, unsigned int port)
+{
+    struct domain *peer = NULL;
+    struct evtchn *chn;
+
+    hal_read_lock(&d->evtchn->event_lock);
+    if ( port_is_valid(d, port) )
+    {
+        chn = evtchn_from_port(d, port);
+        if ( chn->state == ECS_INTERDOMAIN )
+        {
+            peer = chn->u.interdomain.remote_dom;
+            get_domain(peer);
+        }
+    }
+    hal_read_unlock(&d->evtchn->event_lock);
+    return peer;
 }
 
 /* Prints one snapshot entry, in the shape of Xen's 'e' lines. */

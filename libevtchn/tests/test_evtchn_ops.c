@@ -6,6 +6,8 @@
  */
 #include "evtchn_world.h"
 
+#include <common/subsys.h>
+
 static void check_ok(void)
 {
     assert_int_equal(evtchn_check(), 0);
@@ -190,6 +192,7 @@ static void test_close(void **state)
     struct evtchn_domain_stats st;
     struct evtchn_status s;
     unsigned int bport, aport;
+    uint32_t refs;
     long rc;
 
     (void)state;
@@ -197,9 +200,22 @@ static void test_close(void **state)
     assert_int_equal(ew_close(a, 9999), -EINVAL);
     assert_int_equal(ew_close(a, 3), -EINVAL);
     aport = ew_connect(a, b, &bport);
+    /* The peer of an interdomain port, with a reference (GET_PEER_SID). */
+    refs = hal_read_once(&b->refcnt);
+    assert_ptr_equal(evtchn_interdomain_peer(a, aport), b);
+    assert_int_equal(hal_read_once(&b->refcnt), refs + 1);
+    put_domain(b);
+    assert_ptr_equal(evtchn_interdomain_peer(b, bport), a);
+    put_domain(a);
+    assert_null(evtchn_interdomain_peer(a, 0));
+    assert_null(evtchn_interdomain_peer(a, 9999));
     assert_int_equal(ew_send(a, aport), 0);
     assert_int_equal(ew_close(a, aport), 0);
     assert_int_equal(ew_close(a, aport), -EINVAL);
+    /* Closed: no peer from either end (b's port is UNBOUND now). */
+    assert_null(evtchn_interdomain_peer(a, aport));
+    assert_null(evtchn_interdomain_peer(b, bport));
+    assert_int_equal(hal_read_once(&b->refcnt), refs);
     s = status_of(b, DOMID_SELF, bport, &rc);
     assert_int_equal(s.status, EVTCHNSTAT_unbound);
     assert_int_equal(s.u.unbound.dom, 1);

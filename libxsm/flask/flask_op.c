@@ -7,11 +7,10 @@
  */
 #include <common/guest_access.h>
 #include <common/string.h>
+#include <common/subsys.h>
 #include <common/xmalloc.h>
 #include <hal/cpu.h>
 #include <public/xsm/flask_op.h>
-#include <libevtchn/channel.h>
-#include <libevtchn/evtchn.h>
 
 #include "flask_private.h"
 
@@ -257,20 +256,14 @@ static int op_commitbools(struct domain *cur)
 
 /*
  * GET_PEER_SID (no permission, as Xen): the sid of the domain at the other
- * end of the caller's interdomain port.  -EINVAL when the port is not
- * valid or not interdomain, or the peer is gone.  Unlike Xen the peer's
- * sid is read after the caller's event lock is dropped, so a channel
- * closed meanwhile still answers with the peer it had.
+ * end of the caller's interdomain port, read while the reference
+ * evtchn_interdomain_peer took keeps that domain.  -EINVAL when the port
+ * is not valid or not interdomain.
  */
 static int op_get_peer_sid(struct domain *cur, struct xen_flask_peersid *p)
 {
-    struct evtchn_port_info info;
-    struct domain *peer;
+    struct domain *peer = evtchn_interdomain_peer(cur, p->evtchn);
 
-    if ( evtchn_port_info(cur, p->evtchn, &info) ||
-         info.state != ECS_INTERDOMAIN )
-        return -EINVAL;
-    peer = get_domain_by_id(info.remote_domid);
     if ( !peer )
         return -EINVAL;
     p->sid = peer->ssid;

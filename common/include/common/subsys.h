@@ -44,6 +44,15 @@ void evtchn_domain_destroy(struct domain *d);
 /* `d` has released everything: tell VIRQ_DOM_EXC's handler, as Xen does. */
 void evtchn_domain_dead(struct domain *d);
 
+/*
+ * libevtchn's answer to FLASK's GET_PEER_SID, called by libxsm (which may
+ * not include libevtchn): the domain at the other end of `d`'s
+ * interdomain `port`, with a reference the caller drops (put_domain);
+ * NULL if `port` is not a valid interdomain port.  Taken under `d`'s event
+ * lock, while the channel still binds that domain.
+ */
+struct domain *evtchn_interdomain_peer(struct domain *d, unsigned int port);
+
 int __must_check gnttab_domain_init(struct domain *d,
                                     const struct domain_config *cfg);
 int __must_check gnttab_domain_relinquish(struct domain *d);
