@@ -11,7 +11,8 @@
  * Reads that stay within one page (every hypercall argument structure) take
  * a fast path instead: one lockless P2M walk (skipped when this CPU's last
  * read of the domain used the same gfn and no entry was removed since: see
- * struct guest_xlat), no reference, and a check of
+ * struct guest_xlat in libmm/guest_read.h, whose inline read hot hypercalls
+ * call themselves), no reference, and a check of
  * the P2M's removal sequence (mm_private.h) before and after the copy.  A
  * page can only leave the domain, be freed, scrubbed or reused after its
  * P2M entry is removed, and every removal moves the sequence before the
@@ -128,6 +129,9 @@ guest_read_walk(struct domain *d, struct guest_xlat *x, void *dst,
     x->seq = seq;
     x->gfn = gfn;
     x->mfn = mfn;
+    x->va = mm_directmap ? (const char *)mm_directmap_base +
+                               (mfn_x(mfn) << PAGE_SHIFT)
+                         : NULL;
     return 0;
 }
 
@@ -142,11 +146,14 @@ int copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa,
     if ( unlikely(!md || !len || len > PAGE_SIZE - (gpa & (PAGE_SIZE - 1))) )
         return guest_copy(d, gpa, dst, len, false);
     /* Within one page (every argument structure): the fast read. */
-    x = &md->xlat[hal_cpu_id()];
+    if ( guest_read_cached(d, dst, gpa, len) )
+        return 0;
+    x = &md->gr.xlat[hal_cpu_id()];
     seq = p2m_read_begin(md);
-    if ( likely(x->seq == seq && x->gfn == gpa >> PAGE_SHIFT) )
+    if ( x->seq == seq && x->gfn == gpa >> PAGE_SHIFT )
     {
-        if ( likely(!guest_read_frame(md, seq, x->mfn, dst, gpa, len)) )
+        /* Remembered, without a direct map: through a mapping slot. */
+        if ( !guest_read_frame(md, seq, x->mfn, dst, gpa, len) )
             return 0;
     }
     else if ( !guest_read_walk(d, x, dst, gpa, len) )

@@ -24,14 +24,14 @@ int mm_domain_init(struct domain *d, const struct domain_config *cfg)
     md = xzalloc(struct mm_domain);
     if ( !md )
         return -ENOMEM;
-    md->xlat = xzalloc_array(struct guest_xlat, hal_cpu_count());
-    if ( !md->xlat )
+    md->gr.xlat = xzalloc_array(struct guest_xlat, hal_cpu_count());
+    if ( !md->gr.xlat )
     {
         rc = -ENOMEM;
         goto fail;
     }
     for ( i = 0; i < hal_cpu_count(); i++ )
-        md->xlat[i].seq = GUEST_XLAT_NONE;
+        md->gr.xlat[i].seq = GUEST_XLAT_NONE;
     hal_spin_init(&md->page_lock);
     hal_spin_init(&md->p2m_lock);
     page_list_init(&md->page_list);
@@ -51,7 +51,7 @@ int mm_domain_init(struct domain *d, const struct domain_config *cfg)
     return 0;
 
  fail:
-    xfree(md->xlat);
+    xfree(md->gr.xlat);
     xfree(md);
     return rc;
 }
@@ -145,7 +145,7 @@ void mm_domain_destroy(struct domain *d)
     p2m_free_dead_tables(d);
     mm_owner_unregister(md->owner);
     d->mm = NULL;
-    xfree(md->xlat);
+    xfree(md->gr.xlat);
     xfree(md);
 }
 

@@ -11,6 +11,7 @@
 #include <common/errno.h>
 #include <common/types.h>
 #include <hal/hal.h>
+#include <libmm/guest_read.h>
 #include <libmm/mm.h>
 
 /* ---- The world, set by mm_init (mm.c). ---- */
@@ -42,6 +43,9 @@ static inline void *frame_virt_get(mfn_t mfn)
 /* ---- Per-domain state (mm_domain.c). ---- */
 
 struct mm_domain {
+    /* First: the removal sequence and each CPU's translation of the last
+     * guest read, as libmm/guest_read.h's inline read sees them. */
+    struct mm_guest_read gr;
     hal_spinlock_t page_lock;        /* page_list, tot_pages, reservations */
     struct page_list_head page_list; /* pages owned, allocation order */
     uint64_t tot_pages;              /* owned pages counted against max */
@@ -56,8 +60,6 @@ struct mm_domain {
     uint64_t max_mapped_gfn;
     bool p2m_torn_down;
     struct page_list_head p2m_dead;  /* unlinked tables (p2m_teardown) */
-    uint64_t p2m_seq;                /* odd while entries are removed */
-    struct guest_xlat *xlat;         /* per CPU (guest_access.c) */
 
     uint32_t owner;                  /* owner-table slot + 1 (mm.c) */
 };
@@ -215,21 +217,6 @@ void deferred_free_page(struct page_info *pg);
 void deferred_init(void);
 void deferred_fini(void);
 
-/*
- * guest_access.c: each CPU's translation of the domain's last guest read,
- * valid while the removal sequence still has the value in `seq` (which,
- * being 64 bits, never wraps back to it).  One cache line each: only its
- * CPU writes it.
- */
-struct guest_xlat {
-    uint64_t seq;
-    uint64_t gfn;
-    mfn_t mfn;
-    char pad[64 - 2 * sizeof(uint64_t) - sizeof(mfn_t)];
-};
-
-/* A seq the removal sequence never reaches: nothing remembered. */
-#define GUEST_XLAT_NONE (~0ULL)
 uint64_t deferred_count(void);
 /** Frees queued pages after a flush; returns how many went back. */
 unsigned long deferred_drain(bool flush);
@@ -286,7 +273,7 @@ int p2m_check(struct domain *d);
 
 /*
  * The removal sequence (p2m.c): every change that takes an entry away (and
- * so may let its page be freed) makes `p2m_seq` odd before the first entry
+ * so may let its page be freed) makes `gr.p2m_seq` odd before the first entry
  * goes and even again after the last, under p2m_lock.  A lockless reader
  * that saw the same even value before and after its accesses knows that no
  * entry it used was removed meanwhile, so the frame was the domain's RAM
@@ -294,7 +281,7 @@ int p2m_check(struct domain *d);
  */
 static inline uint64_t p2m_read_begin(const struct mm_domain *md)
 {
-    uint64_t s = hal_read_once(&md->p2m_seq);
+    uint64_t s = hal_read_once(&md->gr.p2m_seq);
 
     hal_smp_rmb();
     return s;
@@ -304,7 +291,7 @@ static inline uint64_t p2m_read_begin(const struct mm_domain *md)
 static inline bool p2m_read_retry(const struct mm_domain *md, uint64_t s)
 {
     hal_smp_rmb();
-    return (s & 1) || hal_read_once(&md->p2m_seq) != s;
+    return (s & 1) || hal_read_once(&md->gr.p2m_seq) != s;
 }
 
 /**

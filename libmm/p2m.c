@@ -70,14 +70,14 @@ static inline uint64_t *p2m_table(uint64_t e)
 /* Brackets a removal for p2m_read_begin/p2m_read_retry; p2m_lock held. */
 static void p2m_remove_begin(struct mm_domain *md)
 {
-    hal_write_once(&md->p2m_seq, md->p2m_seq + 1);
+    hal_write_once(&md->gr.p2m_seq, md->gr.p2m_seq + 1);
     hal_smp_wmb();
 }
 
 static void p2m_remove_end(struct mm_domain *md)
 {
     hal_smp_wmb();
-    hal_write_once(&md->p2m_seq, md->p2m_seq + 1);
+    hal_write_once(&md->gr.p2m_seq, md->gr.p2m_seq + 1);
 }
 
 /** A zeroed table page, or NULL. */

@@ -19,7 +19,8 @@
 
 #define SIM_RELAX_YIELD 64
 
-static _Thread_local unsigned int sim_this_cpu;
+/* The calling thread's pCPU id: hal_cpu_id (hal/cpu.h) reads it inline. */
+_Thread_local unsigned int hal_sim_cpu_id;
 static unsigned int sim_cpus = 1;
 static uint8_t *sim_percpu;      /* sim_cpus areas of HAL_PERCPU_SIZE */
 static size_t sim_percpu_used;   /* bytes reserved in each area */
@@ -33,7 +34,7 @@ int sim_cpu_init(unsigned int cpus)
     memset(sim_percpu, 0, (size_t)cpus * HAL_PERCPU_SIZE);
     sim_percpu_used = 0;
     sim_cpus = cpus;
-    sim_this_cpu = 0;
+    hal_sim_cpu_id = 0;
     return 0;
 }
 
@@ -44,13 +45,7 @@ void sim_cpu_fini(void)
     sim_percpu = NULL;
     sim_percpu_used = 0;
     sim_cpus = 1;
-    sim_this_cpu = 0;
-}
-
-/** Returns the calling thread's pCPU id. */
-unsigned int hal_cpu_id(void)
-{
-    return sim_this_cpu;
+    hal_sim_cpu_id = 0;
 }
 
 /** Returns the number of pCPUs. */
@@ -105,7 +100,7 @@ void sim_cpu_bind(unsigned int cpu)
 {
     if ( cpu >= sim_cpus )
         hal_panic("sim: sim_cpu_bind to a CPU that does not exist");
-    sim_this_cpu = cpu;
+    hal_sim_cpu_id = cpu;
 }
 
 /** What a new pCPU thread needs to start. */
@@ -121,7 +116,7 @@ static void *sim_cpu_thread(void *p)
 {
     struct sim_cpu_start *s = p;
 
-    sim_this_cpu = s->cpu;
+    hal_sim_cpu_id = s->cpu;
     s->fn(s->cpu, s->arg);
     return NULL;
 }

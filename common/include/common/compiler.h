@@ -9,6 +9,10 @@
 #define __packed __attribute__((packed))
 #define __aligned(n) __attribute__((aligned(n)))
 #define __maybe_unused __attribute__((unused))
+#ifndef __always_inline /* glibc's <sys/cdefs.h> has the same */
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#define __noinline __attribute__((noinline))
 #define __noreturn _Noreturn
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 

@@ -15,8 +15,23 @@
 #define HAL_MAX_CPUS 64
 #define HAL_PERCPU_SIZE 16384
 
-/** Returns the id of the calling CPU, 0 ≤ id < hal_cpu_count(). */
+/**
+ * Returns the id of the calling CPU, 0 ≤ id < hal_cpu_count().  Hot paths
+ * (a hypercall argument's translation cache) index per-CPU data with it, so
+ * a backend may provide it inline: the simulator's pCPU threads keep their
+ * id in a thread-local variable (hal/sim/cpu.c), where bare metal has a
+ * per-CPU register.
+ */
+#ifdef HVCORE_HAL_SIM
+extern _Thread_local unsigned int hal_sim_cpu_id;
+
+static inline unsigned int hal_cpu_id(void)
+{
+    return hal_sim_cpu_id;
+}
+#else
 unsigned int hal_cpu_id(void);
+#endif
 
 /** Returns how many CPUs the machine has (at most HAL_MAX_CPUS). */
 unsigned int hal_cpu_count(void);

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The inline fast read of a small hypercall argument (a few bytes within
+ * one page), for hot hypercalls such as EVTCHNOP_send: it answers from this
+ * CPU's remembered translation of the domain's last argument page, with no
+ * call, no P2M walk and no reference.  When it cannot, the caller falls
+ * back to copy_from_guest (common/guest_access.h), which walks the P2M and
+ * remembers the translation for the next read.
+ *
+ * Why the read is safe without a reference: see libmm/guest_access.c.  In
+ * short, a page can only leave the domain after its P2M entry is removed,
+ * every removal moves `p2m_seq` (odd while it runs), and a translation is
+ * remembered only with the even `p2m_seq` it was valid at; so if `p2m_seq`
+ * still has that value after the bytes were read, they were the domain's.
+ *
+ * This header shows libmm's per-domain state only as far as this read needs
+ * it: `struct mm_guest_read` is the first member of libmm's private
+ * `struct mm_domain`, so `d->mm` points at it.
+ */
+#ifndef LIBMM_GUEST_READ_H
+#define LIBMM_GUEST_READ_H
+
+#include <common/compiler.h>
+#include <common/domain.h>
+#include <common/types.h>
+#include <hal/atomic.h>
+#include <hal/cpu.h>
+
+/*
+ * One CPU's translation of the domain's last argument page, valid while
+ * `p2m_seq` still equals `seq` (64 bits: it never wraps back).  One cache
+ * line each: only its CPU writes it.
+ */
+struct guest_xlat {
+    uint64_t seq;       /* even, or GUEST_XLAT_NONE */
+    uint64_t gfn;
+    mfn_t mfn;
+    const char *va;     /* the frame in the direct map, or NULL */
+    char pad[64 - 3 * sizeof(uint64_t) - sizeof(char *)];
+};
+
+/* A seq the removal sequence never reaches (odd): nothing remembered. */
+#define GUEST_XLAT_NONE (~0ULL)
+
+/** The head of libmm's per-domain state (`d->mm`). */
+struct mm_guest_read {
+    uint64_t p2m_seq;          /* odd while entries are removed (p2m.c) */
+    struct guest_xlat *xlat;   /* one per CPU */
+};
+
+/**
+ * Reads `len` bytes at `gpa` of `d` into `dst` if this CPU remembers the
+ * page's translation and the domain has a direct map; returns false
+ * (with `dst` unspecified) when the caller must use copy_from_guest.
+ */
+static inline bool guest_read_cached(struct domain *d, void *dst,
+                                     uint64_t gpa, size_t len)
+{
+    const struct mm_guest_read *gr = (const void *)d->mm;
+    const struct guest_xlat *x;
+    uint64_t seq;
+
+    if ( unlikely(!gr || (gpa & (PAGE_SIZE - 1)) > PAGE_SIZE - len) )
+        return false;
+    x = &gr->xlat[hal_cpu_id()];
+    seq = hal_load_acquire(&gr->p2m_seq);
+    /* x->seq is even or NONE, so equality also says no removal runs. */
+    if ( x->seq != seq || x->gfn != gpa >> PAGE_SHIFT || !x->va )
+        return false;
+    __builtin_memcpy(dst, x->va + (gpa & (PAGE_SIZE - 1)), len);
+    hal_smp_rmb();
+    return hal_read_once(&gr->p2m_seq) == seq;
+}
+
+#endif /* LIBMM_GUEST_READ_H */
