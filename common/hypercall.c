@@ -61,7 +61,7 @@ static struct hypercall_continuation *this_continuation(void)
 }
 
 /* Dispatches one call by number. */
-static long hypercall_dispatch(struct vcpu *v, unsigned int nr,
+static __always_inline long hypercall_dispatch(struct vcpu *v, unsigned int nr,
                                const uint64_t args[HYPERCALL_NR_ARGS])
 {
     switch ( nr )
@@ -112,15 +112,33 @@ long hypercall_entry_once(struct vcpu *v, unsigned int nr,
     return rc;
 }
 
-/** Issues hypercall `nr`, re-issuing continuations until it completes. */
-long hypercall_entry(struct vcpu *v, unsigned int nr,
-                     uint64_t args[HYPERCALL_NR_ARGS])
+/* The call `nr` returned -ERESTART: re-issue it until it completes. */
+static __noinline long hypercall_restart(struct vcpu *v, unsigned int nr,
+                                         uint64_t args[HYPERCALL_NR_ARGS])
 {
     long rc;
 
-    while ( (rc = hypercall_entry_once(v, nr, args)) == -ERESTART )
+    do
+    {
+        hypercall_take_continuation(nr, args);
         hal_cpu_relax(); /* where a real hypervisor would run softirqs */
+        rc = hypercall_dispatch(v, nr, args);
+    } while ( rc == -ERESTART );
     return rc;
+}
+
+/**
+ * Issues hypercall `nr`, re-issuing continuations until it completes.  The
+ * call that completes at once, nearly every call, goes straight through.
+ */
+long hypercall_entry(struct vcpu *v, unsigned int nr,
+                     uint64_t args[HYPERCALL_NR_ARGS])
+{
+    long rc = hypercall_dispatch(v, nr, args);
+
+    if ( likely(rc != -ERESTART) )
+        return rc;
+    return hypercall_restart(v, nr, args);
 }
 
 /**

@@ -65,7 +65,7 @@ static void check_channels(struct domain *d, unsigned int *bad)
             continue;
         }
         count[chn->state]++;
-        CHECK(!hal_rw_is_locked(&chn->lock), "d%u p%u: lock held\n",
+        CHECK(!evtchn_is_locked(chn), "d%u p%u: lock held\n",
               d->domain_id, port);
         if ( chn->xen_consumer )
         {

@@ -84,12 +84,12 @@ int alloc_unbound_xen_event_channel(struct domain *ld, unsigned int lvcpu,
         evtchn_unget_port(ld, port);
         goto out;
     }
-    hal_write_lock(&chn->lock);
+    evtchn_write_lock(chn);
     chn->state = ECS_UNBOUND;
     chn->xen_consumer = get_xen_consumer(fn) & 7;
     chn->notify_vcpu_id = (uint16_t)lvcpu;
     chn->u.unbound.remote_domid = remote_domid;
-    hal_write_unlock(&chn->lock);
+    evtchn_write_unlock(chn);
     hal_write_once(&ld->evtchn->xen_evtchns, ld->evtchn->xen_evtchns + 1);
     rc = port;
 
@@ -112,7 +112,7 @@ void notify_via_xen_event_channel(struct domain *ld, unsigned int lport)
     if ( !port_is_valid(ld, lport) )
         return;
     lchn = evtchn_from_port(ld, lport);
-    if ( !hal_read_trylock(&lchn->lock) )
+    if ( !evtchn_send_trylock(lchn) )
         return;
     if ( lchn->state == ECS_INTERDOMAIN && lchn->xen_consumer )
     {
@@ -123,5 +123,5 @@ void notify_via_xen_event_channel(struct domain *ld, unsigned int lport)
         evtchn_port_set_pending(rd, hal_read_once(&rchn->notify_vcpu_id),
                                 rchn, rport);
     }
-    hal_read_unlock(&lchn->lock);
+    evtchn_send_unlock(lchn);
 }

@@ -8,71 +8,13 @@
  */
 #include <common/printk.h>
 
-#include "private.h"
-
-static inline bool l2_compat(const struct domain *d)
-{
-    return hal_read_once(&d->is_32bit);
-}
-
-static inline unsigned int l2_word_bits(bool compat)
-{
-    return compat ? 32 : 64;
-}
-
-static void *l2_pending(const struct domain *d, bool compat)
-{
-    char *si = d->evtchn->shared_info;
-
-    return si + (compat ? __builtin_offsetof(struct compat_shared_info,
-                                             evtchn_pending)
-                        : __builtin_offsetof(struct shared_info,
-                                             evtchn_pending));
-}
-
-static void *l2_mask(const struct domain *d, bool compat)
-{
-    char *si = d->evtchn->shared_info;
-
-    return si + (compat ? __builtin_offsetof(struct compat_shared_info,
-                                             evtchn_mask)
-                        : __builtin_offsetof(struct shared_info,
-                                             evtchn_mask));
-}
+#include "event_2l.h"
 
 static unsigned int evtchn_2l_max_ports(const struct domain *d)
 {
     unsigned int w = l2_word_bits(l2_compat(d));
 
     return w * w;
-}
-
-/*
- * Sets pending; if it was clear and the port is not masked, sets the
- * selector bit and, on its edge, marks events pending on `v`.  The
- * selector is read before it is set: a set selector needs no locked write
- * (the guest clears it before it reads the pending words).
- */
-static void evtchn_2l_set_pending(struct vcpu *v, struct evtchn *chn,
-                                  unsigned int port)
-{
-    struct domain *d = v->domain;
-    bool compat = l2_compat(d);
-    unsigned int w = l2_word_bits(compat);
-    void *sel;
-
-    (void)chn;
-    if ( port >= w * w )
-        return;
-    if ( guest_test_and_set_bit(compat, l2_pending(d, compat), port) )
-        return;
-    if ( guest_test_bit(compat, l2_mask(d, compat), port) )
-        return;
-    sel = vcpu_pending_sel(v, compat);
-    if ( guest_test_bit(compat, sel, port / w) ||
-         guest_test_and_set_bit(compat, sel, port / w) )
-        return;
-    vcpu_mark_events_pending(v);
 }
 
 static void evtchn_2l_clear_pending(struct domain *d, struct evtchn *chn,

@@ -50,14 +50,14 @@ static void double_evtchn_lock(struct evtchn *a, struct evtchn *b)
         a = b;
         b = t;
     }
-    hal_write_lock(&a->lock);
-    hal_write_lock(&b->lock);
+    evtchn_write_lock(a);
+    evtchn_write_lock(b);
 }
 
 static void double_evtchn_unlock(struct evtchn *a, struct evtchn *b)
 {
-    hal_write_unlock(&a->lock);
-    hal_write_unlock(&b->lock);
+    evtchn_write_unlock(a);
+    evtchn_write_unlock(b);
 }
 
 /** Sets `evtchn_upcall_pending` and raises the upcall on its 0 -> 1 edge. */
@@ -114,8 +114,8 @@ void evtchn_quiesce_senders(struct domain *d)
         }
         else
         {
-            hal_write_lock(&chn->lock);
-            hal_write_unlock(&chn->lock);
+            evtchn_write_lock(chn);
+            evtchn_write_unlock(chn);
         }
     }
 }
@@ -161,13 +161,13 @@ int evtchn_alloc_unbound(struct domain *cur, struct evtchn_alloc_unbound *a)
         goto out;
     }
 
-    hal_write_lock(&chn->lock);
+    evtchn_write_lock(chn);
     chn->state = ECS_UNBOUND;
     chn->u.unbound.remote_domid =
         a->remote_dom == DOMID_SELF ? cur->domain_id : a->remote_dom;
     chn->notify_vcpu_id = 0;
     evtchn_port_init(d, chn, port);
-    hal_write_unlock(&chn->lock);
+    evtchn_write_unlock(chn);
     a->port = port;
 
  out:
@@ -258,11 +258,11 @@ int evtchn_bind_ipi(struct domain *d, struct evtchn_bind_ipi *b)
         goto out;
     }
     chn = evtchn_from_port(d, port);
-    hal_write_lock(&chn->lock);
+    evtchn_write_lock(chn);
     chn->state = ECS_IPI;
     chn->notify_vcpu_id = (uint16_t)b->vcpu;
     evtchn_port_init(d, chn, port);
-    hal_write_unlock(&chn->lock);
+    evtchn_write_unlock(chn);
     b->port = port;
 
  out:
@@ -363,9 +363,9 @@ int evtchn_close(struct domain *d1, unsigned int port1, bool guest)
         BUG();
     }
 
-    hal_write_lock(&chn1->lock);
+    evtchn_write_lock(chn1);
     evtchn_free(d1, chn1, port1);
-    hal_write_unlock(&chn1->lock);
+    evtchn_write_unlock(chn1);
 
  out:
     if ( d2 )
@@ -375,69 +375,6 @@ int evtchn_close(struct domain *d1, unsigned int port1, bool guest)
         put_domain(d2);
     }
     hal_write_unlock(&d1->evtchn->event_lock);
-    return rc;
-}
-
-/**
- * EVTCHNOP_send.  -EINVAL for an invalid port or a Xen consumer's port,
- * then XSM, then -EINVAL for FREE, RESERVED, PIRQ and VIRQ.  UNBOUND drops
- * the event and returns 0.  Takes only the local channel's read lock; a
- * remote Xen consumer's callback runs after it is dropped.
- */
-int evtchn_send(struct domain *ld, unsigned int lport)
-{
-    struct evtchn *lchn, *rchn;
-    struct domain *rd = NULL;
-    xen_event_channel_notification_t fn = NULL;
-    unsigned int rport = 0, rvcpu = 0;
-    int rc;
-
-    if ( !port_is_valid(ld, lport) )
-        return -EINVAL;
-    lchn = evtchn_from_port(ld, lport);
-    if ( unlikely(lchn->xen_consumer) )
-        return -EINVAL;
-
-    hal_read_lock(&lchn->lock);
-    rc = xsm_evtchn_send(XSM_HOOK, ld, &lchn->ssid,
-                         (enum xsm_evtchn_state)lchn->state);
-    if ( rc )
-        goto out;
-
-    switch ( lchn->state )
-    {
-    case ECS_INTERDOMAIN:
-        rd = lchn->u.interdomain.remote_dom;
-        rport = lchn->u.interdomain.remote_port;
-        rchn = evtchn_from_port(rd, rport);
-        rvcpu = hal_read_once(&rchn->notify_vcpu_id);
-        if ( unlikely(rchn->xen_consumer) )
-        {
-            fn = evtchn_consumer_fn(rchn->xen_consumer);
-            get_domain(rd);
-        }
-        else
-            evtchn_port_set_pending(rd, rvcpu, rchn, rport);
-        break;
-    case ECS_IPI:
-        evtchn_port_set_pending(ld, hal_read_once(&lchn->notify_vcpu_id),
-                                lchn, lport);
-        break;
-    case ECS_UNBOUND:
-        /* Nobody listens yet: dropped silently, as Xen does. */
-        break;
-    default:
-        rc = -EINVAL;
-        break;
-    }
-
- out:
-    hal_read_unlock(&lchn->lock);
-    if ( fn )
-    {
-        fn(rd->vcpu[rvcpu], rport);
-        put_domain(rd);
-    }
     return rc;
 }
 
@@ -565,10 +502,10 @@ int evtchn_unmask(struct domain *d, unsigned int port)
     if ( !port_is_valid(d, port) )
         return -EINVAL;
     chn = evtchn_from_port(d, port);
-    hal_read_lock(&chn->lock);
+    evtchn_send_lock(chn);
     if ( evtchn_usable(chn) )
         evtchn_ops(d)->unmask(d, chn, port);
-    hal_read_unlock(&chn->lock);
+    evtchn_send_unlock(chn);
     return 0;
 }
 
@@ -588,14 +525,14 @@ int evtchn_set_priority(struct domain *d, const struct evtchn_set_priority *s)
     if ( !ops->set_priority )
         return -ENOSYS;
     chn = evtchn_from_port(d, s->port);
-    hal_read_lock(&chn->lock);
+    evtchn_send_lock(chn);
     if ( !evtchn_usable(chn) )
         rc = -EACCES;
     else if ( s->priority > 15 )
         rc = -EINVAL;
     else
         rc = ops->set_priority(d, chn, s->port, s->priority);
-    hal_read_unlock(&chn->lock);
+    evtchn_send_unlock(chn);
     return rc;
 }
 

@@ -206,13 +206,9 @@ evtchn_op_general(struct vcpu *v, unsigned long cmd, uint64_t arg)
  */
 long do_event_channel_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
 {
-    struct evtchn_send s;
-
     if ( unlikely(cmd != EVTCHNOP_send) )
         return evtchn_op_general(v, cmd, arg);
-    if ( copy_from_guest(v->domain, &s, arg) )
-        return -EFAULT;
-    return evtchn_send(v->domain, s.port);
+    return evtchn_send_hypercall(v->domain, arg);
 }
 
 /**

@@ -36,7 +36,7 @@ static void bucket_init(struct evtchn *bucket)
     memset(bucket, 0, PAGE_SIZE);
     for ( i = 0; i < EVTCHNS_PER_BUCKET; i++ )
     {
-        hal_rwlock_init(&bucket[i].lock);
+        evtchn_lock_init(&bucket[i].lock);
         bucket[i].state = ECS_FREE;
         bucket[i].priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
         xsm_alloc_security_evtchn(&bucket[i].ssid);

@@ -10,14 +10,15 @@
  *    -> event_lock of one domain, or of two domains taken lower
  *       `struct domain` address first by `double_event_lock`
  *     -> vCPU virq_lock (write, in close; read, in virq senders)
- *      -> channel lock(s): two channels lower address first, by
- *         `double_evtchn_lock`
+ *      -> channel lock(s) (chn_lock.h): two channels lower address
+ *         first, by `double_evtchn_lock`
  * Senders (send, unmask, virq, pirq, consumers) never take an event_lock:
- * they take their channel's lock for reading (hypervisor senders only try
- * it, and drop the event if a writer holds it: a writer means the channel
- * is changing state).  An interdomain send holds the local channel's lock
- * while it marks the remote channel pending; bind and close of an
- * interdomain channel hold both channels' locks, so that is enough.
+ * they take their own channel's lock in sender mode and no other lock
+ * (hypervisor senders only try it, and drop the event if a state change
+ * holds or waits for it: the channel is changing state).  An interdomain
+ * send holds the local channel's lock while it marks the remote channel
+ * pending; bind and close of an interdomain channel hold both channels'
+ * locks, so that is enough.
  * Consumer callbacks run with no lock held.
  */
 #ifndef LIBEVTCHN_PRIVATE_H
@@ -31,6 +32,8 @@
 #include <hal/atomic.h>
 #include <hal/rwlock.h>
 #include <libevtchn/evtchn.h>
+
+#include "chn_lock.h"
 #include <public/arch-x86/xen.h>
 #include <public/event_channel.h>
 
@@ -169,6 +172,10 @@ static inline void evtchn_close_if_open(struct domain *d, unsigned int port,
     (void)rc;
 }
 
+
+/* --- send.c ---------------------------------------------------------- */
+/** EVTCHNOP_send from hypercall 32: reads `struct evtchn_send` at `arg`. */
+long evtchn_send_hypercall(struct domain *ld, uint64_t arg);
 
 /** Takes and releases every channel's write lock (and each interdomain
  * peer's): afterwards no sender still uses the ABI it read before.  Event

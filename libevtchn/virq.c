@@ -177,12 +177,12 @@ int evtchn_bind_virq(struct domain *d, struct evtchn_bind_virq *b)
         goto out;
     }
     chn = evtchn_from_port(d, port);
-    hal_write_lock(&chn->lock);
+    evtchn_write_lock(chn);
     chn->state = ECS_VIRQ;
     chn->notify_vcpu_id = (uint16_t)vcpu;
     chn->u.virq = virq;
     chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
-    hal_write_unlock(&chn->lock);
+    evtchn_write_unlock(chn);
 
     hal_write_lock(&ev->virq_lock);
     ev->virq_to_evtchn[virq] = port;
@@ -210,11 +210,11 @@ static void send_virq_from_table(struct vcpu *v, unsigned int virq)
     {
         struct evtchn *chn = evtchn_from_port(d, port);
 
-        if ( hal_read_trylock(&chn->lock) )
+        if ( evtchn_send_trylock(chn) )
         {
             if ( chn->state == ECS_VIRQ )
                 evtchn_port_set_pending(d, chn->notify_vcpu_id, chn, port);
-            hal_read_unlock(&chn->lock);
+            evtchn_send_unlock(chn);
         }
     }
     hal_read_unlock(&ev->virq_lock);
@@ -299,12 +299,12 @@ int evtchn_bind_pirq(struct domain *d, struct evtchn_bind_pirq *b)
         goto out;
     }
     chn = evtchn_from_port(d, port);
-    hal_write_lock(&chn->lock);
+    evtchn_write_lock(chn);
     chn->state = ECS_PIRQ;
     chn->notify_vcpu_id = 0;
     chn->u.pirq.irq = pirq;
     chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
-    hal_write_unlock(&chn->lock);
+    evtchn_write_unlock(chn);
     hal_write_once(&ed->pirq_to_evtchn[pirq], (uint32_t)port);
     b->port = port;
 
@@ -325,9 +325,9 @@ void evtchn_pirq_inject(struct domain *d, unsigned int pirq)
     if ( !port || !port_is_valid(d, port) )
         return;
     chn = evtchn_from_port(d, port);
-    if ( !hal_read_trylock(&chn->lock) )
+    if ( !evtchn_send_trylock(chn) )
         return;
     if ( chn->state == ECS_PIRQ && chn->u.pirq.irq == pirq )
         evtchn_port_set_pending(d, chn->notify_vcpu_id, chn, port);
-    hal_read_unlock(&chn->lock);
+    evtchn_send_unlock(chn);
 }

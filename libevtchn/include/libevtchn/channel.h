@@ -3,7 +3,7 @@
  * One event channel, and how channels are stored (seed 000, seed 001 item 5).
  *
  * `struct evtchn` is 32 bytes on x86-64 where Xen's is 64: the per-channel
- * rwlock is the HAL's 4-byte one; the state, the Xen-consumer index, the
+ * lock is one 4-byte word (libevtchn/chn_lock.h); the state, the Xen-consumer index, the
  * FIFO `pending` flag and the FIFO priority share one bitfield byte after
  * the state; the interdomain union member is packed to 12 bytes; the FLASK
  * sid is stored inline (union xsm_evtchn_ssid, 4 bytes).  The channel does
@@ -11,7 +11,7 @@
  * beside the channel.
  *
  *   off size  field
- *     0    4  lock            rwlock (senders read, state changes write)
+ *     0    4  lock            senders and state changes (chn_lock.h)
  *     4    1  state           ECS_*
  *     5    1  xen_consumer:3  0 = guest channel, else consumer table index + 1
  *                pending:1    FIFO: pending while the port has no array page
@@ -34,7 +34,6 @@
 #include <common/compiler.h>
 #include <common/domain.h>
 #include <common/types.h>
-#include <hal/rwlock.h>
 #include <libxsm/xsm.h>
 
 /* Channel states: Xen's ECS_* numbers (also libxsm's XSM_ECS_*). */
@@ -49,9 +48,14 @@
 
 #define EVTCHN_FIFO_PRIORITY_DEFAULT 7
 
+/** The per-channel lock word; its operations are in chn_lock.h. */
+typedef struct evtchn_lock {
+    uint32_t v;
+} evtchn_lock_t;
+
 /** One event channel (layout above). */
 struct evtchn {
-    hal_rwlock_t lock;
+    evtchn_lock_t lock;
     uint8_t state;
     uint8_t xen_consumer:3;
     uint8_t pending:1;

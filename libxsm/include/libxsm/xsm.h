@@ -196,7 +196,7 @@ extern const struct xsm_ops xsm_dummy_ops;
  * (Xen patches these calls with alternative_call for the same reason).
  */
 #define XSM_CALL(name, args)                                                \
-    (xsm_ops == &xsm_dummy_ops ? xsm_dummy_##name args : xsm_ops->name args)
+    (xsm_dummy_in_force() ? xsm_dummy_##name args : xsm_ops->name args)
 #elif defined(HVCORE_XSM_FLASK)
 #define XSM_MULTI_PROVIDER 0
 #define XSM_CALL(name, args) flask_##name args
@@ -204,6 +204,22 @@ extern const struct xsm_ops xsm_dummy_ops;
 #define XSM_MULTI_PROVIDER 0
 #define XSM_CALL(name, args) xsm_dummy_##name args
 #endif
+
+/**
+ * True while the dummy policy is in force.  A hot path may then evaluate
+ * `xsm_dummy_<hook>` itself and keep the provider's call, and the
+ * registers a call needs, on a path of its own (libevtchn's send does).
+ */
+static inline bool xsm_dummy_in_force(void)
+{
+#if XSM_MULTI_PROVIDER
+    return xsm_ops == &xsm_dummy_ops;
+#elif defined(HVCORE_XSM_FLASK)
+    return false;
+#else
+    return true;
+#endif
+}
 
 /* The wrappers core code calls: `xsm_<name>(...)`. */
 #define XSM_CHECK(name, def, src, tgt, params, args)                        \

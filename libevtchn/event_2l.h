@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The 2-level ABI's bitmap helpers and the marking of a port pending,
+ * inline: the send path marks a 2-level peer directly (send.c), and
+ * event_2l.c builds the port-ops table's set_pending from the same
+ * function.
+ */
+#ifndef LIBEVTCHN_EVENT_2L_H
+#define LIBEVTCHN_EVENT_2L_H
+
+#include "private.h"
+
+static inline bool l2_compat(const struct domain *d)
+{
+    return hal_read_once(&d->is_32bit);
+}
+
+static inline unsigned int l2_word_bits(bool compat)
+{
+    return compat ? 32 : 64;
+}
+
+static inline void *l2_pending(const struct domain *d, bool compat)
+{
+    char *si = d->evtchn->shared_info;
+
+    return si + (compat ? __builtin_offsetof(struct compat_shared_info,
+                                             evtchn_pending)
+                        : __builtin_offsetof(struct shared_info,
+                                             evtchn_pending));
+}
+
+static inline void *l2_mask(const struct domain *d, bool compat)
+{
+    char *si = d->evtchn->shared_info;
+
+    return si + (compat ? __builtin_offsetof(struct compat_shared_info,
+                                             evtchn_mask)
+                        : __builtin_offsetof(struct shared_info,
+                                             evtchn_mask));
+}
+
+/*
+ * Sets pending on `port` of `d`; if it was clear and the port is not
+ * masked, sets the selector bit in `v`'s vcpu_info.  Returns true on the
+ * selector's 0 -> 1 edge, when the caller must mark events pending on `v`
+ * (vcpu_mark_events_pending).  The selector is read before it is set: a
+ * set selector needs no locked write (the guest clears it before it reads
+ * the pending words).  Both bitmaps' addresses are taken before the first
+ * locked write, which the compiler may not move loads across.
+ */
+static __always_inline bool evtchn_2l_mark(struct domain *d, struct vcpu *v,
+                                  unsigned int port)
+{
+    bool compat = l2_compat(d);
+    unsigned int w = l2_word_bits(compat);
+    void *pending = l2_pending(d, compat), *mask = l2_mask(d, compat);
+    void *sel = vcpu_pending_sel(v, compat);
+
+    if ( port >= w * w )
+        return false;
+    if ( guest_test_and_set_bit(compat, pending, port) ||
+         guest_test_bit(compat, mask, port) ||
+         guest_test_bit(compat, sel, port / w) )
+        return false;
+    return !guest_test_and_set_bit(compat, sel, port / w);
+}
+
+/* The port-ops table's set_pending (event_2l.c). */
+static inline void evtchn_2l_set_pending(struct vcpu *v, struct evtchn *chn,
+                                         unsigned int port)
+{
+    (void)chn;
+    if ( evtchn_2l_mark(v->domain, v, port) )
+        vcpu_mark_events_pending(v);
+}
+
+#endif /* LIBEVTCHN_EVENT_2L_H */
