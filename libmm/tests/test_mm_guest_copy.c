@@ -19,6 +19,7 @@
 #include "mm_world.h"
 
 #include <common/guest_access.h>
+#include <libmm/guest_read.h>
 #include <libmm/p2m.h>
 
 #define GFN_BASE 0x100
@@ -321,12 +322,53 @@ static void test_copy_after_remap(void **state)
     mm_world_destroy(a);
 }
 
+/*
+ * libmm/guest_read.h's inline read answers only from this CPU's remembered
+ * translation, and only with a direct map; anything else is for the
+ * caller's copy_from_guest: nothing remembered yet, another page, a read
+ * across the page's end, another CPU, a removal since.
+ */
+static void test_cached_read(void **state)
+{
+    uint64_t gpa = (uint64_t)GFN_BASE << PAGE_SHIFT;
+    bool dm = mm_has_directmap();
+    struct domain *a;
+    unsigned long done;
+    uint32_t *p, v = 0;
+
+    (void)state;
+    a = mm_world_domain(1, 16, false);
+    assert_int_equal(mm_populate_physmap(a, _gfn(GFN_BASE), 2, 0, &done), 0);
+    p = world_guest_page(a, GFN_BASE);
+    p[0] = 0x1234;
+    p[2] = 0x5678;
+    assert_false(guest_read_cached(a, &v, gpa, sizeof(v)));
+    assert_int_equal(copy_from_guest_phys(a, &v, gpa, sizeof(v)), 0);
+    assert_int_equal(v, 0x1234);
+    v = 0;
+    assert_int_equal(guest_read_cached(a, &v, gpa + 8, sizeof(v)), dm);
+    assert_int_equal(v, dm ? 0x5678 : 0);
+    assert_false(guest_read_cached(a, &v, gpa + PAGE_SIZE, sizeof(v)));
+    assert_false(guest_read_cached(a, &v, gpa + PAGE_SIZE - 2, sizeof(v)));
+    sim_cpu_bind(1);
+    assert_false(guest_read_cached(a, &v, gpa, sizeof(v)));
+    sim_cpu_bind(0);
+    assert_int_equal(guest_read_cached(a, &v, gpa, sizeof(v)), dm);
+    assert_int_equal(mm_decrease_reservation(a, _gfn(GFN_BASE), 0), 0);
+    assert_false(guest_read_cached(a, &v, gpa, sizeof(v)));
+    assert_int_equal(copy_from_guest_phys(a, &v, gpa, sizeof(v)), -EFAULT);
+    assert_int_equal(mm_check(), 0);
+    mm_world_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_copy_edges, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_copy_after_remap, mm_world_setup,
+                                        mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_cached_read, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_copy_vs_decrease_reservation,
                                         mm_world_setup, mm_world_teardown),
