@@ -25,10 +25,13 @@
  * this CPU; so one record per CPU serves nested calls too (an inner call's
  * record is taken before the outer handler goes on).  Keeping it apart
  * from the call means the common path, a call that completes, touches no
- * per-CPU state at all.
+ * per-CPU state at all.  The record names the whole call (vCPU, number,
+ * every argument the call takes), so `hypercall_entry` re-issues it from
+ * the record alone and keeps nothing of its own across the first call.
  */
 struct hypercall_continuation {
     uint64_t args[HYPERCALL_NR_ARGS];
+    struct vcpu *v;        /* the caller */
     unsigned int nr;       /* the hypercall it continues */
     unsigned int nargs;    /* how many of args[] it rewrites */
     bool armed;            /* recorded and not yet taken */
@@ -60,14 +63,19 @@ static struct hypercall_continuation *this_continuation(void)
     return hal_percpu_ptr(hal_cpu_id(), continuation_off);
 }
 
-/* Dispatches one call by number. */
-static __always_inline long hypercall_dispatch(struct vcpu *v, unsigned int nr,
-                               const uint64_t args[HYPERCALL_NR_ARGS])
+/*
+ * Dispatches one call by number.  Event channel ops are tested first: a
+ * notification is the most frequent hypercall of a guest doing I/O, and a
+ * compare costs less than the jump table.
+ */
+static __always_inline long
+hypercall_dispatch(struct vcpu *v, unsigned int nr,
+                   const uint64_t args[HYPERCALL_NR_ARGS])
 {
+    if ( likely(nr == __HYPERVISOR_event_channel_op) )
+        return do_event_channel_op(v, args[0], args[1]);
     switch ( nr )
     {
-    case __HYPERVISOR_event_channel_op:
-        return do_event_channel_op(v, args[0], args[1]);
     case __HYPERVISOR_grant_table_op:
         return do_grant_table_op(v, args[0], args[1], args[2]);
     case __HYPERVISOR_memory_op:
@@ -81,21 +89,35 @@ static __always_inline long hypercall_dispatch(struct vcpu *v, unsigned int nr,
     }
 }
 
+/* How many arguments hypercall `nr` takes (0: not a hypercall). */
+static unsigned int hypercall_nargs(unsigned int nr)
+{
+    switch ( nr )
+    {
+    case __HYPERVISOR_grant_table_op:
+        return 3;
+    case __HYPERVISOR_event_channel_op:
+    case __HYPERVISOR_memory_op:
+        return 2;
+    case __HYPERVISOR_event_channel_op_compat:
+    case __HYPERVISOR_xsm_op:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /*
- * Takes the continuation the handler of call `nr` just recorded: its
- * arguments replace the first ones in `args`.  A handler may not return
- * -ERESTART without recording one for its own call.
+ * Takes the continuation the handler just recorded (a handler may not
+ * return -ERESTART without recording one); returns the record, disarmed.
  */
-static void hypercall_take_continuation(unsigned int nr,
-                                        uint64_t args[HYPERCALL_NR_ARGS])
+static struct hypercall_continuation *hypercall_take_continuation(void)
 {
     struct hypercall_continuation *c = this_continuation();
-    unsigned int i;
 
-    BUG_ON(!c->armed || c->nr != nr);
-    for ( i = 0; i < c->nargs; i++ )
-        args[i] = c->args[i];
+    BUG_ON(!c->armed);
     c->armed = false;
+    return c;
 }
 
 /**
@@ -106,21 +128,34 @@ long hypercall_entry_once(struct vcpu *v, unsigned int nr,
                           uint64_t args[HYPERCALL_NR_ARGS])
 {
     long rc = hypercall_dispatch(v, nr, args);
+    struct hypercall_continuation *c;
+    unsigned int i;
 
-    if ( unlikely(rc == -ERESTART) )
-        hypercall_take_continuation(nr, args);
+    if ( likely(rc != -ERESTART) )
+        return rc;
+    c = hypercall_take_continuation();
+    BUG_ON(c->v != v || c->nr != nr);
+    for ( i = 0; i < c->nargs; i++ )
+        args[i] = c->args[i];
     return rc;
 }
 
-/* The call `nr` returned -ERESTART: re-issue it until it completes. */
-static __noinline long hypercall_restart(struct vcpu *v, unsigned int nr,
-                                         uint64_t args[HYPERCALL_NR_ARGS])
+/* The first call returned -ERESTART: re-issue from the record until done. */
+static __noinline long hypercall_restart(void)
 {
+    struct hypercall_continuation *c;
+    uint64_t args[HYPERCALL_NR_ARGS];
+    struct vcpu *v;
+    unsigned int nr, i;
     long rc;
 
     do
     {
-        hypercall_take_continuation(nr, args);
+        c = hypercall_take_continuation();
+        v = c->v;
+        nr = c->nr;
+        for ( i = 0; i < HYPERCALL_NR_ARGS; i++ )
+            args[i] = i < c->nargs ? c->args[i] : 0;
         hal_cpu_relax(); /* where a real hypervisor would run softirqs */
         rc = hypercall_dispatch(v, nr, args);
     } while ( rc == -ERESTART );
@@ -129,7 +164,8 @@ static __noinline long hypercall_restart(struct vcpu *v, unsigned int nr,
 
 /**
  * Issues hypercall `nr`, re-issuing continuations until it completes.  The
- * call that completes at once, nearly every call, goes straight through.
+ * call that completes at once, nearly every call, goes straight through:
+ * nothing of the call is kept across it, the record has it all.
  */
 long hypercall_entry(struct vcpu *v, unsigned int nr,
                      uint64_t args[HYPERCALL_NR_ARGS])
@@ -138,25 +174,29 @@ long hypercall_entry(struct vcpu *v, unsigned int nr,
 
     if ( likely(rc != -ERESTART) )
         return rc;
-    return hypercall_restart(v, nr, args);
+    return hypercall_restart();
 }
 
 /**
- * Records the arguments of the re-issued call in this CPU's record and
- * returns -ERESTART.  A record a handler left behind without returning
- * -ERESTART is simply overwritten.
+ * Records the call `v` re-issues, hypercall `nr` with `nargs` arguments
+ * (every argument the call takes), in this CPU's record and returns
+ * -ERESTART.  A record a handler left behind without returning -ERESTART
+ * is simply overwritten.
  */
-long hypercall_create_continuation(unsigned int nr, unsigned int nargs, ...)
+long hypercall_create_continuation(struct vcpu *v, unsigned int nr,
+                                   unsigned int nargs, ...)
 {
     struct hypercall_continuation *c = this_continuation();
     va_list ap;
     unsigned int i;
 
-    BUG_ON(continuation_off == (size_t)-1 || nargs > HYPERCALL_NR_ARGS);
+    BUG_ON(continuation_off == (size_t)-1 || nargs > HYPERCALL_NR_ARGS ||
+           nargs < hypercall_nargs(nr));
     va_start(ap, nargs);
     for ( i = 0; i < nargs; i++ )
         c->args[i] = va_arg(ap, uint64_t);
     va_end(ap);
+    c->v = v;
     c->nr = nr;
     c->nargs = nargs;
     c->armed = true;

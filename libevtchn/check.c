@@ -102,6 +102,9 @@ static void check_channels(struct domain *d, unsigned int *bad)
                   d->domain_id, port, rd->domain_id, rport);
             CHECK(rchn != chn, "d%u p%u: bound to itself\n", d->domain_id,
                   port);
+            CHECK(chn->u.interdomain.remote_chn == rchn,
+                  "d%u p%u: remembered peer channel is not d%u p%u's\n",
+                  d->domain_id, port, rd->domain_id, rport);
             break;
         }
         case ECS_VIRQ:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-channel lock (4 bytes, `struct evtchn`'s `lock`).
+ * The per-channel lock (one byte, `struct evtchn`'s `lock`).
  *
  * Senders (EVTCHNOP_send, unmask, virq and pirq delivery, consumer
  * notification) and state changes (bind, close, bind_vcpu, reset, destroy)
@@ -26,9 +26,9 @@
 #include <hal/panic.h>
 #include <libevtchn/channel.h>
 
-#define EVTCHN_LOCK_SENDER 1U   /* held by a sender */
-#define EVTCHN_LOCK_WRITER 2U   /* held by a state change */
-#define EVTCHN_LOCK_WAITING 4U  /* a state change waits for it */
+#define EVTCHN_LOCK_SENDER ((uint8_t)1)   /* held by a sender */
+#define EVTCHN_LOCK_WRITER ((uint8_t)2)   /* held by a state change */
+#define EVTCHN_LOCK_WAITING ((uint8_t)4)  /* a state change waits for it */
 
 static inline void evtchn_lock_init(evtchn_lock_t *l)
 {
@@ -36,7 +36,7 @@ static inline void evtchn_lock_init(evtchn_lock_t *l)
 }
 
 /* Releases the lock, held in either mode. */
-static inline void evtchn_lock_release(evtchn_lock_t *l, uint32_t mode)
+static inline void evtchn_lock_release(evtchn_lock_t *l, uint8_t mode)
 {
 #ifndef NDEBUG
     if ( !(hal_read_once(&l->v) & mode) )
@@ -44,13 +44,13 @@ static inline void evtchn_lock_release(evtchn_lock_t *l, uint32_t mode)
 #else
     (void)mode;
 #endif
-    hal_store_release(&l->v, 0U);
+    hal_store_release(&l->v, (uint8_t)0);
 }
 
 /** Takes the lock to send (guest senders: waits for a state change). */
 static inline void evtchn_send_lock(struct evtchn *chn)
 {
-    uint32_t v = 0;
+    uint8_t v = 0;
 
     while ( !hal_cmpxchg(&chn->lock.v, &v, EVTCHN_LOCK_SENDER) )
     {
@@ -62,7 +62,7 @@ static inline void evtchn_send_lock(struct evtchn *chn)
 /** One attempt to take the lock to send: false if it is not free. */
 static inline bool evtchn_send_trylock_once(struct evtchn *chn)
 {
-    uint32_t v = 0;
+    uint8_t v = 0;
 
     return hal_cmpxchg(&chn->lock.v, &v, EVTCHN_LOCK_SENDER);
 }
@@ -70,7 +70,7 @@ static inline bool evtchn_send_trylock_once(struct evtchn *chn)
 /** Hypervisor senders: false if a state change holds or waits for it. */
 static inline bool evtchn_send_trylock(struct evtchn *chn)
 {
-    uint32_t v = 0;
+    uint8_t v = 0;
 
     while ( !hal_cmpxchg(&chn->lock.v, &v, EVTCHN_LOCK_SENDER) )
     {
@@ -90,11 +90,11 @@ static inline void evtchn_send_unlock(struct evtchn *chn)
 /** Takes the lock to change the channel's state. */
 static inline void evtchn_write_lock(struct evtchn *chn)
 {
-    uint32_t v = hal_read_once(&chn->lock.v);
+    uint8_t v = hal_read_once(&chn->lock.v);
 
     for ( ;; )
     {
-        if ( !(v & ~EVTCHN_LOCK_WAITING) )
+        if ( !(v & (EVTCHN_LOCK_SENDER | EVTCHN_LOCK_WRITER)) )
         {
             if ( hal_cmpxchg(&chn->lock.v, &v, EVTCHN_LOCK_WRITER) )
                 return;

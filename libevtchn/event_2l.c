@@ -25,7 +25,7 @@ static void evtchn_2l_clear_pending(struct domain *d, struct evtchn *chn,
 
     (void)chn;
     if ( port < w * w )
-        guest_test_and_clear_bit(compat, l2_pending(d, compat), port);
+        guest_test_and_clear_bit(l2_pending(d, compat), port);
 }
 
 /*
@@ -41,9 +41,9 @@ static void evtchn_2l_unmask(struct domain *d, struct evtchn *chn,
 
     if ( port >= w * w )
         return;
-    if ( guest_test_and_clear_bit(compat, l2_mask(d, compat), port) &&
-         guest_test_bit(compat, l2_pending(d, compat), port) &&
-         !guest_test_and_set_bit(compat, vcpu_pending_sel(v, compat),
+    if ( guest_test_and_clear_bit(l2_mask(d, compat), port) &&
+         guest_test_bit(l2_pending(d, compat), port) &&
+         !guest_test_and_set_bit(vcpu_pending_sel(v, compat),
                                  port / w) )
         vcpu_mark_events_pending(v);
 }
@@ -54,7 +54,7 @@ static bool evtchn_2l_is_pending(const struct domain *d, unsigned int port)
     unsigned int w = l2_word_bits(compat);
 
     return port < w * w &&
-           guest_test_bit(compat, l2_pending(d, compat), port);
+           guest_test_bit(l2_pending(d, compat), port);
 }
 
 static bool evtchn_2l_is_masked(const struct domain *d, unsigned int port)
@@ -63,7 +63,7 @@ static bool evtchn_2l_is_masked(const struct domain *d, unsigned int port)
     unsigned int w = l2_word_bits(compat);
 
     return port >= w * w ||
-           guest_test_bit(compat, l2_mask(d, compat), port);
+           guest_test_bit(l2_mask(d, compat), port);
 }
 
 /* The dump's ABI column: the selector bit of the notified vCPU. */
@@ -76,7 +76,7 @@ static void evtchn_2l_print_state(struct domain *d, unsigned int vcpu_id,
 
     hv_snprintf(buf, size, "%d",
                 port < w * w &&
-                guest_test_bit(compat, vcpu_pending_sel(v, compat), port / w));
+                guest_test_bit(vcpu_pending_sel(v, compat), port / w));
 }
 
 const struct evtchn_port_ops evtchn_port_ops_2l = {

@@ -46,24 +46,32 @@ static inline void *l2_mask(const struct domain *d, bool compat)
  * selector's 0 -> 1 edge, when the caller must mark events pending on `v`
  * (vcpu_mark_events_pending).  The selector is read before it is set: a
  * set selector needs no locked write (the guest clears it before it reads
- * the pending words).  Both bitmaps' addresses are taken before the first
- * locked write, which the compiler may not move loads across.
+ * the pending words).  One body per guest width (`compat` is a constant in
+ * each), so each has its own offsets and shifts as immediates; the
+ * addresses are taken before the first locked write, which the compiler
+ * does not move loads across.
  */
-static __always_inline bool evtchn_2l_mark(struct domain *d, struct vcpu *v,
-                                  unsigned int port)
+static __always_inline bool l2_mark(struct domain *d, struct vcpu *v,
+                                    unsigned int port, bool compat)
 {
-    bool compat = l2_compat(d);
-    unsigned int w = l2_word_bits(compat);
+    unsigned int shift = compat ? 5 : 6;  /* log2 of the word width */
     void *pending = l2_pending(d, compat), *mask = l2_mask(d, compat);
     void *sel = vcpu_pending_sel(v, compat);
 
-    if ( port >= w * w )
+    if ( port >= 1U << (2 * shift) )
         return false;
-    if ( guest_test_and_set_bit(compat, pending, port) ||
-         guest_test_bit(compat, mask, port) ||
-         guest_test_bit(compat, sel, port / w) )
+    if ( guest_test_and_set_bit(pending, port) ||
+         guest_test_bit(mask, port) ||
+         guest_test_bit(sel, port >> shift) )
         return false;
-    return !guest_test_and_set_bit(compat, sel, port / w);
+    return !guest_test_and_set_bit(sel, port >> shift);
+}
+
+static __always_inline bool evtchn_2l_mark(struct domain *d, struct vcpu *v,
+                                           unsigned int port)
+{
+    return l2_compat(d) ? l2_mark(d, v, port, true)
+                        : l2_mark(d, v, port, false);
 }
 
 /* The port-ops table's set_pending (event_2l.c). */

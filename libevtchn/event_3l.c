@@ -64,12 +64,12 @@ static void l3_raise(struct vcpu *v, const struct evtchn_3l *l3,
 
     if ( !l2 )
         return;
-    if ( guest_test_bit(l3->compat, l2, k) ||
-         guest_test_and_set_bit(l3->compat, l2, k) )
+    if ( guest_test_bit(l2, k) ||
+         guest_test_and_set_bit(l2, k) )
         return;
     sel = vcpu_pending_sel(v, l3->compat);
-    if ( guest_test_bit(l3->compat, sel, k / w) ||
-         guest_test_and_set_bit(l3->compat, sel, k / w) )
+    if ( guest_test_bit(sel, k / w) ||
+         guest_test_and_set_bit(sel, k / w) )
         return;
     vcpu_mark_events_pending(v);
 }
@@ -83,9 +83,9 @@ static void evtchn_3l_set_pending(struct vcpu *v, struct evtchn *chn,
     (void)chn;
     if ( !l3 || pg >= l3->nr_pages )
         return;
-    if ( bit64_test_and_set(l3->pending[pg], bit) )
+    if ( guest_test_and_set_bit(l3->pending[pg], bit) )
         return;
-    if ( bit64_test(l3->mask[pg], bit) )
+    if ( guest_test_bit(l3->mask[pg], bit) )
         return;
     l3_raise(v, l3, port / 64);
 }
@@ -98,7 +98,7 @@ static void evtchn_3l_clear_pending(struct domain *d, struct evtchn *chn,
 
     (void)chn;
     if ( l3 && pg < l3->nr_pages )
-        bit64_test_and_clear(l3->pending[pg], port % L3_BITS_PER_PAGE);
+        guest_test_and_clear_bit(l3->pending[pg], port % L3_BITS_PER_PAGE);
 }
 
 static void evtchn_3l_unmask(struct domain *d, struct evtchn *chn,
@@ -109,8 +109,8 @@ static void evtchn_3l_unmask(struct domain *d, struct evtchn *chn,
 
     if ( !l3 || pg >= l3->nr_pages )
         return;
-    if ( bit64_test_and_clear(l3->mask[pg], bit) &&
-         bit64_test(l3->pending[pg], bit) )
+    if ( guest_test_and_clear_bit(l3->mask[pg], bit) &&
+         guest_test_bit(l3->pending[pg], bit) )
         l3_raise(d->vcpu[hal_read_once(&chn->notify_vcpu_id)], l3, port / 64);
 }
 
@@ -120,7 +120,7 @@ static bool evtchn_3l_is_pending(const struct domain *d, unsigned int port)
     unsigned int pg = port / L3_BITS_PER_PAGE;
 
     return l3 && pg < l3->nr_pages &&
-           bit64_test(l3->pending[pg], port % L3_BITS_PER_PAGE);
+           guest_test_bit(l3->pending[pg], port % L3_BITS_PER_PAGE);
 }
 
 static bool evtchn_3l_is_masked(const struct domain *d, unsigned int port)
@@ -129,7 +129,7 @@ static bool evtchn_3l_is_masked(const struct domain *d, unsigned int port)
     unsigned int pg = port / L3_BITS_PER_PAGE;
 
     return !l3 || pg >= l3->nr_pages ||
-           bit64_test(l3->mask[pg], port % L3_BITS_PER_PAGE);
+           guest_test_bit(l3->mask[pg], port % L3_BITS_PER_PAGE);
 }
 
 /* The dump's ABI column: the L2 bit and the L1 bit of the notified vCPU. */
@@ -146,8 +146,8 @@ static void evtchn_3l_print_state(struct domain *d, unsigned int vcpu_id,
         hv_snprintf(buf, size, "-");
         return;
     }
-    hv_snprintf(buf, size, "%d%d", guest_test_bit(l3->compat, l2, k),
-                guest_test_bit(l3->compat, vcpu_pending_sel(v, l3->compat),
+    hv_snprintf(buf, size, "%d%d", guest_test_bit(l2, k),
+                guest_test_bit(vcpu_pending_sel(v, l3->compat),
                                k / l3_sel_bits(l3)));
 }
 
@@ -320,9 +320,9 @@ static int register_bitmaps(struct domain *d,
         unsigned int bit = port % L3_BITS_PER_PAGE;
 
         if ( evtchn_port_ops_2l.is_masked(d, port) )
-            bit64_test_and_set(l3->mask[pg], bit);
+            guest_test_and_set_bit(l3->mask[pg], bit);
         if ( evtchn_port_ops_2l.is_pending(d, port) )
-            bit64_test_and_set(l3->pending[pg], bit);
+            guest_test_and_set_bit(l3->pending[pg], bit);
     }
     rc = 0;
     goto out;

@@ -218,11 +218,13 @@ int evtchn_bind_interdomain(struct domain *ld,
 
     double_evtchn_lock(lchn, rchn);
     lchn->state = ECS_INTERDOMAIN;
+    lchn->u.interdomain.remote_chn = rchn;
     lchn->u.interdomain.remote_dom = rd;
     lchn->u.interdomain.remote_port = rport;
     lchn->notify_vcpu_id = 0;
     evtchn_port_init(ld, lchn, lport);
     rchn->state = ECS_INTERDOMAIN;
+    rchn->u.interdomain.remote_chn = lchn;
     rchn->u.interdomain.remote_dom = ld;
     rchn->u.interdomain.remote_port = lport;
     /* Events sent to the unbound remote end were dropped: say so. */

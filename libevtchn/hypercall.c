@@ -186,7 +186,8 @@ evtchn_op_general(struct vcpu *v, unsigned long cmd, uint64_t arg)
 
     rc = evtchn_op_run(v, cmd, &a, &copy_back, &new_port, &port_dom);
     if ( rc == -ERESTART )
-        return hypercall_create_continuation(__HYPERVISOR_event_channel_op, 2,
+        return hypercall_create_continuation(v,
+                                             __HYPERVISOR_event_channel_op, 2,
                                              (uint64_t)EVTCHNOP_reset_cont,
                                              arg);
     if ( rc || !copy_back )
@@ -208,7 +209,7 @@ long do_event_channel_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
 {
     if ( unlikely(cmd != EVTCHNOP_send) )
         return evtchn_op_general(v, cmd, arg);
-    return evtchn_send_hypercall(v->domain, arg);
+    return evtchn_send_hypercall(v, arg);
 }
 
 /**

@@ -30,6 +30,7 @@
 #include <common/errno.h>
 #include <common/types.h>
 #include <hal/atomic.h>
+#include <hal/bitstring.h>
 #include <hal/rwlock.h>
 #include <libevtchn/evtchn.h>
 
@@ -109,20 +110,34 @@ evtchn_ops(const struct domain *d)
 
 /* --- ports.c: storage ----------------------------------------------- */
 
-/** True if `port` has storage in `d` (Xen's port_is_valid, XSA-338). */
-static inline bool port_is_valid(const struct domain *d, unsigned int port)
+/** True if `port` has storage in `ed` (Xen's port_is_valid, XSA-338). */
+static inline bool evtchn_port_valid(const struct evtchn_domain *ed,
+                                     unsigned int port)
 {
-    return port < hal_load_acquire(&d->evtchn->valid_evtchns);
+    return port < hal_load_acquire(&ed->valid_evtchns);
 }
 
-/** The channel of a valid port. */
-static inline struct evtchn *evtchn_from_port(const struct domain *d,
-                                              unsigned int port)
+/** The channel of a valid port of `ed`. */
+static inline struct evtchn *evtchn_port_chn(const struct evtchn_domain *ed,
+                                             unsigned int port)
 {
-    struct evtchn **grp = d->evtchn->group[port / EVTCHNS_PER_GROUP];
+    struct evtchn **grp = ed->group[port / EVTCHNS_PER_GROUP];
 
     return &grp[(port % EVTCHNS_PER_GROUP) / EVTCHNS_PER_BUCKET]
                [port % EVTCHNS_PER_BUCKET];
+}
+
+/** True if `port` has storage in `d`. */
+static inline bool port_is_valid(const struct domain *d, unsigned int port)
+{
+    return evtchn_port_valid(d->evtchn, port);
+}
+
+/** The channel of a valid port of `d`. */
+static inline struct evtchn *evtchn_from_port(const struct domain *d,
+                                              unsigned int port)
+{
+    return evtchn_port_chn(d->evtchn, port);
 }
 
 /** Usable: a guest channel in a bound or unbound state. */
@@ -174,8 +189,8 @@ static inline void evtchn_close_if_open(struct domain *d, unsigned int port,
 
 
 /* --- send.c ---------------------------------------------------------- */
-/** EVTCHNOP_send from hypercall 32: reads `struct evtchn_send` at `arg`. */
-long evtchn_send_hypercall(struct domain *ld, uint64_t arg);
+/** Hypercall 32's EVTCHNOP_send: reads `struct evtchn_send` at `arg`. */
+long evtchn_send_hypercall(struct vcpu *v, uint64_t arg);
 
 /** Takes and releases every channel's write lock (and each interdomain
  * peer's): afterwards no sender still uses the ABI it read before.  Event
@@ -225,78 +240,31 @@ void evtchn_virq_init(void);
 xen_event_channel_notification_t evtchn_consumer_fn(unsigned int idx);
 void evtchn_consumer_reset(void);
 
-/* --- bits.h-style guest bitmap helpers (little-endian, Xen's layout) -- */
+/* --- guest bitmaps --------------------------------------------------- */
 
 /*
- * Guest bitmap access.  Tests of a bit are sequentially consistent loads
- * (plain loads on x86): the hypervisor sets one bit and then reads another
- * (pending, then the selector) while the guest clears the selector and
- * then reads pending, and one side must see the other's write.
+ * A guest's bitmaps (pending, mask, selectors, 3-level pages) are bit
+ * strings in Xen's little-endian layout, so bit `nr` is the same bit for a
+ * 32-bit and a 64-bit guest (hal/bitstring.h); only the word index of a
+ * selector depends on the width, and callers compute it.  Tests of a bit
+ * are not moved across the locked operations: the hypervisor sets one bit
+ * and then reads another (pending, then the selector) while the guest
+ * clears the selector and then reads pending, and one side must see the
+ * other's write.
  */
-
-/* Atomic ops on bit `nr` of a bitmap of 32-bit words (compat guests). */
-static inline bool bit32_test(const void *base, unsigned int nr)
+static inline bool guest_test_bit(const void *base, unsigned int nr)
 {
-    const uint32_t *w = (const uint32_t *)base + nr / 32;
-
-    return (__atomic_load_n(w, __ATOMIC_SEQ_CST) >> (nr % 32)) & 1;
+    return hal_bit_test(base, nr);
 }
 
-static inline bool bit32_test_and_set(void *base, unsigned int nr)
+static inline bool guest_test_and_set_bit(void *base, unsigned int nr)
 {
-    uint32_t *w = (uint32_t *)base + nr / 32, m = 1U << (nr % 32);
-
-    return (hal_fetch_or(w, m) & m) != 0;
+    return hal_bit_test_and_set(base, nr);
 }
 
-static inline bool bit32_test_and_clear(void *base, unsigned int nr)
+static inline bool guest_test_and_clear_bit(void *base, unsigned int nr)
 {
-    uint32_t *w = (uint32_t *)base + nr / 32, m = 1U << (nr % 32);
-
-    return (hal_fetch_and(w, ~m) & m) != 0;
-}
-
-/* Atomic ops on bit `nr` of a bitmap of 64-bit words (native guests). */
-static inline bool bit64_test(const void *base, unsigned int nr)
-{
-    const uint64_t *w = (const uint64_t *)base + nr / 64;
-
-    return (__atomic_load_n(w, __ATOMIC_SEQ_CST) >> (nr % 64)) & 1;
-}
-
-static inline bool bit64_test_and_set(void *base, unsigned int nr)
-{
-    uint64_t *w = (uint64_t *)base + nr / 64, m = 1ULL << (nr % 64);
-
-    return (hal_fetch_or(w, m) & m) != 0;
-}
-
-static inline bool bit64_test_and_clear(void *base, unsigned int nr)
-{
-    uint64_t *w = (uint64_t *)base + nr / 64, m = 1ULL << (nr % 64);
-
-    return (hal_fetch_and(w, ~m) & m) != 0;
-}
-
-/* Word-width-generic forms: `compat` picks 32-bit words. */
-static inline bool guest_test_bit(bool compat, const void *base,
-                                  unsigned int nr)
-{
-    return compat ? bit32_test(base, nr) : bit64_test(base, nr);
-}
-
-static inline bool guest_test_and_set_bit(bool compat, void *base,
-                                          unsigned int nr)
-{
-    return compat ? bit32_test_and_set(base, nr)
-                  : bit64_test_and_set(base, nr);
-}
-
-static inline bool guest_test_and_clear_bit(bool compat, void *base,
-                                            unsigned int nr)
-{
-    return compat ? bit32_test_and_clear(base, nr)
-                  : bit64_test_and_clear(base, nr);
+    return hal_bit_test_and_clear(base, nr);
 }
 
 /** The vCPU's selector word (`evtchn_pending_sel`), native or compat. */

@@ -68,15 +68,20 @@ send_to_consumer(struct evtchn *lchn, struct domain *rd, struct evtchn *rchn,
  */
 static __always_inline long send_interdomain(struct evtchn *lchn)
 {
+    struct evtchn *rchn = lchn->u.interdomain.remote_chn;
     struct domain *rd = lchn->u.interdomain.remote_dom;
     unsigned int rport = lchn->u.interdomain.remote_port;
-    struct evtchn *rchn = evtchn_from_port(rd, rport);
     struct vcpu *v;
 
     if ( unlikely(rchn->xen_consumer) )
         return send_to_consumer(lchn, rd, rchn, rport);
     v = rd->vcpu[hal_read_once(&rchn->notify_vcpu_id)];
-    if ( unlikely(evtchn_ops(rd) != &evtchn_port_ops_2l) )
+    /*
+     * Only compared, so no acquire (evtchn_ops): 2-level state is set up
+     * with the domain, and an ABI switch waits for our lock (quiesce)
+     * before it moves the bits; send_via_ops reads the ops with acquire.
+     */
+    if ( unlikely(hal_read_once(&rd->evtchn->ops) != &evtchn_port_ops_2l) )
         return send_via_ops(lchn, v, rchn, rport);
     if ( evtchn_2l_mark(rd, v, rport) )
         return send_upcall(lchn, v);
@@ -131,11 +136,12 @@ send_contended(struct domain *ld, unsigned int lport, struct evtchn *lchn)
  */
 static __always_inline long send_port(struct domain *ld, unsigned int lport)
 {
+    struct evtchn_domain *ed = ld->evtchn;
     struct evtchn *lchn;
 
-    if ( unlikely(!port_is_valid(ld, lport)) )
+    if ( unlikely(!evtchn_port_valid(ed, lport)) )
         return -EINVAL;
-    lchn = evtchn_from_port(ld, lport);
+    lchn = evtchn_port_chn(ed, lport);
     if ( unlikely(lchn->xen_consumer) )
         return -EINVAL;
     if ( unlikely(!evtchn_send_trylock_once(lchn)) )
@@ -167,8 +173,9 @@ static __noinline long send_copy_in(struct domain *ld, uint64_t arg)
 }
 
 /** EVTCHNOP_send from hypercall 32 (hypercall.c): -EFAULT, or the send's. */
-long evtchn_send_hypercall(struct domain *ld, uint64_t arg)
+long evtchn_send_hypercall(struct vcpu *v, uint64_t arg)
 {
+    struct domain *ld = v->domain;
     struct evtchn_send s;
 
     if ( unlikely(!guest_read_cached(ld, &s, arg, sizeof(s))) )

@@ -129,6 +129,8 @@ guest_read_walk(struct domain *d, struct guest_xlat *x, void *dst,
     x->seq = seq;
     x->gfn = gfn;
     x->mfn = mfn;
+    x->dm_seq = mm_directmap ? seq : GUEST_XLAT_NONE;
+    x->dm_gpa = gfn << PAGE_SHIFT;
     x->va = mm_directmap ? (const char *)mm_directmap_base +
                                (mfn_x(mfn) << PAGE_SHIFT)
                          : NULL;

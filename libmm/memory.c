@@ -143,7 +143,7 @@ static long memop_reservation(struct vcpu *v, unsigned int op,
         if ( i > start && hypercall_preempt_check() )
         {
             rc = hypercall_create_continuation(
-                __HYPERVISOR_memory_op, 2,
+                v, __HYPERVISOR_memory_op, 2,
                 (uint64_t)op | ((uint64_t)i << MEMOP_EXTENT_SHIFT), arg);
             goto out;
         }

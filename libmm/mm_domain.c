@@ -31,7 +31,10 @@ int mm_domain_init(struct domain *d, const struct domain_config *cfg)
         goto fail;
     }
     for ( i = 0; i < hal_cpu_count(); i++ )
+    {
         md->gr.xlat[i].seq = GUEST_XLAT_NONE;
+        md->gr.xlat[i].dm_seq = GUEST_XLAT_NONE;
+    }
     hal_spin_init(&md->page_lock);
     hal_spin_init(&md->p2m_lock);
     page_list_init(&md->page_list);

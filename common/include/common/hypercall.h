@@ -28,12 +28,14 @@ long hypercall_entry_once(struct vcpu *v, unsigned int nr,
                           uint64_t args[HYPERCALL_NR_ARGS]);
 
 /**
- * Records the arguments the re-issued call will take and returns
- * -ERESTART, which the handler returns (Xen's
- * hypercall_create_continuation).  `nargs` values follow, as uint64_t.
- * Only valid inside a handler called from the hypercall entry.
+ * Records the call vCPU `v` re-issues, hypercall `nr` and its arguments,
+ * and returns -ERESTART, which the handler returns (Xen's
+ * hypercall_create_continuation).  `nargs` values follow, as uint64_t: every
+ * argument the call takes.  Only valid inside a handler called from the
+ * hypercall entry.
  */
-long hypercall_create_continuation(unsigned int nr, unsigned int nargs, ...);
+long hypercall_create_continuation(struct vcpu *v, unsigned int nr,
+                                   unsigned int nargs, ...);
 
 /**
  * Returns true when a long operation should stop and continue later.  Core

@@ -10,6 +10,7 @@
 #define HAL_HAL_H
 
 #include <hal/atomic.h>
+#include <hal/bitstring.h>
 #include <hal/console.h>
 #include <hal/cpu.h>
 #include <hal/fault.h>

@@ -3,24 +3,29 @@
  * One event channel, and how channels are stored (seed 000, seed 001 item 5).
  *
  * `struct evtchn` is 32 bytes on x86-64 where Xen's is 64: the per-channel
- * lock is one 4-byte word (libevtchn/chn_lock.h); the state, the Xen-consumer index, the
- * FIFO `pending` flag and the FIFO priority share one bitfield byte after
- * the state; the interdomain union member is packed to 12 bytes; the FLASK
- * sid is stored inline (union xsm_evtchn_ssid, 4 bytes).  The channel does
- * not store its own port number: every internal interface passes the port
- * beside the channel.
+ * lock is one byte (libevtchn/chn_lock.h); the Xen-consumer index, the FIFO
+ * `pending` flag and the FIFO priority share one bitfield byte after the
+ * state; the FIFO's last queue is Xen's two fields, a priority byte and a
+ * vCPU id; the FLASK sid is stored inline (union xsm_evtchn_ssid, 4 bytes);
+ * the per-state union is packed to 20 bytes.  An interdomain channel keeps
+ * its peer's channel beside the peer's domain and port, so a send reaches
+ * the peer with one load instead of the peer's bucket walk (the peer's
+ * bucket cannot go while the two are bound).  The channel does not store
+ * its own port number: every internal interface passes the port beside the
+ * channel.
  *
  *   off size  field
- *     0    4  lock            senders and state changes (chn_lock.h)
- *     4    1  state           ECS_*
- *     5    1  xen_consumer:3  0 = guest channel, else consumer table index + 1
- *                pending:1    FIFO: pending while the port has no array page
- *                priority:4   FIFO priority, 0..15 (default 7)
- *     6    2  notify_vcpu_id
- *     8   12  u               per-state data
- *    20    4  fifo_lastq      FIFO: last queue {priority, vCPU}
- *    24    4  ssid            inline FLASK sid
- *    28    4  (free)
+ *     0    1  lock             senders and state changes (chn_lock.h)
+ *     1    1  state            ECS_*
+ *     2    1  xen_consumer:3   0 = guest channel, else consumer table index + 1
+ *                pending:1     FIFO: pending while the port has no array page
+ *                priority:4    FIFO priority, 0..15 (default 7)
+ *     3    1  fifo_last_priority  FIFO: the last queue's priority
+ *     4    2  notify_vcpu_id
+ *     6    2  fifo_last_vcpu_id   FIFO: the last queue's vCPU
+ *     8    4  ssid             inline FLASK sid
+ *    12   20  u                per-state data; interdomain: the peer's
+ *                              channel (12), domain (20) and port (28)
  *
  * Storage: buckets of EVTCHNS_PER_BUCKET channels, one xenheap page each
  * (128 channels where Xen's 64-byte channel gives 64); groups of
@@ -48,9 +53,9 @@
 
 #define EVTCHN_FIFO_PRIORITY_DEFAULT 7
 
-/** The per-channel lock word; its operations are in chn_lock.h. */
+/** The per-channel lock; its operations are in chn_lock.h. */
 typedef struct evtchn_lock {
-    uint32_t v;
+    uint8_t v;
 } evtchn_lock_t;
 
 /** One event channel (layout above). */
@@ -60,12 +65,16 @@ struct evtchn {
     uint8_t xen_consumer:3;
     uint8_t pending:1;
     uint8_t priority:4;
+    uint8_t fifo_last_priority;
     uint16_t notify_vcpu_id;
+    uint16_t fifo_last_vcpu_id;
+    union xsm_evtchn_ssid ssid;
     union {
         struct {
             domid_t remote_domid;
         } unbound;
         struct __packed __aligned(4) {
+            struct evtchn *remote_chn;
             struct domain *remote_dom;
             uint32_t remote_port;
         } interdomain;
@@ -74,15 +83,19 @@ struct evtchn {
         } pirq;
         uint32_t virq;
     } u;
-    uint32_t fifo_lastq;
-    union xsm_evtchn_ssid ssid;
 } __aligned(32);
 
 ABI_CHECK_SIZE(struct evtchn, 32, "seed 000: 32 bytes with the FLASK sid");
-ABI_CHECK_OFFSET(struct evtchn, notify_vcpu_id, 6, "libevtchn/channel.h");
-ABI_CHECK_OFFSET(struct evtchn, u, 8, "libevtchn/channel.h");
-ABI_CHECK_OFFSET(struct evtchn, fifo_lastq, 20, "libevtchn/channel.h");
-ABI_CHECK_OFFSET(struct evtchn, ssid, 24, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, state, 1, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, fifo_last_priority, 3, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, notify_vcpu_id, 4, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, fifo_last_vcpu_id, 6, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, ssid, 8, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, u, 12, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, u.interdomain.remote_dom, 20,
+                 "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, u.interdomain.remote_port, 28,
+                 "libevtchn/channel.h");
 
 /* The smallest power of two not below `n` (n > 1), Xen's next_pow2. */
 #define EVTCHN_POW2_CEIL(n)                                                 \

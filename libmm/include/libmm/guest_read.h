@@ -35,8 +35,14 @@ struct guest_xlat {
     uint64_t seq;       /* even, or GUEST_XLAT_NONE */
     uint64_t gfn;
     mfn_t mfn;
-    const char *va;     /* the frame in the direct map, or NULL */
-    char pad[64 - 3 * sizeof(uint64_t) - sizeof(char *)];
+    /* The same translation for the inline read, only with a direct map
+     * (else dm_seq is GUEST_XLAT_NONE): gpa - dm_gpa is the offset in the
+     * page when it is below PAGE_SIZE, which checks page and bounds in one
+     * compare. */
+    uint64_t dm_seq;
+    uint64_t dm_gpa;    /* gfn << PAGE_SHIFT */
+    const char *va;     /* the frame in the direct map */
+    char pad[64 - 6 * sizeof(uint64_t)];
 };
 
 /* A seq the removal sequence never reaches (odd): nothing remembered. */
@@ -52,6 +58,8 @@ struct mm_guest_read {
  * Reads `len` bytes at `gpa` of `d` into `dst` if this CPU remembers the
  * page's translation and the domain has a direct map; returns false
  * (with `dst` unspecified) when the caller must use copy_from_guest.
+ * `d` has libmm state: a domain from its creation to its final destroy,
+ * such as the domain of a vCPU making a hypercall.
  */
 static inline bool guest_read_cached(struct domain *d, void *dst,
                                      uint64_t gpa, size_t len)
@@ -60,14 +68,15 @@ static inline bool guest_read_cached(struct domain *d, void *dst,
     const struct guest_xlat *x;
     uint64_t seq;
 
-    if ( unlikely(!gr || (gpa & (PAGE_SIZE - 1)) > PAGE_SIZE - len) )
-        return false;
+    uint64_t off;
+
     x = &gr->xlat[hal_cpu_id()];
     seq = hal_load_acquire(&gr->p2m_seq);
-    /* x->seq is even or NONE, so equality also says no removal runs. */
-    if ( x->seq != seq || x->gfn != gpa >> PAGE_SHIFT || !x->va )
+    off = gpa - x->dm_gpa;
+    /* dm_seq is even or NONE, so equality also says no removal runs. */
+    if ( x->dm_seq != seq || len > PAGE_SIZE || off > PAGE_SIZE - len )
         return false;
-    __builtin_memcpy(dst, x->va + (gpa & (PAGE_SIZE - 1)), len);
+    __builtin_memcpy(dst, x->va + off, len);
     hal_smp_rmb();
     return hal_read_once(&gr->p2m_seq) == seq;
 }
