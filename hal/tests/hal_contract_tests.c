@@ -364,6 +364,41 @@ static int t_atomics(void)
     return 0;
 }
 
+/*
+ * Bit strings: bit n is bit n % 8 of byte n / 8, across word boundaries
+ * and far from the base; the same bits seen as 32-bit and 64-bit words.
+ */
+static int t_bitstring(void)
+{
+    union {
+        uint64_t w64[4];
+        uint32_t w32[8];
+        uint8_t b[32];
+    } s = { { 0 } };
+    unsigned int n;
+
+    SELFTEST_CHECK(!hal_bit_test_and_set(&s, 0));
+    SELFTEST_CHECK(hal_bit_test_and_set(&s, 0));
+    SELFTEST_CHECK(!hal_bit_test_and_set(&s, 31));
+    SELFTEST_CHECK(!hal_bit_test_and_set(&s, 32));
+    SELFTEST_CHECK(!hal_bit_test_and_set(&s, 63));
+    SELFTEST_CHECK(!hal_bit_test_and_set(&s, 64));
+    SELFTEST_CHECK(!hal_bit_test_and_set(&s, 255));
+    SELFTEST_CHECK(s.w64[0] == (1ULL | 1ULL << 31 | 1ULL << 32 | 1ULL << 63));
+    SELFTEST_CHECK(s.w32[1] == (1U | 1U << 31) && s.w32[2] == 1U);
+    SELFTEST_CHECK(s.w64[1] == 1 && s.w64[2] == 0 && s.w64[3] == 1ULL << 63);
+    SELFTEST_CHECK(s.b[31] == 0x80 && s.b[3] == 0x80 && s.b[4] == 1);
+    for ( n = 0; n < 256; n++ )
+        SELFTEST_CHECK(hal_bit_test(&s, n) ==
+                       ((s.b[n / 8] >> (n % 8)) & 1));
+    SELFTEST_CHECK(hal_bit_test_and_clear(&s, 32));
+    SELFTEST_CHECK(!hal_bit_test_and_clear(&s, 32));
+    SELFTEST_CHECK(hal_bit_test_and_clear(&s, 255));
+    SELFTEST_CHECK(s.w32[1] == 1U << 31 && s.w64[3] == 0);
+    SELFTEST_CHECK(!hal_bit_test(&s, 32) && hal_bit_test(&s, 63));
+    return 0;
+}
+
 static int t_cpus(void)
 {
     unsigned int n = hal_cpu_count();
@@ -489,6 +524,7 @@ static const struct selftest hal_contract_tests[] = {
     { "spinlock_wrap", t_spinlock_wrap },
     { "rwlock", t_rwlock },
     { "atomics", t_atomics },
+    { "bitstring", t_bitstring },
     { "cpus", t_cpus },
     { "percpu", t_percpu },
     { "clock", t_clock },
