@@ -77,22 +77,28 @@ struct chn_naive40 {
 };
 _Static_assert(sizeof(struct chn_naive40) == 40, "naive40: 40 bytes");
 
-/* hvcore's production layout (libevtchn/channel.h), field for field. */
+/*
+ * hvcore's production layout (libevtchn/channel.h), field for field.  The
+ * library also keeps the peer's channel pointer and uses it instead of the
+ * peer's bucket walk; the model walks, as it does for every layout.
+ */
 struct chn_packed32 {
-    uint32_t lock;
+    uint8_t lock;
     uint8_t state;
     uint8_t xen_consumer:3, pending:1, priority:4;
+    uint8_t fifo_last_priority;
     uint16_t notify_vcpu_id;
+    uint16_t fifo_last_vcpu_id;
+    uint32_t ssid;
     union {
         struct { uint16_t remote_domid; } unbound;
         struct __attribute__((packed, aligned(4))) {
+            void *remote_chn;
             void *remote_dom;
             uint32_t remote_port;
         } interdomain;
         uint32_t virq;
     } u;
-    uint32_t fifo_lastq;
-    uint32_t ssid;
 } __attribute__((aligned(32)));
 _Static_assert(sizeof(struct chn_packed32) == 32, "packed32: 32 bytes");
 
@@ -261,8 +267,8 @@ static struct lp_fields lp_fields_of(enum lp_kind kind)
             offsetof(struct chn_naive40, u.interdomain.remote_dom) };
     case LP_PACKED32:
         return (struct lp_fields){ offsetof(struct chn_packed32, state),
-            offsetof(struct chn_packed32, u) + sizeof(void *),
-            offsetof(struct chn_packed32, u) };
+            offsetof(struct chn_packed32, u) + 2 * sizeof(void *),
+            offsetof(struct chn_packed32, u) + sizeof(void *) };
     default:
         return (struct lp_fields){ offsetof(struct chn_hot16, state),
             offsetof(struct chn_hot16, remote_port),
@@ -332,7 +338,8 @@ static inline void lp_send(struct lp_state *s, const struct lp_fields *f,
                            unsigned int port)
 {
     unsigned char *c = lp_chn(&s->t, port), *r;
-    uint32_t *lock = (uint32_t *)c, zero = 0, rport;
+    uint8_t *lock = c, zero = 0;   /* every layout's lock starts at 0 */
+    uint32_t rport;
     uint64_t m;
 
     while ( !__atomic_compare_exchange_n(lock, &zero, 1, false,
