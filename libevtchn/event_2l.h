@@ -20,25 +20,21 @@ static inline unsigned int l2_word_bits(bool compat)
     return compat ? 32 : 64;
 }
 
-static inline void *l2_pending(const struct domain *d, bool compat)
+/* A bitmap of shared_info: `native` or `compat` is its offset there. */
+static inline void *l2_shared(const struct domain *d, bool compat,
+                              size_t native, size_t compat_off)
 {
-    char *si = d->evtchn->shared_info;
-
-    return si + (compat ? __builtin_offsetof(struct compat_shared_info,
-                                             evtchn_pending)
-                        : __builtin_offsetof(struct shared_info,
-                                             evtchn_pending));
+    return (char *)d->evtchn->shared_info + (compat ? compat_off : native);
 }
 
-static inline void *l2_mask(const struct domain *d, bool compat)
-{
-    char *si = d->evtchn->shared_info;
-
-    return si + (compat ? __builtin_offsetof(struct compat_shared_info,
-                                             evtchn_mask)
-                        : __builtin_offsetof(struct shared_info,
-                                             evtchn_mask));
-}
+#define l2_pending(d, compat)                                               \
+    l2_shared((d), (compat),                                                \
+              __builtin_offsetof(struct shared_info, evtchn_pending),       \
+              __builtin_offsetof(struct compat_shared_info, evtchn_pending))
+#define l2_mask(d, compat)                                                  \
+    l2_shared((d), (compat),                                                \
+              __builtin_offsetof(struct shared_info, evtchn_mask),          \
+              __builtin_offsetof(struct compat_shared_info, evtchn_mask))
 
 /*
  * Sets pending on `port` of `d`; if it was clear and the port is not

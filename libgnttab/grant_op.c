@@ -19,10 +19,10 @@
 #define CHUNK GNTTAB_UNMAP_BATCH
 
 /** Asks for a continuation at element `done` of `count`. */
-static long continue_at(unsigned long cmd, uint64_t uop, unsigned long count,
-                        unsigned long done, size_t size)
+static long continue_at(struct vcpu *v, unsigned long cmd, uint64_t uop,
+                        unsigned long count, unsigned long done, size_t size)
 {
-    return hypercall_create_continuation(__HYPERVISOR_grant_table_op, 3,
+    return hypercall_create_continuation(v, __HYPERVISOR_grant_table_op, 3,
                                          (uint64_t)cmd,
                                          uop + done * size,
                                          (uint64_t)(count - done));
@@ -62,7 +62,7 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
         i += k;
         if ( k < n )
         {
-            rc = continue_at(cmd, uop, count, i, sizeof(ops[0]));
+            rc = continue_at(v, cmd, uop, count, i, sizeof(ops[0]));
             break;
         }
     }
@@ -91,7 +91,7 @@ static long op_unmap(struct vcpu *v, unsigned long cmd, uint64_t uop,
         uint64_t at = uop + i * size;
 
         if ( i && hypercall_preempt_check() )
-            return continue_at(cmd, uop, count, i, size);
+            return continue_at(v, cmd, uop, count, i, size);
         if ( copy_from_guest_phys(d, replace ? (void *)rep : (void *)ops,
                                   at, n * size) )
             return -EFAULT;
@@ -141,7 +141,7 @@ static long op_copy(struct vcpu *v, unsigned long cmd, uint64_t uop,
 
         if ( i && hypercall_preempt_check() )
         {
-            rc = continue_at(cmd, uop, count, i, sizeof(ops[0]));
+            rc = continue_at(v, cmd, uop, count, i, sizeof(ops[0]));
             break;
         }
         rc = -EFAULT;
@@ -167,7 +167,7 @@ static long op_each(struct vcpu *v, unsigned int op, unsigned long cmd,
     for ( i = 0; i < count; i++ )
     {
         if ( i && hypercall_preempt_check() )
-            return continue_at(cmd, uop, count, i,
+            return continue_at(v, cmd, uop, count, i,
                                op == GNTTABOP_transfer
                                    ? sizeof(struct gnttab_transfer)
                                    : sizeof(struct gnttab_swap_grant_ref));

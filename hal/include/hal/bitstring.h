@@ -33,27 +33,26 @@ static inline bool hal_bit_test(const volatile void *base, unsigned int nr)
     return set;
 }
 
+/* A locked bit-string instruction (`bts`, `btr`); returns the old bit. */
+#define HAL_BIT_RMW(insn, base, nr)                                         \
+    ({                                                                      \
+        bool was_;                                                          \
+        asm volatile("lock " insn " %2, %1"                                 \
+                     : "=@ccc"(was_), "+m"(*(volatile uint32_t *)(base))    \
+                     : "r"(nr)                                              \
+                     : "memory");                                           \
+        was_;                                                               \
+    })
+
 static inline bool hal_bit_test_and_set(volatile void *base, unsigned int nr)
 {
-    bool was;
-
-    asm volatile("lock btsl %2, %1"
-                 : "=@ccc"(was), "+m"(*(volatile uint32_t *)base)
-                 : "r"(nr)
-                 : "memory");
-    return was;
+    return HAL_BIT_RMW("btsl", base, nr);
 }
 
 static inline bool hal_bit_test_and_clear(volatile void *base,
                                           unsigned int nr)
 {
-    bool was;
-
-    asm volatile("lock btrl %2, %1"
-                 : "=@ccc"(was), "+m"(*(volatile uint32_t *)base)
-                 : "r"(nr)
-                 : "memory");
-    return was;
+    return HAL_BIT_RMW("btrl", base, nr);
 }
 
 #else /* the same on the 32-bit word that holds the bit */
