@@ -670,6 +670,24 @@ static void test_reset(void **state)
         assert_int_equal(ew_op(b, EVTCHNOP_status, &s), 0);
         assert_int_equal(s.status, EVTCHNSTAT_unbound);
     }
+    /* Preempted three times under hypercall_entry: it re-issues the
+     * recorded continuation to the end; the caller's args stay as given. */
+    for ( i = 0; i < 200; i++ )
+        assert_true(ew_bind_ipi(a, 0) > 0);
+    hypercall_force_preempt(3);
+    {
+        uint64_t args[HYPERCALL_NR_ARGS] = { EVTCHNOP_reset,
+                                             EW_ARG_GFN << 12 };
+
+        memcpy(ew_gfn_ptr(a, EW_ARG_GFN), &r, sizeof(r));
+        assert_int_equal(hypercall_entry(a->vcpu[0], 32, args), 0);
+        assert_int_equal(args[0], EVTCHNOP_reset);
+        assert_int_equal(args[1], EW_ARG_GFN << 12);
+        assert_false(hypercall_preempt_check()); /* all three were taken */
+    }
+    evtchn_domain_get_stats(a, &st);
+    assert_int_equal(st.active_evtchns, 1);
+    check_ok();
     /* The controller resets a paused domain. */
     assert_true(ew_bind_ipi(a, 0) > 0);
     domain_pause(a);

@@ -3,12 +3,14 @@
  * The hypercall entry: `(vcpu, number, arguments)` to the subsystem that
  * handles it, with Xen's hypercall numbers (public/xen.h).
  *
- * A handler that reaches a preemption point in a batch returns -ERESTART
- * after rewriting its arguments in `args` to describe the remaining work, as
- * Xen's continuations do; `hypercall_entry` then re-issues the call after
- * giving the CPU a preemption point, so the caller sees only the final
- * result.  `hypercall_entry_once` returns -ERESTART to the caller instead,
- * for tests that check continuations.
+ * A handler that reaches a preemption point in a batch records the call
+ * that does the remaining work (hypercall_create_continuation) and returns
+ * -ERESTART, as Xen's continuations do; `hypercall_entry` then re-issues
+ * that call after giving the CPU a preemption point, so the caller sees
+ * only the final result (its `args` are not rewritten).
+ * `hypercall_entry_once` returns -ERESTART to the caller instead, with
+ * `args` rewritten to the remaining work, for tests that check
+ * continuations.
  */
 #ifndef COMMON_HYPERCALL_H
 #define COMMON_HYPERCALL_H
