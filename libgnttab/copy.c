@@ -276,9 +276,9 @@ static void side_put_domain(struct domain *ld, struct domain *d)
 }
 
 /**
- * Releases `b`'s page: unmap, pin, type, page, in that order (XSA-236).
- * `b` must be acquired; it is left empty, and what it held of its domain
- * (see above) becomes the caller's.
+ * Releases `b`'s page: unmap, pin, type, page, in that order (XSA-236);
+ * a `held` side only unmaps.  `b` must be acquired; it is left empty, and
+ * what it held of its domain (see above) becomes the caller's.
  */
 static void buf_release_page(struct copy_buf *b)
 {
@@ -287,7 +287,8 @@ static void buf_release_page(struct copy_buf *b)
         release_grant(b->d, (grant_ref_t)b->key, b->ro, &b->g);
     if ( b->typed )
         put_page_type(b->pg);
-    put_page(b->pg);
+    if ( !b->held )
+        put_page(b->pg);
     b->d = NULL;
     b->tag = 0;
 }
@@ -375,16 +376,41 @@ static inline int side_domain(struct domain *ld, const struct copy_buf *b,
 }
 
 /**
+ * True if the batch holds `ld`'s P2M removals, taking the hold on first
+ * use (see gnttab_copy_batch); false if a removal is under way.
+ */
+static bool batch_hold(struct domain *ld, unsigned int *hold)
+{
+    if ( *hold == COPY_HOLD_UNTRIED )
+        *hold = p2m_removal_hold(ld) ? COPY_HOLD_TAKEN : COPY_HOLD_REFUSED;
+    return *hold == COPY_HOLD_TAKEN;
+}
+
+/*
+ * What get_page_type(PGT_writable_page) would refuse, for a `held` frame
+ * written without a type reference: another type in use.  A guest RAM
+ * frame has no other type (libmm/page.h), so this only keeps the answer
+ * the referenced path gives should one ever appear.
+ */
+static inline bool page_type_forbids_write(const struct page_info *pg)
+{
+    uint64_t t = hal_read_once(&pg->u.type_info);
+
+    return (t & PGT_count_mask) && (t & PGT_type_mask) != PGT_writable_page;
+}
+
+/**
  * Acquires one side for domain `ld`: what `p` names, a grant of `d` if
- * `is_gref`, else a frame of `ld`.  Keeps `b` if it already holds the same
- * thing.  Consumes the reference to `d` the caller owns if `owned`; on
- * success `b` holds what it needs of `d`, on failure nothing.  Returns a
- * GNTST code.
+ * `is_gref`, else a frame of `ld` (`held`, without references, when the
+ * batch holds `ld`'s P2M removals: `*hold`).  Keeps `b` if it already
+ * holds the same thing.  Consumes the reference to `d` the caller owns if
+ * `owned`; on success `b` holds what it needs of `d`, on failure nothing.
+ * Returns a GNTST code.
  */
 static int buf_acquire(struct copy_buf *b, struct domain *ld,
                        struct domain *d, bool owned,
                        const struct gnttab_copy_ptr *p, bool is_gref,
-                       bool ro)
+                       bool ro, unsigned int *hold)
 {
     domid_t domid = p->domid;
     uint64_t key = is_gref ? p->u.ref : p->u.gmfn;
@@ -423,21 +449,37 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
     }
     else
     {
+        bool held = batch_hold(ld, hold);
         mfn_t mfn;
 
+        /*
+         * Under the hold the frame stays `ld`'s RAM, allocated and of its
+         * type until the batch ends: the lookup is all it needs.
+         */
         rc = gnttab_arch_get_paged_frame(ld, key, ro, &mfn);
         if ( rc )
             goto out_put;
-        rc = GNTST_bad_page;
-        if ( !get_page(mfn_to_page(mfn), ld) )
-            goto out_put;
+        b->pg = mfn_to_page(mfn);
         b->g.mfn = mfn;
         b->g.start = 0;
         b->g.length = PAGE_SIZE;
         b->g.trans = false;
+        b->typed = false;
+        b->held = held;
+        rc = GNTST_general_error;
+        if ( held )
+        {
+            if ( !ro && page_type_forbids_write(b->pg) )
+                goto out_put;
+            goto mapped;
+        }
+        rc = GNTST_bad_page;
+        if ( !get_page(b->pg, ld) )
+            goto out_put;
     }
     b->pg = mfn_to_page(b->g.mfn);
     b->typed = false;
+    b->held = false;
     if ( !ro )
     {
         if ( !get_page_type(b->pg, PGT_writable_page) )
@@ -450,6 +492,7 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
         }
         b->typed = true;
     }
+ mapped:
     b->d = d;
     b->key = key;
     b->ro = ro;
@@ -473,7 +516,7 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
  */
 static __attribute__((noinline)) int
 copy_one(struct domain *ld, struct gnttab_copy *op, struct copy_buf *src,
-         struct copy_buf *dst)
+         struct copy_buf *dst, unsigned int *hold)
 {
     bool sg = op->flags & GNTCOPY_source_gref;
     bool dg = op->flags & GNTCOPY_dest_gref;
@@ -511,12 +554,14 @@ copy_one(struct domain *ld, struct gnttab_copy *op, struct copy_buf *src,
         goto out;
     /* A side still held under this op's name lent its domain: keep it. */
     rc = sheld ? GNTST_okay
-               : buf_acquire(src, ld, sd, sown, &op->source, sg, true);
+               : buf_acquire(src, ld, sd, sown, &op->source, sg, true,
+                             hold);
     sown = false;
     if ( rc )
         goto out;
     rc = dheld ? GNTST_okay
-               : buf_acquire(dst, ld, dd, down, &op->dest, dg, false);
+               : buf_acquire(dst, ld, dd, down, &op->dest, dg, false,
+                             hold);
     down = false;
     if ( rc )
         goto out;
@@ -573,11 +618,22 @@ void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
             op->status = GNTST_okay;
             continue;
         }
-        op->status = (int16_t)copy_one(v->domain, op, src, dst);
+        op->status = (int16_t)copy_one(v->domain, op, src, dst,
+                                       &bufs->hold);
         /* A failed side is not reused: release both on error. */
         if ( op->status )
             gnttab_copy_bufs_release(v, bufs);
     }
+    /* `held` sides live no longer than the hold: this batch. */
+    if ( bufs->hold == COPY_HOLD_TAKEN )
+    {
+        if ( src->held )
+            buf_release(src, v->domain);
+        if ( dst->held )
+            buf_release(dst, v->domain);
+        p2m_removal_release(v->domain);
+    }
+    bufs->hold = COPY_HOLD_UNTRIED;
 }
 
 /** See private.h. */

@@ -423,7 +423,9 @@ struct copy_grant {
 /**
  * One side of a copy, kept acquired across consecutive ops of one
  * hypercall: pinned (a grant), a page reference, a type reference when
- * written, mapped.  It holds a reference to `d` unless `d` is the caller.
+ * written, mapped; or, for a frame of the caller's own (`held`), only
+ * mapped, kept by the batch's P2M removal hold instead of references (see
+ * copy.c).  It holds a reference to `d` unless `d` is the caller.
  * Its name is `tag` (how the op named the domain, DOMID_SELF or an id,
  * and whether it is a grant) and `key`; `raw` and `tag` are what the
  * per-op fast path compares: the op's 64-bit `u` word exactly as the last
@@ -438,12 +440,23 @@ struct copy_buf {
     struct copy_grant g;
     struct page_info *pg;
     bool typed;
+    bool held;             /* no references: the P2M removal hold keeps it */
     char *va;
 };
 
-/** A copy hypercall's two sides, empty (`d` NULL) between hypercalls. */
+/* gnttab_copy_bufs' `hold`: the caller's P2M removal hold in this batch. */
+#define COPY_HOLD_UNTRIED 0
+#define COPY_HOLD_TAKEN 1
+#define COPY_HOLD_REFUSED 2
+
+/**
+ * A copy hypercall's two sides, empty (`d` NULL) between hypercalls, and
+ * the P2M removal hold of the caller's memory that one batch (chunk) may
+ * take: `held` sides live no longer than it.
+ */
 struct gnttab_copy_bufs {
     struct copy_buf src, dst;
+    unsigned int hold;     /* COPY_HOLD_*; UNTRIED between batches */
 };
 
 /**

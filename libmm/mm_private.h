@@ -57,6 +57,7 @@ struct mm_domain {
     bool p2m_torn_down;
     struct page_list_head p2m_dead;  /* unlinked tables (p2m_teardown) */
     uint64_t p2m_seq;                /* odd while entries are removed */
+    uint32_t p2m_holds;              /* removal holds (p2m_removal_hold) */
     struct guest_xlat *xlat;         /* per CPU (guest_access.c) */
 
     uint32_t owner;                  /* owner-table slot + 1 (mm.c) */

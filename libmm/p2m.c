@@ -13,8 +13,14 @@
  * P2M written, so -ENOMEM leaves it as it was.  A new table is filled before
  * the entry pointing to it is written, and table pages are freed only at
  * teardown, so lockless readers always see a consistent tree.
+ *
+ * Removal holds (p2m_removal_hold) keep RAM entries in place without a
+ * page reference: a change that removes or retypes RAM entries
+ * (p2m_remove_ram, p2m_set_ram_type, p2m_teardown) waits for them under
+ * p2m_lock; the removal of grant entries does not (no holder uses them).
  */
 #include <common/string.h>
+#include <hal/cpu.h>
 
 #include "mm_private.h"
 
@@ -72,6 +78,21 @@ static void p2m_remove_begin(struct mm_domain *md)
 {
     hal_write_once(&md->p2m_seq, md->p2m_seq + 1);
     hal_smp_wmb();
+}
+
+/*
+ * p2m_remove_begin for a change to RAM entries: then waits until the
+ * removal holds taken before the sequence went odd are released (those
+ * taken after see it odd and back off, so the wait is bounded by the
+ * holders' batches).  A holder never waits for p2m_lock or for anything a
+ * remover holds around it (p2m.h), so this cannot deadlock.
+ */
+static void p2m_remove_ram_begin(struct mm_domain *md)
+{
+    hal_write_once(&md->p2m_seq, md->p2m_seq + 1);
+    hal_smp_mb(); /* the odd sequence before the holds are read (Dekker) */
+    while ( hal_load_acquire(&md->p2m_holds) )
+        hal_cpu_relax();
 }
 
 static void p2m_remove_end(struct mm_domain *md)
@@ -521,7 +542,7 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
     if ( rc )
         goto out;
 
-    p2m_remove_begin(md);
+    p2m_remove_ram_begin(md);
     for ( cur = g; cur < end; )
     {
         uint64_t *slot = p2m_slot(md, cur, &level), size, i;
@@ -649,7 +670,7 @@ int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
         p2m_split(md, slot, level, &pa);
         slot = p2m_slot(md, gfn_x(gfn), &level);
     }
-    p2m_remove_begin(md);
+    p2m_remove_ram_begin(md);
     hal_write_once(slot, (*slot & ~P2M_TYPE_MASK) | (uint64_t)t);
     p2m_remove_end(md);
     /* Read-only now: stale writable translations must go. */
@@ -657,6 +678,32 @@ int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
  out:
     hal_spin_unlock(&md->p2m_lock);
     return rc;
+}
+
+/* ---- Removal holds. ---- */
+
+/** See p2m.h. */
+bool p2m_removal_hold(struct domain *d)
+{
+    struct mm_domain *md = d->mm;
+
+    if ( !md )
+        return false;
+    hal_fetch_add(&md->p2m_holds, 1);
+    hal_smp_mb(); /* the hold before the sequence is read (Dekker) */
+    if ( likely(!(hal_read_once(&md->p2m_seq) & 1)) )
+        return true;
+    /* A RAM removal is under way (or waiting for holds): back off. */
+    hal_fetch_sub(&md->p2m_holds, 1);
+    return false;
+}
+
+/** See p2m.h. */
+void p2m_removal_release(struct domain *d)
+{
+    uint32_t old = hal_fetch_sub(&d->mm->p2m_holds, 1);
+
+    BUG_ON(!old);
 }
 
 /** See p2m.h. */
@@ -732,7 +779,7 @@ int p2m_teardown(struct domain *d, unsigned long *budget)
 
     hal_spin_lock(&md->p2m_lock);
     hal_write_once(&md->p2m_torn_down, true);
-    p2m_remove_begin(md);
+    p2m_remove_ram_begin(md);
     if ( md->p2m_root )
     {
         if ( !p2m_clear(md, md->p2m_root, P2M_LEVELS - 1, budget) )
@@ -866,6 +913,12 @@ int p2m_check(struct domain *d)
     {
         p2m_check_walk(&st, md->p2m_root, P2M_LEVELS - 1, 0);
         p2m_check_clear(md->p2m_root, P2M_LEVELS - 1);
+    }
+    if ( hal_read_once(&md->p2m_holds) )
+    {
+        printk("mm_check: d%u has %u P2M removal holds outstanding\n",
+               d->domain_id, hal_read_once(&md->p2m_holds));
+        st.rc = -EINVAL;
     }
     if ( st.tables != md->p2m_pages )
     {
