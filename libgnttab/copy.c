@@ -347,6 +347,47 @@ static inline bool buf_fast(const struct copy_buf *b,
            in_window(b, p->offset, len);
 }
 
+/*
+ * What get_page_type(PGT_writable_page) would refuse, for a `held` frame
+ * written without a type reference: another type in use.  A guest RAM
+ * frame has no other type (libmm/page.h), so this only keeps the answer
+ * the referenced path gives should one ever appear.
+ */
+static inline bool page_type_forbids_write(const struct page_info *pg)
+{
+    uint64_t t = hal_read_once(&pg->u.type_info);
+
+    return (t & PGT_count_mask) && (t & PGT_type_mask) != PGT_writable_page;
+}
+
+/**
+ * The per-op fast path's other case: `b` is a `held` side (a frame of the
+ * caller's under the batch's P2M removal hold) and `p` names, under the
+ * same name, another frame of the caller's, which is RAM (writable if `b`
+ * is written) and [offset, offset + len) lies in its page.  Then `b` is
+ * moved to that frame: a lookup and a mapping, nothing to take or drop.
+ * False, with nothing changed, if any of it does not hold: the op takes
+ * the full path, which finds the error.
+ */
+static bool buf_repoint(struct copy_buf *b, struct domain *ld,
+                        const struct gnttab_copy_ptr *p, uint32_t tag,
+                        unsigned int len)
+{
+    mfn_t mfn;
+
+    if ( !b->held || tag != b->tag || p->offset + len > PAGE_SIZE ||
+         gnttab_arch_get_paged_frame(ld, p->u.gmfn, b->ro, &mfn) ||
+         (!b->ro && page_type_forbids_write(mfn_to_page(mfn))) )
+        return false;
+    unmap_domain_page(b->va);
+    b->va = map_domain_page(mfn);
+    b->g.mfn = mfn;
+    b->pg = mfn_to_page(mfn);
+    b->key = p->u.gmfn;
+    b->raw = p->u.gmfn;
+    return true;
+}
+
 /** Records that `b` is held under `domid`'s name; see struct copy_buf. */
 static void buf_name(struct copy_buf *b, domid_t domid, bool gref)
 {
@@ -384,19 +425,6 @@ static bool batch_hold(struct domain *ld, unsigned int *hold)
     if ( *hold == COPY_HOLD_UNTRIED )
         *hold = p2m_removal_hold(ld) ? COPY_HOLD_TAKEN : COPY_HOLD_REFUSED;
     return *hold == COPY_HOLD_TAKEN;
-}
-
-/*
- * What get_page_type(PGT_writable_page) would refuse, for a `held` frame
- * written without a type reference: another type in use.  A guest RAM
- * frame has no other type (libmm/page.h), so this only keeps the answer
- * the referenced path gives should one ever appear.
- */
-static inline bool page_type_forbids_write(const struct page_info *pg)
-{
-    uint64_t t = hal_read_once(&pg->u.type_info);
-
-    return (t & PGT_count_mask) && (t & PGT_type_mask) != PGT_writable_page;
 }
 
 /**
@@ -593,8 +621,15 @@ copy_one(struct domain *ld, struct gnttab_copy *op, struct copy_buf *src,
  * before it did, inside their windows, is a bare copy: two compares of
  * its names and two of its offsets against what the sides recorded (the
  * checks copy_one would make, decided once when the sides were acquired;
- * an empty side's `tag` never matches).  Any other op, including every
- * one with an error, takes copy_one.
+ * an empty side's `tag` never matches).  So is one whose frame of the
+ * caller's on a side is another than the op before's, when that side is
+ * `held` (buf_repoint): a lookup and a mapping more.  Any other op,
+ * including every one with an error, takes copy_one.
+ *
+ * The P2M removal hold of the caller's memory is taken by the batch's
+ * first acquire of a frame of the caller's and released at its end, with
+ * the `held` sides; a RAM removal from the caller's P2M waits for it
+ * (libmm/p2m.h), so no copy writes a frame after it left the caller.
  */
 void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
                        unsigned int n, struct gnttab_copy_bufs *bufs)
@@ -605,13 +640,17 @@ void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
     for ( i = 0; i < n; i++ )
     {
         struct gnttab_copy *op = &ops[i];
+        uint32_t stag = op_tag(op->source.domid, op->flags,
+                               _GNTCOPY_source_gref);
+        uint32_t dtag = op_tag(op->dest.domid, op->flags,
+                               _GNTCOPY_dest_gref);
 
-        if ( likely(buf_fast(src, &op->source,
-                             op_tag(op->source.domid, op->flags,
-                                    _GNTCOPY_source_gref), op->len) &&
-                    buf_fast(dst, &op->dest,
-                             op_tag(op->dest.domid, op->flags,
-                                    _GNTCOPY_dest_gref), op->len)) )
+        if ( likely((buf_fast(src, &op->source, stag, op->len) ||
+                     buf_repoint(src, v->domain, &op->source, stag,
+                                 op->len)) &&
+                    (buf_fast(dst, &op->dest, dtag, op->len) ||
+                     buf_repoint(dst, v->domain, &op->dest, dtag,
+                                 op->len))) )
         {
             memmove(dst->va + op->dest.offset, src->va + op->source.offset,
                     op->len);
