@@ -57,6 +57,30 @@ int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
                                        : INVALID_GFN);
 }
 
+/** Queues the removal of the host mapping at `addr` in `u`; see private.h. */
+void gnttab_arch_unmap_add(struct gnttab_arch_unmaps *u, uint64_t addr,
+                           mfn_t mfn, bool readonly)
+{
+    struct p2m_grant_take *e = &u->e[u->n++];
+
+    e->gfn = _gfn(addr >> PAGE_SHIFT);
+    e->mfn = mfn;
+    e->t = readonly ? p2m_grant_map_ro : p2m_grant_map_rw;
+}
+
+/**
+ * Removes the host mappings queued in `u`, in order, under one P2M lock
+ * hold (one locked operation for the batch, not one per mapping); each
+ * removed mapping's page reference becomes the caller's, as with
+ * gnttab_arch_replace_host_mapping.  Each result is in `u->e[i].rc`;
+ * the caller empties `u` after reading them.
+ */
+void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_unmaps *u)
+{
+    if ( u->n )
+        p2m_take_grant_refs(ld, u->e, u->n);
+}
+
 /** One TLB flush for a batch of removed host mappings. */
 void gnttab_arch_flush(struct domain *ld)
 {

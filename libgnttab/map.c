@@ -22,7 +22,10 @@
  * phase 2 drops pins and references and cannot fail (XSA-224).  Unlike
  * Xen's, phase 1 takes no lock of the granter's: the maptrack entry
  * records the frame its pin froze, and the P2M checks and removes the
- * host mapping in one step under its own lock.
+ * host mapping in one step under its own lock: one P2M lock hold for all
+ * of a batch's host mappings, in op order, with the claims of their ops
+ * held across it (gnttab_unmap_batch says how claims never wait on each
+ * other).
  */
 #include "private.h"
 
@@ -409,16 +412,21 @@ struct unmap_done {
     bool ro;
     bool p2m_ref;          /* holds the removed host mapping's reference */
     bool freed;            /* the handle went */
+    bool host;             /* phase 1: the host mapping is to go */
+    uint16_t flags;        /* phase 1: the claimed entry's flags */
     grant_handle_t h;      /* the handle, to put back if `freed` */
+    struct grant_mapping *m; /* phase 1: the claimed entry */
 };
 
+/* unmap_begin's answer when the handle is claimed and it may not wait. */
+#define UNMAP_BUSY 1
+
 /**
- * Phase 1 of one unmap: claims the handle, validates it and the
- * addresses, removes the host mapping (moving the mapper's grant mapping
- * at `new_addr` into its place when `new_addr` is non-zero) and clears
- * the maptrack bits: an emptied handle is free from then on, and the batch
- * puts it back on its list.  Returns a GNTST code; on error nothing
- * changed.
+ * The first half of an unmap's phase 1: claims the handle (waiting for
+ * another unmapper's claim only if `wait`, else UNMAP_BUSY, nothing
+ * done), then checks XSM and `dev_bus_addr`.  On GNTST_okay the entry
+ * stays claimed, with what is to go in `c` (`host`: the host mapping at
+ * `host_addr`), for unmap_end; on an error nothing changed.
  *
  * The claim is what makes two vCPUs unmapping one handle safe: without
  * it, a second unmapper could read `rd` from the entry after the first
@@ -427,29 +435,32 @@ struct unmap_done {
  * pins phase 1 took down stay until phase 2 drops them, and they keep
  * `rd` alive for it (struct grant_mapping).
  */
-static int unmap_phase1(struct domain *ld, uint64_t host_addr,
-                        uint64_t dev_bus_addr, uint64_t new_addr,
-                        grant_handle_t h, struct unmap_done *c)
+static int unmap_begin(struct domain *ld, uint64_t host_addr,
+                       uint64_t dev_bus_addr, grant_handle_t h, bool wait,
+                       struct unmap_done *c)
 {
     struct grant_table *lgt = ld->grant_table;
     struct grant_mapping *m;
     struct domain *rd;
-    uint16_t flags, left;
+    uint16_t flags;
     int rc;
 
     c->done = 0;
     c->rd = NULL;
     c->freed = false;
     c->p2m_ref = false;
+    c->host = false;
     c->h = h;
     if ( h >= hal_load_acquire(&lgt->maptrack_limit) )
         return GNTST_bad_handle;
     hal_barrier(); /* no speculation past the bound */
     m = maptrack_entry(lgt, h);
-    flags = gnttab_maptrack_claim(m);
+    if ( wait )
+        flags = gnttab_maptrack_claim(m);
+    else if ( !gnttab_maptrack_try_claim(m, &flags) )
+        return UNMAP_BUSY;
     if ( !flags )
         return GNTST_bad_handle;
-    left = flags;
     rd = m->rd; /* the claimed entry's pins keep it alive meanwhile */
     rc = GNTST_permission_denied;
     if ( gnttab_xsm_unmapref(ld, rd) )
@@ -469,31 +480,74 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
         goto unclaim;
     if ( dev_bus_addr && (flags & GNTMAP_device_map) )
         c->done |= GNTMAP_device_map;
-    if ( host_addr && (flags & GNTMAP_host_map) )
-    {
-        rc = GNTST_general_error;
-        if ( unmap_host(ld, host_addr, c->mfn, c->ro, new_addr) )
-        {
-            c->done = 0;
-            goto unclaim;
-        }
-        c->done |= GNTMAP_host_map;
-        c->p2m_ref = true;
-    }
-    rc = GNTST_okay;
-    left = flags & ~c->done;
-    if ( !(left & (GNTMAP_host_map | GNTMAP_device_map)) )
-        left = 0;
-    c->freed = !left;
+    c->host = host_addr && (flags & GNTMAP_host_map);
+    c->m = m;
+    c->flags = flags;
+    c->rd = rd;
+    return GNTST_okay;
+
  unclaim:
-    /*
-     * A freed handle is free from here (flags 0: no claim can succeed), and
-     * the batch puts it back on its list once, before phase 2 (XSA-218).
-     */
-    gnttab_maptrack_unclaim(m, left);
-    if ( c->done )
-        c->rd = rd; /* its pins of `done` are phase 2's to drop */
+    gnttab_maptrack_unclaim(m, flags);
     return rc;
+}
+
+/**
+ * The second half of phase 1, after the host mapping (if `c->host`) was
+ * removed (`host_rc` 0, its reference now ours) or not (the op fails with
+ * general_error, and nothing changed): clears the maptrack bits and ends
+ * the claim.  A freed handle is free from here (flags 0: no claim can
+ * succeed), and the batch puts it back on its list once, before phase 2
+ * (XSA-218).  Returns the op's GNTST code.
+ */
+static int unmap_end(struct unmap_done *c, int host_rc)
+{
+    uint16_t left = c->flags;
+    int rc = GNTST_general_error;
+
+    if ( c->host && host_rc )
+        c->done = 0;
+    else
+    {
+        if ( c->host )
+        {
+            c->done |= GNTMAP_host_map;
+            c->p2m_ref = true;
+        }
+        rc = GNTST_okay;
+        left = c->flags & ~c->done;
+        if ( !(left & (GNTMAP_host_map | GNTMAP_device_map)) )
+            left = 0;
+        c->freed = !left;
+    }
+    gnttab_maptrack_unclaim(c->m, left);
+    if ( !c->done )
+        c->rd = NULL; /* else its pins of `done` are phase 2's to drop */
+    return rc;
+}
+
+/** A batch's queued host-mapping removals, and the op each is for. */
+struct unmap_queue {
+    struct gnttab_arch_unmaps u;
+    unsigned int op[GNTTAB_UNMAP_BATCH];
+};
+
+/**
+ * Ends phase 1 of the ops whose host mappings `q` queued: removes those
+ * mappings in one P2M step, then ends each op's claim.
+ */
+static void unmap_run_hosts(struct domain *ld, struct unmap_queue *q,
+                            struct gnttab_unmap_grant_ref *ops,
+                            struct unmap_done *c)
+{
+    unsigned int k;
+
+    if ( !q->u.n )
+        return;
+    gnttab_arch_unmap_run(ld, &q->u);
+    for ( k = 0; k < q->u.n; k++ )
+        ops[q->op[k]].status = (int16_t)unmap_end(&c[q->op[k]],
+                                                  q->u.e[k].rc);
+    q->u.n = 0;
 }
 
 /* The GNTMAP kinds phase 1 took down, with the readonly bit. */
@@ -565,32 +619,70 @@ uint64_t gnttab_stat_unmap_flushes;
  * Unmaps up to GNTTAB_UNMAP_BATCH ops with one TLB flush.  `new_addr`
  * is NULL for unmap_grant_ref, or each op's unmap_and_replace new_addr
  * (0: a plain unmap).  Sets each op's status; returns 0.
+ *
+ * Phase 1's host-mapping removals are queued and made in one P2M step
+ * (gnttab_arch_unmap_run), in op order, the ops' claims held meanwhile.
+ * So that two claims never wait for each other, an op whose handle is
+ * claimed while the batch holds claims first ends the queued ops (the
+ * claim may be the batch's own: the same handle twice); and an op that
+ * moves a mapping (unmap_and_replace with new_addr) ends them before its
+ * own P2M change, so every op sees the P2M its predecessors left.
  */
 long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
                         const uint64_t *new_addr, unsigned int n)
 {
+    struct domain *ld = v->domain;
     struct unmap_done c[GNTTAB_UNMAP_BATCH];
     grant_handle_t freed[GNTTAB_UNMAP_BATCH];
+    struct unmap_queue q;
     unsigned int i, nr_freed = 0;
     bool flush = false;
+    int rc;
 
     BUG_ON(n > GNTTAB_UNMAP_BATCH);
+    q.u.n = 0;
     for ( i = 0; i < n; i++ )
     {
-        ops[i].status = (int16_t)unmap_phase1(v->domain, ops[i].host_addr,
-                                              ops[i].dev_bus_addr,
-                                              new_addr ? new_addr[i] : 0,
-                                              ops[i].handle, &c[i]);
+        uint64_t na = new_addr ? new_addr[i] : 0;
+        struct gnttab_unmap_grant_ref *op = &ops[i];
+
+        rc = unmap_begin(ld, op->host_addr, op->dev_bus_addr, op->handle,
+                         !q.u.n, &c[i]);
+        if ( rc == UNMAP_BUSY )
+        {
+            unmap_run_hosts(ld, &q, ops, c);
+            rc = unmap_begin(ld, op->host_addr, op->dev_bus_addr,
+                             op->handle, true, &c[i]);
+        }
+        if ( rc )
+            op->status = (int16_t)rc;
+        else if ( !c[i].host )
+            op->status = (int16_t)unmap_end(&c[i], 0);
+        else if ( na )
+        {
+            unmap_run_hosts(ld, &q, ops, c);
+            op->status = (int16_t)unmap_end(
+                &c[i], unmap_host(ld, op->host_addr, c[i].mfn, c[i].ro, na));
+        }
+        else
+        {
+            q.op[q.u.n] = i;
+            gnttab_arch_unmap_add(&q.u, op->host_addr, c[i].mfn, c[i].ro);
+        }
+    }
+    unmap_run_hosts(ld, &q, ops, c);
+    for ( i = 0; i < n; i++ )
+    {
         if ( c[i].done & GNTMAP_host_map )
             flush = true;
         if ( c[i].freed )
             freed[nr_freed++] = c[i].h;
     }
     if ( nr_freed )
-        gnttab_maptrack_put_handles(v->domain->grant_table, freed, nr_freed);
+        gnttab_maptrack_put_handles(ld->grant_table, freed, nr_freed);
     if ( flush )
     {
-        gnttab_arch_flush(v->domain);
+        gnttab_arch_flush(ld);
         hal_fetch_add(&gnttab_stat_unmap_flushes, 1);
     }
     unmap_phase2(c, n);

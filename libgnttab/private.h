@@ -338,6 +338,13 @@ static inline struct grant_mapping *maptrack_entry(struct grant_table *gt,
  * bit), or 0 if the entry is free (nothing claimed).
  */
 uint16_t gnttab_maptrack_claim(struct grant_mapping *m);
+/**
+ * gnttab_maptrack_claim without the wait, for an unmapper that may hold
+ * claims of its own (which the holder may be waiting for): false if
+ * another claim holds `m` (nothing claimed), else true with `*flags` as
+ * gnttab_maptrack_claim returns them.
+ */
+bool gnttab_maptrack_try_claim(struct grant_mapping *m, uint16_t *flags);
 
 /** Ends a claim, leaving `flags` (0 frees the entry for putting back). */
 static inline void gnttab_maptrack_unclaim(struct grant_mapping *m,
@@ -355,6 +362,18 @@ int __must_check gnttab_arch_replace_host_mapping(struct domain *ld,
                                                   uint64_t addr, mfn_t mfn,
                                                   bool readonly,
                                                   uint64_t new_addr);
+/**
+ * A batch of host mappings to remove under one P2M lock hold, each as
+ * gnttab_arch_replace_host_mapping with no `new_addr` would: `e[i].rc` is
+ * its result once gnttab_arch_unmap_run ran.
+ */
+struct gnttab_arch_unmaps {
+    unsigned int n;
+    struct p2m_grant_take e[GNTTAB_UNMAP_BATCH];
+};
+void gnttab_arch_unmap_add(struct gnttab_arch_unmaps *u, uint64_t addr,
+                           mfn_t mfn, bool readonly);
+void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_unmaps *u);
 void gnttab_arch_flush(struct domain *ld);
 bool gnttab_arch_release_host_mappings(void);
 int __must_check gnttab_arch_get_paged_frame(struct domain *rd, uint64_t gfn,

@@ -584,6 +584,25 @@ static uint64_t *p2m_grant_slot(struct mm_domain *md, uint64_t g)
 }
 
 /**
+ * The level-0 slot at `g` if it holds a grant mapping of `mfn` of type `t`
+ * (of either grant type when `t` is p2m_invalid), else NULL.  p2m_lock
+ * held; NULL too if the P2M is gone or `g` is beyond it.
+ */
+static uint64_t *p2m_grant_slot_of(struct mm_domain *md, uint64_t g,
+                                   mfn_t mfn, p2m_type_t t)
+{
+    uint64_t *slot;
+
+    if ( !md->p2m_root || md->p2m_torn_down || g > P2M_MAX_GFN )
+        return NULL;
+    slot = p2m_grant_slot(md, g);
+    if ( !slot || !mfn_eq(p2m_entry_mfn(*slot), mfn) ||
+         (t != p2m_invalid && (p2m_type_t)(*slot & P2M_TYPE_MASK) != t) )
+        return NULL;
+    return slot;
+}
+
+/**
  * Removes the grant mapping of `mfn` at `gfn` (of type `t`, or of either
  * grant type when `t` is p2m_invalid); with `from` != INVALID_GFN, moves
  * the grant mapping at `from` into its place.  One walk per gfn, all
@@ -602,11 +621,8 @@ static int p2m_remove_grant_common(struct domain *d, gfn_t gfn, mfn_t mfn,
           (gfn_x(from) > P2M_MAX_GFN || gfn_eq(from, gfn))) )
         return -EINVAL;
     hal_spin_lock(&md->p2m_lock);
-    if ( !md->p2m_root || md->p2m_torn_down )
-        goto out;
-    slot = p2m_grant_slot(md, gfn_x(gfn));
-    if ( !slot || !mfn_eq(p2m_entry_mfn(*slot), mfn) ||
-         (t != p2m_invalid && (p2m_type_t)(*slot & P2M_TYPE_MASK) != t) )
+    slot = p2m_grant_slot_of(md, gfn_x(gfn), mfn, t);
+    if ( !slot )
         goto out;
     if ( !gfn_eq(from, INVALID_GFN) &&
          !(from_slot = p2m_grant_slot(md, gfn_x(from))) )
@@ -643,6 +659,30 @@ int p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t,
     if ( !p2m_is_grant(t) )
         return -EINVAL;
     return p2m_remove_grant_common(d, gfn, mfn, t, from, true);
+}
+
+/** See p2m.h. */
+void p2m_take_grant_refs(struct domain *d, struct p2m_grant_take *e,
+                         unsigned int n)
+{
+    struct mm_domain *md = d->mm;
+    unsigned int i;
+
+    hal_spin_lock(&md->p2m_lock);
+    p2m_remove_begin(md);
+    for ( i = 0; i < n; i++ )
+    {
+        uint64_t *slot = p2m_is_grant(e[i].t)
+                         ? p2m_grant_slot_of(md, gfn_x(e[i].gfn), e[i].mfn,
+                                             e[i].t)
+                         : NULL;
+
+        e[i].rc = slot ? 0 : -EINVAL;
+        if ( slot )
+            hal_write_once(slot, 0);
+    }
+    p2m_remove_end(md);
+    hal_spin_unlock(&md->p2m_lock);
 }
 
 /** See p2m.h. */

@@ -95,6 +95,23 @@ int __must_check p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn);
 int __must_check p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn,
                                     p2m_type_t t, gfn_t from);
 
+/** One removal of a batch for p2m_take_grant_refs. */
+struct p2m_grant_take {
+    gfn_t gfn;
+    mfn_t mfn;
+    p2m_type_t t;          /* grant_map_rw or grant_map_ro */
+    int rc;                /* out: 0 or -EINVAL */
+};
+
+/**
+ * p2m_take_grant_ref without `from`, for `n` entries in order under one
+ * hold of the P2M lock: each `e[i]` gets its own result (0, its entry's
+ * reference now the caller's; or -EINVAL, nothing changed for it), as `n`
+ * calls in a row would give.  The caller flushes the TLB.
+ */
+void p2m_take_grant_refs(struct domain *d, struct p2m_grant_take *e,
+                         unsigned int n);
+
 /**
  * Takes a removal hold on `d`'s P2M, if no removal of RAM entries is under
  * way (else returns false, holding nothing).  Until p2m_removal_release,
