@@ -57,15 +57,31 @@ int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
                                        : INVALID_GFN);
 }
 
-/** Queues the removal of the host mapping at `addr` in `u`; see private.h. */
-void gnttab_arch_unmap_add(struct gnttab_arch_unmaps *u, uint64_t addr,
+/** Queues a host mapping at `addr` in batch `u`; see private.h. */
+void gnttab_arch_batch_add(struct gnttab_arch_batch *u, uint64_t addr,
                            mfn_t mfn, bool readonly)
 {
-    struct p2m_grant_take *e = &u->e[u->n++];
+    struct p2m_grant_entry *e;
+
+    BUG_ON(u->n >= GNTTAB_UNMAP_BATCH);
+    e = &u->e[u->n++];
 
     e->gfn = _gfn(addr >> PAGE_SHIFT);
     e->mfn = mfn;
     e->t = readonly ? p2m_grant_map_ro : p2m_grant_map_rw;
+}
+
+/**
+ * Creates the host mappings queued in `u`, in order, under one P2M lock
+ * hold (one locked operation for the batch, not one per mapping); each
+ * created mapping takes over one general reference to its page from the
+ * caller, as with gnttab_arch_create_host_mapping.  Each result is in
+ * `u->e[i].rc`; the caller empties `u` after reading them.
+ */
+void gnttab_arch_map_run(struct domain *ld, struct gnttab_arch_batch *u)
+{
+    if ( u->n )
+        p2m_insert_grant_refs(ld, u->e, u->n);
 }
 
 /**
@@ -75,7 +91,7 @@ void gnttab_arch_unmap_add(struct gnttab_arch_unmaps *u, uint64_t addr,
  * gnttab_arch_replace_host_mapping.  Each result is in `u->e[i].rc`;
  * the caller empties `u` after reading them.
  */
-void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_unmaps *u)
+void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_batch *u)
 {
     if ( u->n )
         p2m_take_grant_refs(ld, u->e, u->n);

@@ -15,7 +15,11 @@
  * drops the entry's (libgnttab relinquishes before libmm); a device
  * mapping holds a general reference, plus a type reference when writable.
  * The active entry holds none.  Pins change with the status bits in one
- * active-entry critical section.  Unmap claims the handle first (only one
+ * active-entry critical section.  A map batch's host mappings on one
+ * granter are made in one P2M lock hold, under the granter's table lock
+ * its ops pinned under, and only then are those ops' maptrack entries
+ * published (or, where the P2M refused, their pins and references
+ * undone); an op on a ref a queued op pinned ends the queue first.  Unmap claims the handle first (only one
  * unmapper works on a handle at a time, and the claim keeps the granter's
  * `struct domain` reachable), checks everything in phase 1 (and frees a
  * fully unmapped handle there, XSA-218), flushes once per batch, then
@@ -110,9 +114,79 @@ static bool unpin_locked(struct grant_table *rgt, grant_ref_t ref,
     return last;
 }
 
+/**
+ * Undoes a map whose host mapping failed: pins go before the page
+ * references they protect (XSA-236), then the handle.  The granter's
+ * table lock is still held from the pin, so the relinquish cannot have
+ * marked it: no zombie reference is this op's to drop.
+ */
+static void map_undo(struct grant_table *lgt, struct grant_table *rgt,
+                     grant_handle_t handle, grant_ref_t ref, uint32_t incr,
+                     struct page_info *pg, unsigned int ntypes,
+                     unsigned int nrefs)
+{
+    bool last = unpin_locked(rgt, ref, incr);
+
+    BUG_ON(last);
+    while ( ntypes-- )
+        put_page_type(pg);
+    while ( nrefs-- )
+        put_page(pg);
+    gnttab_put_maptrack_handle(lgt, handle);
+}
+
+/** Publishes a map's maptrack entry and sets its results. */
+static void map_publish(struct grant_table *lgt,
+                        struct gnttab_map_grant_ref *op, grant_handle_t handle,
+                        struct domain *rd, grant_ref_t ref, mfn_t mfn)
+{
+    struct grant_mapping *m = maptrack_entry(lgt, handle);
+
+    m->domid = rd->domain_id;
+    m->ref = ref;
+    m->mfn = mfn_x(mfn);
+    m->rd = rd; /* kept alive by this mapping's pin */
+    hal_store_release(&m->flags, (uint16_t)(op->flags & MAPTRACK_KIND_MASK));
+    op->handle = handle;
+    op->dev_bus_addr = mfn_x(mfn) << PAGE_SHIFT;
+    op->status = GNTST_okay;
+}
+
+/**
+ * Makes the host mappings `mc` queued in one P2M step, then publishes each
+ * op or, if its mapping failed, undoes it (general_error).  The granter's
+ * lock is held, as it was when the ops pinned.
+ */
+static void map_run_hosts(struct gnttab_map_cache *mc)
+{
+    struct grant_table *lgt = mc->ld->grant_table;
+    unsigned int k;
+
+    if ( !mc->hosts.n )
+        return;
+    gnttab_arch_map_run(mc->ld, &mc->hosts);
+    for ( k = 0; k < mc->hosts.n; k++ )
+    {
+        struct gnttab_map_pending *p = &mc->pend[k];
+        mfn_t mfn = mc->hosts.e[k].mfn;
+
+        if ( !mc->hosts.e[k].rc )
+        {
+            map_publish(lgt, p->op, p->handle, mc->rd, p->ref, mfn);
+            continue;
+        }
+        map_undo(lgt, mc->locked, p->handle, p->ref, p->incr,
+                 mfn_to_page(mfn), p->ntypes, p->nrefs);
+        p->op->status = GNTST_general_error;
+    }
+    mc->hosts.n = 0;
+    mc->pend_refs = 0;
+}
+
 /** See private.h. */
 void gnttab_map_cache_unlock(struct gnttab_map_cache *mc)
 {
+    map_run_hosts(mc);
     if ( mc->locked )
         hal_read_unlock(&mc->locked->lock);
     mc->locked = NULL;
@@ -152,6 +226,7 @@ void gnttab_map_cache_reserve(struct vcpu *v, struct gnttab_map_cache *mc,
     unsigned int left = mc->nr_free - mc->next_free, i;
 
     BUG_ON(n > GNTTAB_UNMAP_BATCH);
+    mc->ld = v->domain;
     for ( i = 0; i < left; i++ )
         mc->free[i] = mc->free[mc->next_free + i];
     mc->next_free = 0;
@@ -226,11 +301,9 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     struct active_grant_entry *act;
     uint32_t flags = op->flags, incr;
     bool ro = flags & GNTMAP_readonly;
-    struct grant_mapping *m;
     struct page_info *pg;
     unsigned int nrefs, ntypes, k, typed = 0;
     grant_ref_t ref = op->ref;
-    bool last;
     long handle;
     mfn_t mfn;
     int rc;
@@ -268,6 +341,9 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     ntypes = map_type_refs(flags);
     rgt = rd->grant_table;
     map_cache_lock(mc, rgt);
+    /* A queued op pinned this ref (or one sharing its bit): end them. */
+    if ( mc->pend_refs & (1ULL << (ref & 63)) )
+        map_run_hosts(mc);
     /*
      * Dying is checked again under the table lock, which the granter's
      * relinquish takes for writing to mark the pins it must outlive: this
@@ -339,35 +415,28 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
             goto undo;
     if ( flags & GNTMAP_host_map )
     {
-        if ( gnttab_arch_create_host_mapping(ld, op->host_addr, mfn, ro) )
-            goto undo;
-        nrefs--; /* the P2M entry's now */
-    }
+        /*
+         * The host mapping is queued, made with the run's others in one
+         * P2M step while this lock hold lasts (map_run_hosts), which also
+         * publishes the op (or undoes it) and sets its results.
+         */
+        struct gnttab_map_pending *p = &mc->pend[mc->hosts.n];
 
-    m = maptrack_entry(lgt, (grant_handle_t)handle);
-    m->domid = rd->domain_id;
-    m->ref = ref;
-    m->mfn = mfn_x(mfn);
-    m->rd = rd; /* kept alive by this mapping's pin */
-    hal_store_release(&m->flags, (uint16_t)(flags & MAPTRACK_KIND_MASK));
-    op->handle = (grant_handle_t)handle;
-    op->dev_bus_addr = mfn_x(mfn) << PAGE_SHIFT;
-    op->status = GNTST_okay;
+        p->op = op;
+        p->handle = (grant_handle_t)handle;
+        p->ref = ref;
+        p->incr = incr;
+        p->ntypes = ntypes;
+        p->nrefs = nrefs;
+        mc->pend_refs |= 1ULL << (ref & 63);
+        gnttab_arch_batch_add(&mc->hosts, op->host_addr, mfn, ro);
+        return;
+    }
+    map_publish(lgt, op, (grant_handle_t)handle, rd, ref, mfn);
     return;
 
  undo:
-    /*
-     * Pins go before the page references they protect (XSA-236).  The
-     * table lock is still held from the pin, so the relinquish cannot
-     * have marked it: no zombie reference is this op's to drop.
-     */
-    last = unpin_locked(rgt, ref, incr);
-    BUG_ON(last);
-    while ( typed-- )
-        put_page_type(pg);
-    while ( nrefs-- )
-        put_page(pg);
-    gnttab_put_maptrack_handle(lgt, (grant_handle_t)handle);
+    map_undo(lgt, rgt, (grant_handle_t)handle, ref, incr, pg, typed, nrefs);
     goto out;
 
  unlock_act:
@@ -527,7 +596,7 @@ static int unmap_end(struct unmap_done *c, int host_rc)
 
 /** A batch's queued host-mapping removals, and the op each is for. */
 struct unmap_queue {
-    struct gnttab_arch_unmaps u;
+    struct gnttab_arch_batch u;
     unsigned int op[GNTTAB_UNMAP_BATCH];
 };
 
@@ -667,7 +736,7 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
         else
         {
             q.op[q.u.n] = i;
-            gnttab_arch_unmap_add(&q.u, op->host_addr, c[i].mfn, c[i].ro);
+            gnttab_arch_batch_add(&q.u, op->host_addr, c[i].mfn, c[i].ro);
         }
     }
     unmap_run_hosts(ld, &q, ops, c);

@@ -363,17 +363,19 @@ int __must_check gnttab_arch_replace_host_mapping(struct domain *ld,
                                                   bool readonly,
                                                   uint64_t new_addr);
 /**
- * A batch of host mappings to remove under one P2M lock hold, each as
- * gnttab_arch_replace_host_mapping with no `new_addr` would: `e[i].rc` is
- * its result once gnttab_arch_unmap_run ran.
+ * A batch of host mappings to create (gnttab_arch_map_run), or to remove
+ * (gnttab_arch_unmap_run), under one P2M lock hold, each as
+ * gnttab_arch_create_host_mapping or gnttab_arch_replace_host_mapping with
+ * no `new_addr` would: `e[i].rc` is its result once the batch ran.
  */
-struct gnttab_arch_unmaps {
+struct gnttab_arch_batch {
     unsigned int n;
-    struct p2m_grant_take e[GNTTAB_UNMAP_BATCH];
+    struct p2m_grant_entry e[GNTTAB_UNMAP_BATCH];
 };
-void gnttab_arch_unmap_add(struct gnttab_arch_unmaps *u, uint64_t addr,
+void gnttab_arch_batch_add(struct gnttab_arch_batch *u, uint64_t addr,
                            mfn_t mfn, bool readonly);
-void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_unmaps *u);
+void gnttab_arch_map_run(struct domain *ld, struct gnttab_arch_batch *u);
+void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_batch *u);
 void gnttab_arch_flush(struct domain *ld);
 bool gnttab_arch_release_host_mappings(void);
 int __must_check gnttab_arch_get_paged_frame(struct domain *rd, uint64_t gfn,
@@ -392,14 +394,28 @@ int gnttab_lookup_frame(struct domain *rd,
 
 /* ---- Ops (map.c, copy.c, transfer.c, table.c). ---- */
 
+/** A map whose host mapping waits in a batch (gnttab_map_cache). */
+struct gnttab_map_pending {
+    struct gnttab_map_grant_ref *op;
+    grant_handle_t handle;
+    grant_ref_t ref;
+    uint32_t incr;                   /* its pins */
+    unsigned int ntypes, nrefs;      /* references it holds */
+};
+
 /**
  * What a map batch keeps from one op to the next: the granter of the
  * previous op, referenced, so that consecutive ops naming the same domain
  * skip the lookup (`rd` NULL when empty); that granter's table lock, read-
  * held from one op to the next (`locked`, NULL when not held), so a run
  * of ops on one granter takes it once; and free maptrack handles taken
- * for the batch under one lock hold.  gnttab_map_cache_unlock drops the
- * lock, gnttab_map_cache_end releases everything.
+ * for the batch under one lock hold; and the host mappings of the ops of
+ * that run, queued (`hosts`, the rest of each op in `pend`) to be made in
+ * one P2M step under that lock hold, before it is dropped, or before an
+ * op on a ref a queued op pinned (`pend_refs`: a bit per ref % 64), so
+ * every op sees its predecessors' pins as they end up.
+ * gnttab_map_cache_unlock ends the queued ops and drops the lock,
+ * gnttab_map_cache_end releases everything.
  */
 struct gnttab_map_cache {
     domid_t dom;
@@ -407,11 +423,18 @@ struct gnttab_map_cache {
     struct grant_table *locked;      /* rd's table, read-locked */
     unsigned int nr_free, next_free; /* free[next_free..nr_free) unused */
     grant_handle_t free[GNTTAB_UNMAP_BATCH];
+    struct domain *ld;               /* the mapper (reserve sets it) */
+    uint64_t pend_refs;
+    struct gnttab_arch_batch hosts;
+    struct gnttab_map_pending pend[GNTTAB_UNMAP_BATCH];
 };
 
 void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
                     struct gnttab_map_cache *mc);
-/** Drops the granter lock `mc` holds, if any. */
+/**
+ * Makes the queued host mappings and ends their ops, then drops the
+ * granter lock `mc` holds, if any.
+ */
 void gnttab_map_cache_unlock(struct gnttab_map_cache *mc);
 /** Tops `mc`'s handles up to `n` (at most GNTTAB_UNMAP_BATCH) for `v`. */
 void gnttab_map_cache_reserve(struct vcpu *v, struct gnttab_map_cache *mc,

@@ -384,33 +384,54 @@ int p2m_add_ram(struct domain *d, gfn_t gfn, struct page_info *pg,
     return rc;
 }
 
+/**
+ * Inserts one grant entry (p2m_insert_grant_ref's checks and insert);
+ * p2m_lock held.
+ */
+static int p2m_insert_grant_locked(struct domain *d, gfn_t gfn, mfn_t mfn,
+                                   p2m_type_t t)
+{
+    struct mm_domain *md = d->mm;
+    uint64_t *slot;
+
+    if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
+        return -EINVAL;
+    /* The usual case, a free slot in an existing leaf table: one walk. */
+    slot = md->p2m_root && !md->p2m_torn_down
+           ? p2m_leaf_slot(md, gfn_x(gfn)) : NULL;
+    if ( slot && *slot & P2M_PRESENT )
+        return -EEXIST;
+    if ( !slot )
+        return p2m_add_locked(d, gfn_x(gfn), 0, mfn, t);
+    hal_write_once(slot, p2m_entry(mfn, t, false));
+    if ( gfn_x(gfn) > md->max_mapped_gfn )
+        md->max_mapped_gfn = gfn_x(gfn);
+    return 0;
+}
+
 /** See p2m.h. */
 int p2m_insert_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
 {
-    struct mm_domain *md;
-    uint64_t *slot;
     int rc;
 
     if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
         return -EINVAL;
-    md = d->mm;
-    hal_spin_lock(&md->p2m_lock);
-    /* The usual case, a free slot in an existing leaf table: one walk. */
-    slot = md->p2m_root && !md->p2m_torn_down
-           ? p2m_leaf_slot(md, gfn_x(gfn)) : NULL;
-    if ( slot && !(*slot & P2M_PRESENT) )
-    {
-        hal_write_once(slot, p2m_entry(mfn, t, false));
-        if ( gfn_x(gfn) > md->max_mapped_gfn )
-            md->max_mapped_gfn = gfn_x(gfn);
-        rc = 0;
-    }
-    else if ( slot )
-        rc = -EEXIST;
-    else
-        rc = p2m_add_locked(d, gfn_x(gfn), 0, mfn, t);
-    hal_spin_unlock(&md->p2m_lock);
+    hal_spin_lock(&d->mm->p2m_lock);
+    rc = p2m_insert_grant_locked(d, gfn, mfn, t);
+    hal_spin_unlock(&d->mm->p2m_lock);
     return rc;
+}
+
+/** See p2m.h. */
+void p2m_insert_grant_refs(struct domain *d, struct p2m_grant_entry *e,
+                           unsigned int n)
+{
+    unsigned int i;
+
+    hal_spin_lock(&d->mm->p2m_lock);
+    for ( i = 0; i < n; i++ )
+        e[i].rc = p2m_insert_grant_locked(d, e[i].gfn, e[i].mfn, e[i].t);
+    hal_spin_unlock(&d->mm->p2m_lock);
 }
 
 /** See p2m.h. */
@@ -662,7 +683,7 @@ int p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t,
 }
 
 /** See p2m.h. */
-void p2m_take_grant_refs(struct domain *d, struct p2m_grant_take *e,
+void p2m_take_grant_refs(struct domain *d, struct p2m_grant_entry *e,
                          unsigned int n)
 {
     struct mm_domain *md = d->mm;

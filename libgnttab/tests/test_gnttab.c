@@ -1395,6 +1395,85 @@ static void test_unmap_batch_order(void **state)
     checks();
 }
 
+/*
+ * A batch of maps makes its host mappings in one P2M step, in op order,
+ * while the granter's lock is held from the pins: a mapping at a gfn an
+ * earlier op of the batch took, or at the mapper's RAM, fails then
+ * (general_error) and its pin, references and handle are undone; a later
+ * op on a ref a queued op pinned sees that pin as it ends up.  Pins,
+ * status bits, references and handles exact after, and after the unmaps.
+ */
+static void test_map_batch_hosts(void **state)
+{
+    struct gnttab_map_grant_ref ops[7];
+    struct gnttab_unmap_grant_ref un[7];
+    static const struct { grant_ref_t ref; uint64_t gfn; uint32_t flags;
+                          int16_t want; } t[7] = {
+        { 8, GNT_MAP_GFN, GNTMAP_host_map, GNTST_okay },
+        { 9, GNT_MAP_GFN, GNTMAP_host_map, GNTST_general_error },
+        { 8, GNT_MAP_GFN + 1, GNTMAP_host_map, GNTST_okay },
+        { 10, 5, GNTMAP_host_map, GNTST_general_error },   /* B's RAM */
+        { 11, GNT_MAP_GFN + 2, GNTMAP_host_map | GNTMAP_readonly,
+          GNTST_okay },
+        { 9, GNT_MAP_GFN + 3, GNTMAP_host_map, GNTST_okay },
+        { 10, GNT_MAP_GFN + 2, GNTMAP_host_map | GNTMAP_device_map,
+          GNTST_general_error },
+    };
+    uint64_t r0[4];
+    unsigned int i, n = 0;
+
+    (void)state;
+    for ( i = 0; i < 4; i++ )
+    {
+        gnt_grant_access(&A, 8 + i, 2, 10 + i, false);
+        r0[i] = page_refcount(gfn_page(&A, 10 + i));
+    }
+    for ( i = 0; i < 7; i++ )
+        ops[i] = (struct gnttab_map_grant_ref){
+            .host_addr = t[i].gfn << 12, .flags = t[i].flags,
+            .ref = t[i].ref, .dom = 1, .status = 99 };
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_map_grant_ref, ops, 7,
+                            sizeof(ops[0])), 0);
+    for ( i = 0; i < 7; i++ )
+        assert_int_equal(ops[i].status, t[i].want);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 2 * GNTPIN_HSTW_ONE);
+    assert_int_equal(gnttab_debug_pin(A.d, 9), GNTPIN_HSTW_ONE);
+    assert_int_equal(gnttab_debug_pin(A.d, 10), 0);
+    assert_int_equal(gnttab_debug_pin(A.d, 11), GNTPIN_HSTR_ONE);
+    assert_int_equal(gnt_flags(&A, 10) & (GTF_reading | GTF_writing), 0);
+    assert_int_equal(gnt_flags(&A, 11) & (GTF_reading | GTF_writing),
+                     GTF_reading);
+    /* Each live mapping holds its P2M entry's reference on its frame. */
+    assert_int_equal(page_refcount(gfn_page(&A, 10)), r0[0] + 2);
+    assert_int_equal(page_refcount(gfn_page(&A, 11)), r0[1] + 1);
+    assert_int_equal(page_refcount(gfn_page(&A, 12)), r0[2]);
+    assert_int_equal(page_refcount(gfn_page(&A, 13)), r0[3] + 1);
+    assert_int_equal(type_count(gfn_page(&A, 12)), 0);
+    assert_int_equal(mfn_x(p2m_lookup(B.d, _gfn(GNT_MAP_GFN), NULL)),
+                     mfn_x(p2m_lookup(A.d, _gfn(10), NULL)));
+    assert_int_equal(mfn_x(p2m_lookup(B.d, _gfn(GNT_MAP_GFN + 3), NULL)),
+                     mfn_x(p2m_lookup(A.d, _gfn(11), NULL)));
+    assert_int_equal(info_of(&B).maptrack_in_use, 4);
+    checks();
+    for ( i = 0; i < 7; i++ )
+        if ( t[i].want == GNTST_okay )
+            un[n++] = (struct gnttab_unmap_grant_ref){
+                .host_addr = t[i].gfn << 12, .handle = ops[i].handle,
+                .status = 99 };
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_grant_ref, un, n,
+                            sizeof(un[0])), 0);
+    for ( i = 0; i < n; i++ )
+        assert_int_equal(un[i].status, GNTST_okay);
+    for ( i = 0; i < 4; i++ )
+    {
+        assert_int_equal(gnttab_debug_pin(A.d, 8 + i), 0);
+        assert_int_equal(page_refcount(gfn_page(&A, 10 + i)), r0[i]);
+        assert_int_equal(gnt_end_access(&A, 8 + i), 0);
+    }
+    assert_int_equal(info_of(&B).maptrack_in_use, 0);
+    checks();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1429,6 +1508,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_copy_held_names, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_copy_held_frames, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_map_batch_hosts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unmap_batch_order, setup,
                                         teardown),

@@ -294,7 +294,7 @@ static void test_after_teardown(void **state)
  */
 static void test_take_batch(void **state)
 {
-    struct p2m_grant_take e[8];
+    struct p2m_grant_entry e[8];
     struct page_info *p1, *p2;
     struct pg_world w;
     static const int want[8] = { 0, -EINVAL, -EINVAL, 0, -EINVAL, -EINVAL,
@@ -313,16 +313,16 @@ static void test_take_batch(void **state)
                                       p2m_grant_map_ro), 0);
     assert_int_equal(page_refcount(p1), 3);
     assert_int_equal(page_refcount(p2), 2);
-    e[0] = (struct p2m_grant_take){ _gfn(0x5000), w.f1, p2m_grant_map_rw, 1 };
+    e[0] = (struct p2m_grant_entry){ _gfn(0x5000), w.f1, p2m_grant_map_rw, 1 };
     e[1] = e[0];                                  /* gone by then */
-    e[2] = (struct p2m_grant_take){ _gfn(0x5001), w.f1, p2m_grant_map_ro, 1 };
-    e[3] = (struct p2m_grant_take){ _gfn(0x5001), w.f2, p2m_grant_map_ro, 1 };
-    e[4] = (struct p2m_grant_take){ _gfn(0x5002), w.f1, p2m_grant_map_rw, 1 };
-    e[5] = (struct p2m_grant_take){ _gfn(0x30),
+    e[2] = (struct p2m_grant_entry){ _gfn(0x5001), w.f1, p2m_grant_map_ro, 1 };
+    e[3] = (struct p2m_grant_entry){ _gfn(0x5001), w.f2, p2m_grant_map_ro, 1 };
+    e[4] = (struct p2m_grant_entry){ _gfn(0x5002), w.f1, p2m_grant_map_rw, 1 };
+    e[5] = (struct p2m_grant_entry){ _gfn(0x30),
                                     p2m_lookup(w.m, _gfn(0x30), NULL),
                                     p2m_grant_map_rw, 1 };
-    e[6] = (struct p2m_grant_take){ _gfn(0x5002), w.f1, p2m_ram_rw, 1 };
-    e[7] = (struct p2m_grant_take){ _gfn(P2M_MAX_GFN + 1), w.f1,
+    e[6] = (struct p2m_grant_entry){ _gfn(0x5002), w.f1, p2m_ram_rw, 1 };
+    e[7] = (struct p2m_grant_entry){ _gfn(P2M_MAX_GFN + 1), w.f1,
                                     p2m_grant_map_ro, 1 };
     p2m_take_grant_refs(w.m, e, 8);
     for ( i = 0; i < 8; i++ )

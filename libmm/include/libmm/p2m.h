@@ -95,13 +95,23 @@ int __must_check p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn);
 int __must_check p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn,
                                     p2m_type_t t, gfn_t from);
 
-/** One removal of a batch for p2m_take_grant_refs. */
-struct p2m_grant_take {
+/** One insert or removal of a batch: p2m_insert_grant_refs, _take_. */
+struct p2m_grant_entry {
     gfn_t gfn;
     mfn_t mfn;
     p2m_type_t t;          /* grant_map_rw or grant_map_ro */
-    int rc;                /* out: 0 or -EINVAL */
+    int rc;                /* out: 0 or a negative errno */
 };
+
+/**
+ * p2m_insert_grant_ref for `n` entries in order under one hold of the P2M
+ * lock: each `e[i]` gets its own result (0, the entry took over one of the
+ * caller's references to its page; or -EINVAL/-EEXIST/-ENOMEM, nothing
+ * changed for it and the reference stays the caller's), as `n` calls in a
+ * row would give.
+ */
+void p2m_insert_grant_refs(struct domain *d, struct p2m_grant_entry *e,
+                           unsigned int n);
 
 /**
  * p2m_take_grant_ref without `from`, for `n` entries in order under one
@@ -109,7 +119,7 @@ struct p2m_grant_take {
  * reference now the caller's; or -EINVAL, nothing changed for it), as `n`
  * calls in a row would give.  The caller flushes the TLB.
  */
-void p2m_take_grant_refs(struct domain *d, struct p2m_grant_take *e,
+void p2m_take_grant_refs(struct domain *d, struct p2m_grant_entry *e,
                          unsigned int n);
 
 /**
