@@ -4,8 +4,9 @@
  * the caller's page reference, and its inverse, the checked removal of a
  * grant entry in one walk (optionally moving another grant entry into its
  * place) that hands the entry's reference to the caller; and
- * p2m_take_grant_refs, a batch of such removals in one lock hold with a
- * result each, as the same calls in a row would give.  Every refusal
+ * p2m_insert_grant_refs and p2m_take_grant_refs, batches of inserts and
+ * removals in one lock hold with a result each, as the same calls in a
+ * row would give.  Every refusal
  * leaves both entries and every reference as they were; every test ends
  * with mm_check and all pages back in the heap.
  */
@@ -286,6 +287,57 @@ static void test_after_teardown(void **state)
 }
 
 /*
+ * A batch of inserts: each entry gets the result its own call in that
+ * place would (a gfn an earlier entry took: -EEXIST; RAM: -EEXIST; a type
+ * that is no grant type, a gfn past the P2M: -EINVAL; one needing a new
+ * leaf table: made), and only the entries made take over the caller's
+ * reference.
+ */
+static void test_insert_batch(void **state)
+{
+    struct p2m_grant_entry e[6];
+    struct page_info *p1;
+    struct pg_world w;
+    static const int want[6] = { 0, -EEXIST, -EEXIST, -EINVAL, -EINVAL, 0 };
+    unsigned int i, made = 0;
+
+    (void)state;
+    pg_up(&w);
+    p1 = mfn_to_page(w.f1);
+    e[0] = (struct p2m_grant_entry){ _gfn(0x5000), w.f1, p2m_grant_map_rw, 1 };
+    e[1] = (struct p2m_grant_entry){ _gfn(0x5000), w.f1, p2m_grant_map_ro, 1 };
+    e[2] = (struct p2m_grant_entry){ _gfn(0x30), w.f1, p2m_grant_map_ro, 1 };
+    e[3] = (struct p2m_grant_entry){ _gfn(0x5001), w.f1, p2m_ram_rw, 1 };
+    e[4] = (struct p2m_grant_entry){ _gfn(P2M_MAX_GFN + 1), w.f1,
+                                     p2m_grant_map_ro, 1 };
+    e[5] = (struct p2m_grant_entry){ _gfn(0x7000000), w.f1,
+                                     p2m_grant_map_ro, 1 };
+    for ( i = 0; i < 6; i++ )
+        assert_true(get_page(p1, w.g1)); /* the caller's, one per entry */
+    p2m_insert_grant_refs(w.m, e, 6);
+    for ( i = 0; i < 6; i++ )
+    {
+        assert_int_equal(e[i].rc, want[i]);
+        if ( e[i].rc )
+            put_page(p1); /* a refused entry leaves it ours */
+        else
+            made++;
+    }
+    assert_int_equal(page_refcount(p1), 1 + made);
+    expect(w.m, 0x5000, w.f1, p2m_grant_map_rw);
+    expect(w.m, 0x7000000, w.f1, p2m_grant_map_ro);
+    expect(w.m, 0x5001, INVALID_MFN, p2m_invalid);
+    assert_int_equal(mm_check(), 0);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1, p2m_grant_map_rw,
+                                  INVALID_GFN), 0);
+    assert_int_equal(take_and_put(w.m, 0x7000000, w.f1, p2m_grant_map_ro,
+                                  INVALID_GFN), 0);
+    assert_int_equal(page_refcount(p1), 1);
+    assert_int_equal(mm_check(), 0);
+    pg_down(&w);
+}
+
+/*
  * A batch of removals: each entry gets the result its own call in that
  * place would (the second removal of one gfn finds it gone; a wrong frame,
  * a wrong type, a RAM gfn, a type that is no grant type and a gfn past the
@@ -355,6 +407,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replace, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_replace_refused, mm_world_setup,
+                                        mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_batch, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_take_batch, mm_world_setup,
                                         mm_world_teardown),
