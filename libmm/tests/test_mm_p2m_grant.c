@@ -52,6 +52,15 @@ static void expect(struct domain *d, uint64_t gfn, mfn_t mfn, p2m_type_t t)
     assert_int_equal(got, t);
 }
 
+/** The mapper's two grant entries most tests start from. */
+static void insert_pair(struct pg_world *w)
+{
+    assert_int_equal(p2m_insert_grant(w->m, _gfn(0x5000), w->f1,
+                                      p2m_grant_map_rw), 0);
+    assert_int_equal(p2m_insert_grant(w->m, _gfn(0x5001), w->f2,
+                                      p2m_grant_map_ro), 0);
+}
+
 /**
  * p2m_take_grant_ref, then, on success, the caller drops the reference it
  * was handed, after checking the page's count did not move meanwhile.
@@ -171,10 +180,7 @@ static void test_replace(void **state)
     p1 = mfn_to_page(w.f1);
     p2 = mfn_to_page(w.f2);
     memset(sim_machine_frame(mfn_x(w.f2)), 0x5a, PAGE_SIZE);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
-                                      p2m_grant_map_rw), 0);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5001), w.f2,
-                                      p2m_grant_map_ro), 0);
+    insert_pair(&w);
     assert_int_equal(page_refcount(p1), 2);
     assert_int_equal(page_refcount(p2), 2);
 
@@ -230,10 +236,7 @@ static void test_replace_refused(void **state)
     p1 = mfn_to_page(w.f1);
     p2 = mfn_to_page(w.f2);
     ram = p2m_lookup(w.m, _gfn(0x30), NULL);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
-                                      p2m_grant_map_rw), 0);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5001), w.f2,
-                                      p2m_grant_map_ro), 0);
+    insert_pair(&w);
     for ( i = 0; i < sizeof(bad) / sizeof(bad[0]); i++ )
     {
         assert_int_equal(take_and_put(w.m, bad[i].gfn,
@@ -357,10 +360,7 @@ static void test_take_batch(void **state)
     pg_up(&w);
     p1 = mfn_to_page(w.f1);
     p2 = mfn_to_page(w.f2);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
-                                      p2m_grant_map_rw), 0);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5001), w.f2,
-                                      p2m_grant_map_ro), 0);
+    insert_pair(&w);
     assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5002), w.f1,
                                       p2m_grant_map_ro), 0);
     assert_int_equal(page_refcount(p1), 3);
