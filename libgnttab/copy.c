@@ -7,9 +7,15 @@
  * same side keep it acquired and mapped for the whole hypercall (Xen's
  * buffer reuse), so a batch of copies from one grant pins and maps it once,
  * and ops whose both sides are still held cost no lookup, reference or
- * XSM call.  Transitive v2 grants are
- * followed one level, with the middle domain's lock dropped before the
- * inner grant is acquired and everything re-validated after (XSA-226/411).
+ * XSM call.  A side that is a frame of the caller's own takes no page or
+ * type reference when the batch holds the caller's P2M removals (one
+ * p2m_removal_hold per batch): no RAM entry of the caller can go or be
+ * retyped until the batch ends, so the frame stays the caller's RAM, and
+ * an op naming another such frame just looks it up and maps it.  If a
+ * removal is under way when the batch starts, references are taken as
+ * Xen does.  Transitive v2 grants are followed one level, with the middle
+ * domain's lock dropped before the inner grant is acquired and everything
+ * re-validated after (XSA-226/411).
  */
 #include <common/string.h>
 

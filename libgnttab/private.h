@@ -20,6 +20,18 @@
  * maptrack free-list lock; it never grows the maptrack under it.
  * gnttab_zombie_put takes a dying granter's table lock for writing with
  * no other lock held.
+ *
+ * A copy batch's P2M removal hold of the caller's memory (libmm
+ * p2m_removal_hold, copy.c) is outermost: taken with no lock held, kept
+ * across the batch's grant locks and libmm calls, released at its end.
+ * A removal of the caller's RAM waits for it under the P2M lock, so
+ * nothing done under the hold takes the caller's P2M lock (copies only
+ * look the P2M up), and libmm's RAM removers (decrease_reservation,
+ * transfer's steal, relinquish) hold no grant lock.  A map or unmap batch
+ * makes its host mappings' P2M changes under one P2M lock hold, inside
+ * the granter's table lock for maps (libmm's locks nest inside it) and
+ * with no grant lock for unmaps, whose maptrack claims it may hold
+ * meanwhile (a claim is never waited for by a batch holding claims).
  */
 #ifndef LIBGNTTAB_PRIVATE_H
 #define LIBGNTTAB_PRIVATE_H
