@@ -2,7 +2,9 @@
 /*
  * The arch layer of seed 003: everything that creates, checks or removes a
  * host mapping of a granted frame, and the lookup of the frame a guest
- * names.  The common code (map.c, copy.c, transfer.c) calls only these.
+ * names.  The common code (map.c, copy.c, transfer.c) calls only these
+ * (and gnttab_arch_batch_add, inline in private.h: it fills a batch that
+ * gnttab_arch_map_run or gnttab_arch_unmap_run then applies).
  *
  * hvcore's mappings are P2M mappings ("pseudo-physical" model, the Xen/IA64
  * choice of seed 003): a mapper names a guest frame (`host_addr` >> 12),
@@ -55,20 +57,6 @@ int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
     return p2m_take_grant_ref(ld, _gfn(addr >> PAGE_SHIFT), mfn, t,
                               new_addr ? _gfn(new_addr >> PAGE_SHIFT)
                                        : INVALID_GFN);
-}
-
-/** Queues a host mapping at `addr` in batch `u`; see private.h. */
-void gnttab_arch_batch_add(struct gnttab_arch_batch *u, uint64_t addr,
-                           mfn_t mfn, bool readonly)
-{
-    struct p2m_grant_entry *e;
-
-    BUG_ON(u->n >= GNTTAB_UNMAP_BATCH);
-    e = &u->e[u->n++];
-
-    e->gfn = _gfn(addr >> PAGE_SHIFT);
-    e->mfn = mfn;
-    e->t = readonly ? p2m_grant_map_ro : p2m_grant_map_rw;
 }
 
 /**

@@ -384,8 +384,20 @@ struct gnttab_arch_batch {
     unsigned int n;
     struct p2m_grant_entry e[GNTTAB_UNMAP_BATCH];
 };
-void gnttab_arch_batch_add(struct gnttab_arch_batch *u, uint64_t addr,
-                           mfn_t mfn, bool readonly);
+
+/** Queues a host mapping at `addr` in batch `u` (arch layer, inline). */
+static inline void gnttab_arch_batch_add(struct gnttab_arch_batch *u,
+                                         uint64_t addr, mfn_t mfn,
+                                         bool readonly)
+{
+    struct p2m_grant_entry *e = &u->e[u->n++];
+
+    ASSERT(u->n <= GNTTAB_UNMAP_BATCH); /* a batch is at most a chunk */
+    e->gfn = _gfn(addr >> PAGE_SHIFT);
+    e->mfn = mfn;
+    e->t = readonly ? p2m_grant_map_ro : p2m_grant_map_rw;
+}
+
 void gnttab_arch_map_run(struct domain *ld, struct gnttab_arch_batch *u);
 void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_batch *u);
 void gnttab_arch_flush(struct domain *ld);
