@@ -12,8 +12,8 @@
  * p2m_removal_hold per batch): no RAM entry of the caller can go or be
  * retyped until the batch ends, so the frame stays the caller's RAM, and
  * an op naming another such frame just looks it up and maps it.  If a
- * removal is under way when the batch starts, references are taken as
- * Xen does.  Transitive v2 grants are followed one level, with the middle
+ * removal is under way when the batch first needs the hold, its frame
+ * sides take references instead, as Xen's do.  Transitive v2 grants are followed one level, with the middle
  * domain's lock dropped before the inner grant is acquired and everything
  * re-validated after (XSA-226/411).
  */
