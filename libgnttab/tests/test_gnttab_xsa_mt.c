@@ -1159,6 +1159,12 @@ static void held_copier(struct held_race *r)
     }
 }
 
+/** True while `pg` is in use and `d`'s (a free page's owner field is not). */
+static bool page_is_of(const struct page_info *pg, const struct domain *d)
+{
+    return page_state(pg) == PGC_state_inuse && page_get_owner(pg) == d;
+}
+
 /**
  * CPU 1: removes one of those frames at a time (what decrease_reservation
  * does for a vCPU of B).  A copy under the hold holds no reference, so the
@@ -1188,10 +1194,10 @@ static void held_remover(struct held_race *r)
             break;
         }
         r->removed++;
-        if ( page_get_owner(mfn_to_page(mfn)) == r->g->d )
+        if ( page_is_of(mfn_to_page(mfn), r->g->d) )
         {
             r->referenced++;
-            while ( page_get_owner(mfn_to_page(mfn)) == r->g->d )
+            while ( page_is_of(mfn_to_page(mfn), r->g->d) )
                 sched_yield();
         }
         p = sim_machine_frame(mfn_x(mfn));
