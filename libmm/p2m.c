@@ -233,14 +233,21 @@ mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t)
 static uint64_t *p2m_leaf_slot(struct mm_domain *md, uint64_t g)
 {
     uint64_t *tbl, e;
-    unsigned int level = P2M_LEVELS - 2;
+    unsigned int level;
 
-    if ( g >= (1ULL << (9 * (P2M_LEVELS - 1))) || !(tbl = md->p2m_low) )
+    /* The common case, under the low table, unrolled (as p2m_lookup's). */
+    if ( g < (1ULL << (9 * (P2M_LEVELS - 1))) && (tbl = md->p2m_low) )
     {
-        level = P2M_LEVELS - 1;
-        tbl = md->p2m_root;
+        e = tbl[p2m_idx(g, 2)];
+        if ( (e & (P2M_PRESENT | P2M_LEAF)) != P2M_PRESENT )
+            return NULL;
+        e = p2m_table(e)[p2m_idx(g, 1)];
+        if ( (e & (P2M_PRESENT | P2M_LEAF)) != P2M_PRESENT )
+            return NULL;
+        return &p2m_table(e)[p2m_idx(g, 0)];
     }
-    for ( ; level; level-- )
+    tbl = md->p2m_root;
+    for ( level = P2M_LEVELS - 1; level; level-- )
     {
         e = tbl[p2m_idx(g, level)];
         if ( !(e & P2M_PRESENT) || (e & P2M_LEAF) )
