@@ -13,9 +13,10 @@
  * retyped until the batch ends, so the frame stays the caller's RAM, and
  * an op naming another such frame just looks it up and maps it.  If a
  * removal is under way when the batch first needs the hold, its frame
- * sides take references instead, as Xen's do.  Transitive v2 grants are followed one level, with the middle
- * domain's lock dropped before the inner grant is acquired and everything
- * re-validated after (XSA-226/411).
+ * sides take references instead, as Xen's do.  Transitive v2 grants are
+ * followed one level, with the middle domain's lock dropped before the
+ * inner grant is acquired and everything re-validated after
+ * (XSA-226/411).
  */
 #include <common/string.h>
 

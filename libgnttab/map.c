@@ -15,11 +15,15 @@
  * drops the entry's (libgnttab relinquishes before libmm); a device
  * mapping holds a general reference, plus a type reference when writable.
  * The active entry holds none.  Pins change with the status bits in one
- * active-entry critical section.  A map batch's host mappings on one
- * granter are made in one P2M lock hold, under the granter's table lock
- * its ops pinned under, and only then are those ops' maptrack entries
- * published (or, where the P2M refused, their pins and references
- * undone); an op on a ref a queued op pinned ends the queue first.  Unmap claims the handle first (only one
+ * active-entry critical section.
+ *
+ * A map batch's host mappings on one granter are made in one P2M lock
+ * hold, under the granter's table lock its ops pinned under, and only
+ * then are those ops' maptrack entries published (or, where the P2M
+ * refused, their pins and references undone); an op on a ref a queued op
+ * pinned ends the queue first.
+ *
+ * Unmap claims the handle first (only one
  * unmapper works on a handle at a time, and the claim keeps the granter's
  * `struct domain` reachable), checks everything in phase 1 (and frees a
  * fully unmapped handle there, XSA-218), flushes once per batch, then
