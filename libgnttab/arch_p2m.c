@@ -68,8 +68,7 @@ int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
  */
 void gnttab_arch_map_run(struct domain *ld, struct gnttab_arch_batch *u)
 {
-    if ( u->n )
-        p2m_insert_grant_refs(ld, u->e, u->n);
+    p2m_insert_grant_refs(ld, u->e, u->n);
 }
 
 /**

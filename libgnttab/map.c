@@ -157,17 +157,17 @@ static void map_publish(struct grant_table *lgt,
 }
 
 /**
- * Makes the host mappings `mc` queued in one P2M step, then publishes each
- * op or, if its mapping failed, undoes it (general_error).  The granter's
- * lock is held, as it was when the ops pinned.
+ * Makes the host mappings `mc` queued (at least one) in one P2M step, then
+ * publishes each op or, if its mapping failed, undoes it (general_error).
+ * The granter's lock is held, as it was when the ops pinned.  Out of line:
+ * its callers test for an empty queue without paying for its frame.
  */
-static void map_run_hosts(struct gnttab_map_cache *mc)
+static __attribute__((noinline)) void
+map_run_hosts(struct gnttab_map_cache *mc)
 {
     struct grant_table *lgt = mc->ld->grant_table;
     unsigned int k;
 
-    if ( !mc->hosts.n )
-        return;
     gnttab_arch_map_run(mc->ld, &mc->hosts);
     for ( k = 0; k < mc->hosts.n; k++ )
     {
@@ -190,7 +190,8 @@ static void map_run_hosts(struct gnttab_map_cache *mc)
 /** See private.h. */
 void gnttab_map_cache_unlock(struct gnttab_map_cache *mc)
 {
-    map_run_hosts(mc);
+    if ( mc->hosts.n )
+        map_run_hosts(mc);
     if ( mc->locked )
         hal_read_unlock(&mc->locked->lock);
     mc->locked = NULL;
@@ -224,13 +225,23 @@ static void map_cache_put_domain(struct gnttab_map_cache *mc)
 }
 
 /** See private.h. */
+void gnttab_map_cache_init(struct vcpu *v, struct gnttab_map_cache *mc)
+{
+    mc->rd = NULL;
+    mc->locked = NULL;
+    mc->nr_free = mc->next_free = 0;
+    mc->ld = v->domain;
+    mc->pend_refs = 0;
+    mc->hosts.n = 0;
+}
+
+/** See private.h. */
 void gnttab_map_cache_reserve(struct vcpu *v, struct gnttab_map_cache *mc,
                               unsigned int n)
 {
     unsigned int left = mc->nr_free - mc->next_free, i;
 
     BUG_ON(n > GNTTAB_UNMAP_BATCH);
-    mc->ld = v->domain;
     for ( i = 0; i < left; i++ )
         mc->free[i] = mc->free[mc->next_free + i];
     mc->next_free = 0;

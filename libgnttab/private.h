@@ -447,12 +447,17 @@ struct gnttab_map_cache {
     struct grant_table *locked;      /* rd's table, read-locked */
     unsigned int nr_free, next_free; /* free[next_free..nr_free) unused */
     grant_handle_t free[GNTTAB_UNMAP_BATCH];
-    struct domain *ld;               /* the mapper (reserve sets it) */
+    struct domain *ld;               /* the mapper */
     uint64_t pend_refs;
     struct gnttab_arch_batch hosts;
     struct gnttab_map_pending pend[GNTTAB_UNMAP_BATCH];
 };
 
+/**
+ * Starts `mc` empty for a map hypercall of `v`'s (only the fields that say
+ * what is in use: an initializer would clear its arrays too).
+ */
+void gnttab_map_cache_init(struct vcpu *v, struct gnttab_map_cache *mc);
 void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
                     struct gnttab_map_cache *mc);
 /**
