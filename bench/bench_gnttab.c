@@ -8,17 +8,18 @@
  *
  * Two kinds of copy batch, reported side by side:
  *  - gnttab.copy.{4k,256}: one source grant into 16 different frames of
- *    the mapper (a 64 KiB destination working set, and the destination
- *    side acquired and released once per copy: page and type reference,
- *    P2M lookup, map_domain_page);
+ *    the mapper (a 64 KiB destination working set; each copy looks its
+ *    destination frame up and maps it, with no reference: the batch holds
+ *    the mapper's P2M removals once; calib.memcpy_4k.16dst is the bare
+ *    memcpy over the same kind of working set);
  *  - gnttab.copy.{4k,256}.same: the same source grant into the same frame
  *    16 times, so both sides stay acquired across the batch and the data
  *    stays in cache, as calib.memcpy_4k's does: the per-copy cost of the
  *    op itself next to a bare memcpy.  Ops 2..16 take the copy fast path;
  *    each hypercall's acquire and release of both sides (the source
- *    grant's pin, domain and page references, the destination's page and
- *    type references: 17 locked operations) and the op array's copy in and
- *    out are shared by its 16 copies.
+ *    grant's pin, domain and page references, the P2M removal hold the
+ *    destination is written under) and the op array's copy in and out are
+ *    shared by its 16 copies.
  *
  * The world runs with libmm's full direct map: in the simulator every
  * map_domain_page slot change is a host mmap, a syscall that bare metal

@@ -2,7 +2,9 @@
 /*
  * The arch layer of seed 003: everything that creates, checks or removes a
  * host mapping of a granted frame, and the lookup of the frame a guest
- * names.  The common code (map.c, copy.c, transfer.c) calls only these.
+ * names.  The common code (map.c, copy.c, transfer.c) calls only these
+ * (and gnttab_arch_batch_add, inline in private.h: it fills a batch that
+ * gnttab_arch_map_run or gnttab_arch_unmap_run then applies).
  *
  * hvcore's mappings are P2M mappings ("pseudo-physical" model, the Xen/IA64
  * choice of seed 003): a mapper names a guest frame (`host_addr` >> 12),
@@ -55,6 +57,31 @@ int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
     return p2m_take_grant_ref(ld, _gfn(addr >> PAGE_SHIFT), mfn, t,
                               new_addr ? _gfn(new_addr >> PAGE_SHIFT)
                                        : INVALID_GFN);
+}
+
+/**
+ * Creates the host mappings queued in `u`, in order, under one P2M lock
+ * hold (one locked operation for the batch, not one per mapping); each
+ * created mapping takes over one general reference to its page from the
+ * caller, as with gnttab_arch_create_host_mapping.  Each result is in
+ * `u->e[i].rc`; the caller empties `u` after reading them.
+ */
+void gnttab_arch_map_run(struct domain *ld, struct gnttab_arch_batch *u)
+{
+    p2m_insert_grant_refs(ld, u->e, u->n);
+}
+
+/**
+ * Removes the host mappings queued in `u`, in order, under one P2M lock
+ * hold (one locked operation for the batch, not one per mapping); each
+ * removed mapping's page reference becomes the caller's, as with
+ * gnttab_arch_replace_host_mapping.  Each result is in `u->e[i].rc`;
+ * the caller empties `u` after reading them.
+ */
+void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_batch *u)
+{
+    if ( u->n )
+        p2m_take_grant_refs(ld, u->e, u->n);
 }
 
 /** One TLB flush for a batch of removed host mappings. */

@@ -7,9 +7,16 @@
  * same side keep it acquired and mapped for the whole hypercall (Xen's
  * buffer reuse), so a batch of copies from one grant pins and maps it once,
  * and ops whose both sides are still held cost no lookup, reference or
- * XSM call.  Transitive v2 grants are
+ * XSM call.  A side that is a frame of the caller's own takes no page or
+ * type reference when the batch holds the caller's P2M removals (one
+ * p2m_removal_hold per batch): no RAM entry of the caller can go or be
+ * retyped until the batch ends, so the frame stays the caller's RAM, and
+ * an op naming another such frame just looks it up and maps it.  If a
+ * removal is under way when the batch first needs the hold, its frame
+ * sides take references instead, as Xen's do.  Transitive v2 grants are
  * followed one level, with the middle domain's lock dropped before the
- * inner grant is acquired and everything re-validated after (XSA-226/411).
+ * inner grant is acquired and everything re-validated after
+ * (XSA-226/411).
  */
 #include <common/string.h>
 
@@ -276,9 +283,9 @@ static void side_put_domain(struct domain *ld, struct domain *d)
 }
 
 /**
- * Releases `b`'s page: unmap, pin, type, page, in that order (XSA-236).
- * `b` must be acquired; it is left empty, and what it held of its domain
- * (see above) becomes the caller's.
+ * Releases `b`'s page: unmap, pin, type, page, in that order (XSA-236);
+ * a `held` side only unmaps.  `b` must be acquired; it is left empty, and
+ * what it held of its domain (see above) becomes the caller's.
  */
 static void buf_release_page(struct copy_buf *b)
 {
@@ -287,7 +294,8 @@ static void buf_release_page(struct copy_buf *b)
         release_grant(b->d, (grant_ref_t)b->key, b->ro, &b->g);
     if ( b->typed )
         put_page_type(b->pg);
-    put_page(b->pg);
+    if ( !b->held )
+        put_page(b->pg);
     b->d = NULL;
     b->tag = 0;
 }
@@ -346,6 +354,47 @@ static inline bool buf_fast(const struct copy_buf *b,
            in_window(b, p->offset, len);
 }
 
+/*
+ * What get_page_type(PGT_writable_page) would refuse, for a `held` frame
+ * written without a type reference: another type in use.  A guest RAM
+ * frame has no other type (libmm/page.h), so this only keeps the answer
+ * the referenced path gives should one ever appear.
+ */
+static inline bool page_type_forbids_write(const struct page_info *pg)
+{
+    uint64_t t = hal_read_once(&pg->u.type_info);
+
+    return (t & PGT_count_mask) && (t & PGT_type_mask) != PGT_writable_page;
+}
+
+/**
+ * The per-op fast path's other case: `b` is a `held` side (a frame of the
+ * caller's under the batch's P2M removal hold) and `p` names, under the
+ * same name, another frame of the caller's, which is RAM (writable if `b`
+ * is written) and [offset, offset + len) lies in its page.  Then `b` is
+ * moved to that frame: a lookup and a mapping, nothing to take or drop.
+ * False, with nothing changed, if any of it does not hold: the op takes
+ * the full path, which finds the error.
+ */
+static bool buf_repoint(struct copy_buf *b, struct domain *ld,
+                        const struct gnttab_copy_ptr *p, uint32_t tag,
+                        unsigned int len)
+{
+    mfn_t mfn;
+
+    if ( !b->held || tag != b->tag || p->offset + len > PAGE_SIZE ||
+         gnttab_arch_get_paged_frame(ld, p->u.gmfn, b->ro, &mfn) ||
+         (!b->ro && page_type_forbids_write(mfn_to_page(mfn))) )
+        return false;
+    unmap_domain_page(b->va);
+    b->va = map_domain_page(mfn);
+    b->g.mfn = mfn;
+    b->pg = mfn_to_page(mfn);
+    b->key = p->u.gmfn;
+    b->raw = p->u.gmfn;
+    return true;
+}
+
 /** Records that `b` is held under `domid`'s name; see struct copy_buf. */
 static void buf_name(struct copy_buf *b, domid_t domid, bool gref)
 {
@@ -375,16 +424,28 @@ static inline int side_domain(struct domain *ld, const struct copy_buf *b,
 }
 
 /**
+ * True if the batch holds `ld`'s P2M removals, taking the hold on first
+ * use (see gnttab_copy_batch); false if a removal is under way.
+ */
+static bool batch_hold(struct domain *ld, unsigned int *hold)
+{
+    if ( *hold == COPY_HOLD_UNTRIED )
+        *hold = p2m_removal_hold(ld) ? COPY_HOLD_TAKEN : COPY_HOLD_REFUSED;
+    return *hold == COPY_HOLD_TAKEN;
+}
+
+/**
  * Acquires one side for domain `ld`: what `p` names, a grant of `d` if
- * `is_gref`, else a frame of `ld`.  Keeps `b` if it already holds the same
- * thing.  Consumes the reference to `d` the caller owns if `owned`; on
- * success `b` holds what it needs of `d`, on failure nothing.  Returns a
- * GNTST code.
+ * `is_gref`, else a frame of `ld` (`held`, without references, when the
+ * batch holds `ld`'s P2M removals: `*hold`).  Keeps `b` if it already
+ * holds the same thing.  Consumes the reference to `d` the caller owns if
+ * `owned`; on success `b` holds what it needs of `d`, on failure nothing.
+ * Returns a GNTST code.
  */
 static int buf_acquire(struct copy_buf *b, struct domain *ld,
                        struct domain *d, bool owned,
                        const struct gnttab_copy_ptr *p, bool is_gref,
-                       bool ro)
+                       bool ro, unsigned int *hold)
 {
     domid_t domid = p->domid;
     uint64_t key = is_gref ? p->u.ref : p->u.gmfn;
@@ -423,21 +484,37 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
     }
     else
     {
+        bool held = batch_hold(ld, hold);
         mfn_t mfn;
 
+        /*
+         * Under the hold the frame stays `ld`'s RAM, allocated and of its
+         * type until the batch ends: the lookup is all it needs.
+         */
         rc = gnttab_arch_get_paged_frame(ld, key, ro, &mfn);
         if ( rc )
             goto out_put;
-        rc = GNTST_bad_page;
-        if ( !get_page(mfn_to_page(mfn), ld) )
-            goto out_put;
+        b->pg = mfn_to_page(mfn);
         b->g.mfn = mfn;
         b->g.start = 0;
         b->g.length = PAGE_SIZE;
         b->g.trans = false;
+        b->typed = false;
+        b->held = held;
+        rc = GNTST_general_error;
+        if ( held )
+        {
+            if ( !ro && page_type_forbids_write(b->pg) )
+                goto out_put;
+            goto mapped;
+        }
+        rc = GNTST_bad_page;
+        if ( !get_page(b->pg, ld) )
+            goto out_put;
     }
     b->pg = mfn_to_page(b->g.mfn);
     b->typed = false;
+    b->held = false;
     if ( !ro )
     {
         if ( !get_page_type(b->pg, PGT_writable_page) )
@@ -450,6 +527,7 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
         }
         b->typed = true;
     }
+ mapped:
     b->d = d;
     b->key = key;
     b->ro = ro;
@@ -473,7 +551,7 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
  */
 static __attribute__((noinline)) int
 copy_one(struct domain *ld, struct gnttab_copy *op, struct copy_buf *src,
-         struct copy_buf *dst)
+         struct copy_buf *dst, unsigned int *hold)
 {
     bool sg = op->flags & GNTCOPY_source_gref;
     bool dg = op->flags & GNTCOPY_dest_gref;
@@ -511,12 +589,14 @@ copy_one(struct domain *ld, struct gnttab_copy *op, struct copy_buf *src,
         goto out;
     /* A side still held under this op's name lent its domain: keep it. */
     rc = sheld ? GNTST_okay
-               : buf_acquire(src, ld, sd, sown, &op->source, sg, true);
+               : buf_acquire(src, ld, sd, sown, &op->source, sg, true,
+                             hold);
     sown = false;
     if ( rc )
         goto out;
     rc = dheld ? GNTST_okay
-               : buf_acquire(dst, ld, dd, down, &op->dest, dg, false);
+               : buf_acquire(dst, ld, dd, down, &op->dest, dg, false,
+                             hold);
     down = false;
     if ( rc )
         goto out;
@@ -548,8 +628,15 @@ copy_one(struct domain *ld, struct gnttab_copy *op, struct copy_buf *src,
  * before it did, inside their windows, is a bare copy: two compares of
  * its names and two of its offsets against what the sides recorded (the
  * checks copy_one would make, decided once when the sides were acquired;
- * an empty side's `tag` never matches).  Any other op, including every
- * one with an error, takes copy_one.
+ * an empty side's `tag` never matches).  So is one whose frame of the
+ * caller's on a side is another than the op before's, when that side is
+ * `held` (buf_repoint): a lookup and a mapping more.  Any other op,
+ * including every one with an error, takes copy_one.
+ *
+ * The P2M removal hold of the caller's memory is taken by the batch's
+ * first acquire of a frame of the caller's and released at its end, with
+ * the `held` sides; a RAM removal from the caller's P2M waits for it
+ * (libmm/p2m.h), so no copy writes a frame after it left the caller.
  */
 void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
                        unsigned int n, struct gnttab_copy_bufs *bufs)
@@ -560,24 +647,39 @@ void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
     for ( i = 0; i < n; i++ )
     {
         struct gnttab_copy *op = &ops[i];
+        uint32_t stag = op_tag(op->source.domid, op->flags,
+                               _GNTCOPY_source_gref);
+        uint32_t dtag = op_tag(op->dest.domid, op->flags,
+                               _GNTCOPY_dest_gref);
 
-        if ( likely(buf_fast(src, &op->source,
-                             op_tag(op->source.domid, op->flags,
-                                    _GNTCOPY_source_gref), op->len) &&
-                    buf_fast(dst, &op->dest,
-                             op_tag(op->dest.domid, op->flags,
-                                    _GNTCOPY_dest_gref), op->len)) )
+        if ( likely((buf_fast(src, &op->source, stag, op->len) ||
+                     buf_repoint(src, v->domain, &op->source, stag,
+                                 op->len)) &&
+                    (buf_fast(dst, &op->dest, dtag, op->len) ||
+                     buf_repoint(dst, v->domain, &op->dest, dtag,
+                                 op->len))) )
         {
             memmove(dst->va + op->dest.offset, src->va + op->source.offset,
                     op->len);
             op->status = GNTST_okay;
             continue;
         }
-        op->status = (int16_t)copy_one(v->domain, op, src, dst);
+        op->status = (int16_t)copy_one(v->domain, op, src, dst,
+                                       &bufs->hold);
         /* A failed side is not reused: release both on error. */
         if ( op->status )
             gnttab_copy_bufs_release(v, bufs);
     }
+    /* `held` sides live no longer than the hold: this batch. */
+    if ( bufs->hold == COPY_HOLD_TAKEN )
+    {
+        if ( src->held )
+            buf_release(src, v->domain);
+        if ( dst->held )
+            buf_release(dst, v->domain);
+        p2m_removal_release(v->domain);
+    }
+    bufs->hold = COPY_HOLD_UNTRIED;
 }
 
 /** See private.h. */

@@ -33,11 +33,12 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
                    unsigned long count)
 {
     struct gnttab_map_grant_ref ops[CHUNK];
-    struct gnttab_map_cache mc = { .rd = NULL, .locked = NULL,
-                                   .nr_free = 0, .next_free = 0 };
+    struct gnttab_map_cache mc;
     struct domain *d = v->domain;
     unsigned long i = 0;
     long rc = 0;
+
+    gnttab_map_cache_init(v, &mc);
 
     while ( i < count )
     {

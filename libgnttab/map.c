@@ -15,14 +15,25 @@
  * drops the entry's (libgnttab relinquishes before libmm); a device
  * mapping holds a general reference, plus a type reference when writable.
  * The active entry holds none.  Pins change with the status bits in one
- * active-entry critical section.  Unmap claims the handle first (only one
+ * active-entry critical section.
+ *
+ * A map batch's host mappings on one granter are made in one P2M lock
+ * hold, under the granter's table lock its ops pinned under, and only
+ * then are those ops' maptrack entries published (or, where the P2M
+ * refused, their pins and references undone); an op on a ref a queued op
+ * pinned ends the queue first.
+ *
+ * Unmap claims the handle first (only one
  * unmapper works on a handle at a time, and the claim keeps the granter's
  * `struct domain` reachable), checks everything in phase 1 (and frees a
  * fully unmapped handle there, XSA-218), flushes once per batch, then
  * phase 2 drops pins and references and cannot fail (XSA-224).  Unlike
  * Xen's, phase 1 takes no lock of the granter's: the maptrack entry
  * records the frame its pin froze, and the P2M checks and removes the
- * host mapping in one step under its own lock.
+ * host mapping in one step under its own lock: one P2M lock hold for all
+ * of a batch's host mappings, in op order, with the claims of their ops
+ * held across it (gnttab_unmap_batch says how claims never wait on each
+ * other).
  */
 #include "private.h"
 
@@ -107,9 +118,80 @@ static bool unpin_locked(struct grant_table *rgt, grant_ref_t ref,
     return last;
 }
 
+/**
+ * Undoes a map whose host mapping failed: pins go before the page
+ * references they protect (XSA-236), then the handle.  The granter's
+ * table lock is still held from the pin, so the relinquish cannot have
+ * marked it: no zombie reference is this op's to drop.
+ */
+static void map_undo(struct grant_table *lgt, struct grant_table *rgt,
+                     grant_handle_t handle, grant_ref_t ref, uint32_t incr,
+                     struct page_info *pg, unsigned int ntypes,
+                     unsigned int nrefs)
+{
+    bool last = unpin_locked(rgt, ref, incr);
+
+    BUG_ON(last);
+    while ( ntypes-- )
+        put_page_type(pg);
+    while ( nrefs-- )
+        put_page(pg);
+    gnttab_put_maptrack_handle(lgt, handle);
+}
+
+/** Publishes a map's maptrack entry and sets its results. */
+static void map_publish(struct grant_table *lgt,
+                        struct gnttab_map_grant_ref *op, grant_handle_t handle,
+                        struct domain *rd, grant_ref_t ref, mfn_t mfn)
+{
+    struct grant_mapping *m = maptrack_entry(lgt, handle);
+
+    m->domid = rd->domain_id;
+    m->ref = ref;
+    m->mfn = mfn_x(mfn);
+    m->rd = rd; /* kept alive by this mapping's pin */
+    hal_store_release(&m->flags, (uint16_t)(op->flags & MAPTRACK_KIND_MASK));
+    op->handle = handle;
+    op->dev_bus_addr = mfn_x(mfn) << PAGE_SHIFT;
+    op->status = GNTST_okay;
+}
+
+/**
+ * Makes the host mappings `mc` queued (at least one) in one P2M step, then
+ * publishes each op or, if its mapping failed, undoes it (general_error).
+ * The granter's lock is held, as it was when the ops pinned.  Out of line:
+ * its callers test for an empty queue without paying for its frame.
+ */
+static __attribute__((noinline)) void
+map_run_hosts(struct gnttab_map_cache *mc)
+{
+    struct grant_table *lgt = mc->ld->grant_table;
+    unsigned int k;
+
+    gnttab_arch_map_run(mc->ld, &mc->hosts);
+    for ( k = 0; k < mc->hosts.n; k++ )
+    {
+        struct gnttab_map_pending *p = &mc->pend[k];
+        mfn_t mfn = mc->hosts.e[k].mfn;
+
+        if ( !mc->hosts.e[k].rc )
+        {
+            map_publish(lgt, p->op, p->handle, mc->rd, p->ref, mfn);
+            continue;
+        }
+        map_undo(lgt, mc->locked, p->handle, p->ref, p->incr,
+                 mfn_to_page(mfn), p->ntypes, p->nrefs);
+        p->op->status = GNTST_general_error;
+    }
+    mc->hosts.n = 0;
+    mc->pend_refs = 0;
+}
+
 /** See private.h. */
 void gnttab_map_cache_unlock(struct gnttab_map_cache *mc)
 {
+    if ( mc->hosts.n )
+        map_run_hosts(mc);
     if ( mc->locked )
         hal_read_unlock(&mc->locked->lock);
     mc->locked = NULL;
@@ -140,6 +222,17 @@ static void map_cache_put_domain(struct gnttab_map_cache *mc)
     if ( mc->rd )
         put_domain(mc->rd);
     mc->rd = NULL;
+}
+
+/** See private.h. */
+void gnttab_map_cache_init(struct vcpu *v, struct gnttab_map_cache *mc)
+{
+    mc->rd = NULL;
+    mc->locked = NULL;
+    mc->nr_free = mc->next_free = 0;
+    mc->ld = v->domain;
+    mc->pend_refs = 0;
+    mc->hosts.n = 0;
 }
 
 /** See private.h. */
@@ -223,11 +316,9 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     struct active_grant_entry *act;
     uint32_t flags = op->flags, incr;
     bool ro = flags & GNTMAP_readonly;
-    struct grant_mapping *m;
     struct page_info *pg;
     unsigned int nrefs, ntypes, k, typed = 0;
     grant_ref_t ref = op->ref;
-    bool last;
     long handle;
     mfn_t mfn;
     int rc;
@@ -265,6 +356,9 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     ntypes = map_type_refs(flags);
     rgt = rd->grant_table;
     map_cache_lock(mc, rgt);
+    /* A queued op pinned this ref (or one sharing its bit): end them. */
+    if ( mc->pend_refs & (1ULL << (ref & 63)) )
+        map_run_hosts(mc);
     /*
      * Dying is checked again under the table lock, which the granter's
      * relinquish takes for writing to mark the pins it must outlive: this
@@ -336,35 +430,28 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
             goto undo;
     if ( flags & GNTMAP_host_map )
     {
-        if ( gnttab_arch_create_host_mapping(ld, op->host_addr, mfn, ro) )
-            goto undo;
-        nrefs--; /* the P2M entry's now */
-    }
+        /*
+         * The host mapping is queued, made with the run's others in one
+         * P2M step while this lock hold lasts (map_run_hosts), which also
+         * publishes the op (or undoes it) and sets its results.
+         */
+        struct gnttab_map_pending *p = &mc->pend[mc->hosts.n];
 
-    m = maptrack_entry(lgt, (grant_handle_t)handle);
-    m->domid = rd->domain_id;
-    m->ref = ref;
-    m->mfn = mfn_x(mfn);
-    m->rd = rd; /* kept alive by this mapping's pin */
-    hal_store_release(&m->flags, (uint16_t)(flags & MAPTRACK_KIND_MASK));
-    op->handle = (grant_handle_t)handle;
-    op->dev_bus_addr = mfn_x(mfn) << PAGE_SHIFT;
-    op->status = GNTST_okay;
+        p->op = op;
+        p->handle = (grant_handle_t)handle;
+        p->ref = ref;
+        p->incr = incr;
+        p->ntypes = ntypes;
+        p->nrefs = nrefs;
+        mc->pend_refs |= 1ULL << (ref & 63);
+        gnttab_arch_batch_add(&mc->hosts, op->host_addr, mfn, ro);
+        return;
+    }
+    map_publish(lgt, op, (grant_handle_t)handle, rd, ref, mfn);
     return;
 
  undo:
-    /*
-     * Pins go before the page references they protect (XSA-236).  The
-     * table lock is still held from the pin, so the relinquish cannot
-     * have marked it: no zombie reference is this op's to drop.
-     */
-    last = unpin_locked(rgt, ref, incr);
-    BUG_ON(last);
-    while ( typed-- )
-        put_page_type(pg);
-    while ( nrefs-- )
-        put_page(pg);
-    gnttab_put_maptrack_handle(lgt, (grant_handle_t)handle);
+    map_undo(lgt, rgt, (grant_handle_t)handle, ref, incr, pg, typed, nrefs);
     goto out;
 
  unlock_act:
@@ -409,16 +496,21 @@ struct unmap_done {
     bool ro;
     bool p2m_ref;          /* holds the removed host mapping's reference */
     bool freed;            /* the handle went */
+    bool host;             /* phase 1: the host mapping is to go */
+    uint16_t flags;        /* phase 1: the claimed entry's flags */
     grant_handle_t h;      /* the handle, to put back if `freed` */
+    struct grant_mapping *m; /* phase 1: the claimed entry */
 };
 
+/* unmap_begin's answer when the handle is claimed and it may not wait. */
+#define UNMAP_BUSY 1
+
 /**
- * Phase 1 of one unmap: claims the handle, validates it and the
- * addresses, removes the host mapping (moving the mapper's grant mapping
- * at `new_addr` into its place when `new_addr` is non-zero) and clears
- * the maptrack bits: an emptied handle is free from then on, and the batch
- * puts it back on its list.  Returns a GNTST code; on error nothing
- * changed.
+ * The first half of an unmap's phase 1: claims the handle (waiting for
+ * another unmapper's claim only if `wait`, else UNMAP_BUSY, nothing
+ * done), then checks XSM and `dev_bus_addr`.  On GNTST_okay the entry
+ * stays claimed, with what is to go in `c` (`host`: the host mapping at
+ * `host_addr`), for unmap_end; on an error nothing changed.
  *
  * The claim is what makes two vCPUs unmapping one handle safe: without
  * it, a second unmapper could read `rd` from the entry after the first
@@ -427,29 +519,32 @@ struct unmap_done {
  * pins phase 1 took down stay until phase 2 drops them, and they keep
  * `rd` alive for it (struct grant_mapping).
  */
-static int unmap_phase1(struct domain *ld, uint64_t host_addr,
-                        uint64_t dev_bus_addr, uint64_t new_addr,
-                        grant_handle_t h, struct unmap_done *c)
+static int unmap_begin(struct domain *ld, uint64_t host_addr,
+                       uint64_t dev_bus_addr, grant_handle_t h, bool wait,
+                       struct unmap_done *c)
 {
     struct grant_table *lgt = ld->grant_table;
     struct grant_mapping *m;
     struct domain *rd;
-    uint16_t flags, left;
+    uint16_t flags;
     int rc;
 
     c->done = 0;
     c->rd = NULL;
     c->freed = false;
     c->p2m_ref = false;
+    c->host = false;
     c->h = h;
     if ( h >= hal_load_acquire(&lgt->maptrack_limit) )
         return GNTST_bad_handle;
     hal_barrier(); /* no speculation past the bound */
     m = maptrack_entry(lgt, h);
-    flags = gnttab_maptrack_claim(m);
+    if ( wait )
+        flags = gnttab_maptrack_claim(m);
+    else if ( !gnttab_maptrack_try_claim(m, &flags) )
+        return UNMAP_BUSY;
     if ( !flags )
         return GNTST_bad_handle;
-    left = flags;
     rd = m->rd; /* the claimed entry's pins keep it alive meanwhile */
     rc = GNTST_permission_denied;
     if ( gnttab_xsm_unmapref(ld, rd) )
@@ -469,31 +564,74 @@ static int unmap_phase1(struct domain *ld, uint64_t host_addr,
         goto unclaim;
     if ( dev_bus_addr && (flags & GNTMAP_device_map) )
         c->done |= GNTMAP_device_map;
-    if ( host_addr && (flags & GNTMAP_host_map) )
-    {
-        rc = GNTST_general_error;
-        if ( unmap_host(ld, host_addr, c->mfn, c->ro, new_addr) )
-        {
-            c->done = 0;
-            goto unclaim;
-        }
-        c->done |= GNTMAP_host_map;
-        c->p2m_ref = true;
-    }
-    rc = GNTST_okay;
-    left = flags & ~c->done;
-    if ( !(left & (GNTMAP_host_map | GNTMAP_device_map)) )
-        left = 0;
-    c->freed = !left;
+    c->host = host_addr && (flags & GNTMAP_host_map);
+    c->m = m;
+    c->flags = flags;
+    c->rd = rd;
+    return GNTST_okay;
+
  unclaim:
-    /*
-     * A freed handle is free from here (flags 0: no claim can succeed), and
-     * the batch puts it back on its list once, before phase 2 (XSA-218).
-     */
-    gnttab_maptrack_unclaim(m, left);
-    if ( c->done )
-        c->rd = rd; /* its pins of `done` are phase 2's to drop */
+    gnttab_maptrack_unclaim(m, flags);
     return rc;
+}
+
+/**
+ * The second half of phase 1, after the host mapping (if `c->host`) was
+ * removed (`host_rc` 0, its reference now ours) or not (the op fails with
+ * general_error, and nothing changed): clears the maptrack bits and ends
+ * the claim.  A freed handle is free from here (flags 0: no claim can
+ * succeed), and the batch puts it back on its list once, before phase 2
+ * (XSA-218).  Returns the op's GNTST code.
+ */
+static int unmap_end(struct unmap_done *c, int host_rc)
+{
+    uint16_t left = c->flags;
+    int rc = GNTST_general_error;
+
+    if ( c->host && host_rc )
+        c->done = 0;
+    else
+    {
+        if ( c->host )
+        {
+            c->done |= GNTMAP_host_map;
+            c->p2m_ref = true;
+        }
+        rc = GNTST_okay;
+        left = c->flags & ~c->done;
+        if ( !(left & (GNTMAP_host_map | GNTMAP_device_map)) )
+            left = 0;
+        c->freed = !left;
+    }
+    gnttab_maptrack_unclaim(c->m, left);
+    if ( !c->done )
+        c->rd = NULL; /* else its pins of `done` are phase 2's to drop */
+    return rc;
+}
+
+/** A batch's queued host-mapping removals, and the op each is for. */
+struct unmap_queue {
+    struct gnttab_arch_batch u;
+    unsigned int op[GNTTAB_UNMAP_BATCH];
+};
+
+/**
+ * Ends phase 1 of the ops whose host mappings `q` queued: removes those
+ * mappings in one P2M step, then ends each op's claim.
+ */
+static void unmap_run_hosts(struct domain *ld, struct unmap_queue *q,
+                            struct gnttab_unmap_grant_ref *ops,
+                            struct unmap_done *c)
+{
+    unsigned int k;
+
+    if ( !q->u.n )
+        return;
+    gnttab_arch_unmap_run(ld, &q->u);
+    for ( k = 0; k < q->u.n; k++ )
+        ops[q->op[k]].status = (int16_t)unmap_end(&c[q->op[k]],
+                                                  q->u.e[k].rc);
+    q->u.n = 0;
 }
 
 /* The GNTMAP kinds phase 1 took down, with the readonly bit. */
@@ -565,32 +703,70 @@ uint64_t gnttab_stat_unmap_flushes;
  * Unmaps up to GNTTAB_UNMAP_BATCH ops with one TLB flush.  `new_addr`
  * is NULL for unmap_grant_ref, or each op's unmap_and_replace new_addr
  * (0: a plain unmap).  Sets each op's status; returns 0.
+ *
+ * Phase 1's host-mapping removals are queued and made in one P2M step
+ * (gnttab_arch_unmap_run), in op order, the ops' claims held meanwhile.
+ * So that two claims never wait for each other, an op whose handle is
+ * claimed while the batch holds claims first ends the queued ops (the
+ * claim may be the batch's own: the same handle twice); and an op that
+ * moves a mapping (unmap_and_replace with new_addr) ends them before its
+ * own P2M change, so every op sees the P2M its predecessors left.
  */
 long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
                         const uint64_t *new_addr, unsigned int n)
 {
+    struct domain *ld = v->domain;
     struct unmap_done c[GNTTAB_UNMAP_BATCH];
     grant_handle_t freed[GNTTAB_UNMAP_BATCH];
+    struct unmap_queue q;
     unsigned int i, nr_freed = 0;
     bool flush = false;
+    int rc;
 
     BUG_ON(n > GNTTAB_UNMAP_BATCH);
+    q.u.n = 0;
     for ( i = 0; i < n; i++ )
     {
-        ops[i].status = (int16_t)unmap_phase1(v->domain, ops[i].host_addr,
-                                              ops[i].dev_bus_addr,
-                                              new_addr ? new_addr[i] : 0,
-                                              ops[i].handle, &c[i]);
+        uint64_t na = new_addr ? new_addr[i] : 0;
+        struct gnttab_unmap_grant_ref *op = &ops[i];
+
+        rc = unmap_begin(ld, op->host_addr, op->dev_bus_addr, op->handle,
+                         !q.u.n, &c[i]);
+        if ( rc == UNMAP_BUSY )
+        {
+            unmap_run_hosts(ld, &q, ops, c);
+            rc = unmap_begin(ld, op->host_addr, op->dev_bus_addr,
+                             op->handle, true, &c[i]);
+        }
+        if ( rc )
+            op->status = (int16_t)rc;
+        else if ( !c[i].host )
+            op->status = (int16_t)unmap_end(&c[i], 0);
+        else if ( na )
+        {
+            unmap_run_hosts(ld, &q, ops, c);
+            op->status = (int16_t)unmap_end(
+                &c[i], unmap_host(ld, op->host_addr, c[i].mfn, c[i].ro, na));
+        }
+        else
+        {
+            q.op[q.u.n] = i;
+            gnttab_arch_batch_add(&q.u, op->host_addr, c[i].mfn, c[i].ro);
+        }
+    }
+    unmap_run_hosts(ld, &q, ops, c);
+    for ( i = 0; i < n; i++ )
+    {
         if ( c[i].done & GNTMAP_host_map )
             flush = true;
         if ( c[i].freed )
             freed[nr_freed++] = c[i].h;
     }
     if ( nr_freed )
-        gnttab_maptrack_put_handles(v->domain->grant_table, freed, nr_freed);
+        gnttab_maptrack_put_handles(ld->grant_table, freed, nr_freed);
     if ( flush )
     {
-        gnttab_arch_flush(v->domain);
+        gnttab_arch_flush(ld);
         hal_fetch_add(&gnttab_stat_unmap_flushes, 1);
     }
     unmap_phase2(c, n);

@@ -181,6 +181,22 @@ void gnttab_maptrack_put_handles(struct grant_table *gt,
 }
 
 /** See private.h. */
+bool gnttab_maptrack_try_claim(struct grant_mapping *m, uint16_t *flags)
+{
+    uint16_t f = hal_load_acquire(&m->flags);
+
+    do
+    {
+        *flags = f;
+        if ( !f )
+            return true;
+        if ( f & MAPTRACK_BUSY )
+            return false;
+    } while ( !hal_cmpxchg(&m->flags, &f, (uint16_t)(f | MAPTRACK_BUSY)) );
+    return true;
+}
+
+/** See private.h. */
 uint16_t gnttab_maptrack_claim(struct grant_mapping *m)
 {
     uint16_t f = hal_load_acquire(&m->flags);

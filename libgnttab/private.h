@@ -20,6 +20,18 @@
  * maptrack free-list lock; it never grows the maptrack under it.
  * gnttab_zombie_put takes a dying granter's table lock for writing with
  * no other lock held.
+ *
+ * A copy batch's P2M removal hold of the caller's memory (libmm
+ * p2m_removal_hold, copy.c) is outermost: taken with no lock held, kept
+ * across the batch's grant locks and libmm calls, released at its end.
+ * A removal of the caller's RAM waits for it under the P2M lock, so
+ * nothing done under the hold takes the caller's P2M lock (copies only
+ * look the P2M up), and libmm's RAM removers (decrease_reservation,
+ * transfer's steal, relinquish) hold no grant lock.  A map or unmap batch
+ * makes its host mappings' P2M changes under one P2M lock hold, inside
+ * the granter's table lock for maps (libmm's locks nest inside it) and
+ * with no grant lock for unmaps, whose maptrack claims it may hold
+ * meanwhile (a claim is never waited for by a batch holding claims).
  */
 #ifndef LIBGNTTAB_PRIVATE_H
 #define LIBGNTTAB_PRIVATE_H
@@ -338,6 +350,13 @@ static inline struct grant_mapping *maptrack_entry(struct grant_table *gt,
  * bit), or 0 if the entry is free (nothing claimed).
  */
 uint16_t gnttab_maptrack_claim(struct grant_mapping *m);
+/**
+ * gnttab_maptrack_claim without the wait, for an unmapper that may hold
+ * claims of its own (which the holder may be waiting for): false if
+ * another claim holds `m` (nothing claimed), else true with `*flags` as
+ * gnttab_maptrack_claim returns them.
+ */
+bool gnttab_maptrack_try_claim(struct grant_mapping *m, uint16_t *flags);
 
 /** Ends a claim, leaving `flags` (0 frees the entry for putting back). */
 static inline void gnttab_maptrack_unclaim(struct grant_mapping *m,
@@ -355,6 +374,32 @@ int __must_check gnttab_arch_replace_host_mapping(struct domain *ld,
                                                   uint64_t addr, mfn_t mfn,
                                                   bool readonly,
                                                   uint64_t new_addr);
+/**
+ * A batch of host mappings to create (gnttab_arch_map_run), or to remove
+ * (gnttab_arch_unmap_run), under one P2M lock hold, each as
+ * gnttab_arch_create_host_mapping or gnttab_arch_replace_host_mapping with
+ * no `new_addr` would: `e[i].rc` is its result once the batch ran.
+ */
+struct gnttab_arch_batch {
+    unsigned int n;
+    struct p2m_grant_entry e[GNTTAB_UNMAP_BATCH];
+};
+
+/** Queues a host mapping at `addr` in batch `u` (arch layer, inline). */
+static inline void gnttab_arch_batch_add(struct gnttab_arch_batch *u,
+                                         uint64_t addr, mfn_t mfn,
+                                         bool readonly)
+{
+    struct p2m_grant_entry *e = &u->e[u->n++];
+
+    ASSERT(u->n <= GNTTAB_UNMAP_BATCH); /* a batch is at most a chunk */
+    e->gfn = _gfn(addr >> PAGE_SHIFT);
+    e->mfn = mfn;
+    e->t = readonly ? p2m_grant_map_ro : p2m_grant_map_rw;
+}
+
+void gnttab_arch_map_run(struct domain *ld, struct gnttab_arch_batch *u);
+void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_batch *u);
 void gnttab_arch_flush(struct domain *ld);
 bool gnttab_arch_release_host_mappings(void);
 int __must_check gnttab_arch_get_paged_frame(struct domain *rd, uint64_t gfn,
@@ -373,14 +418,28 @@ int gnttab_lookup_frame(struct domain *rd,
 
 /* ---- Ops (map.c, copy.c, transfer.c, table.c). ---- */
 
+/** A map whose host mapping waits in a batch (gnttab_map_cache). */
+struct gnttab_map_pending {
+    struct gnttab_map_grant_ref *op;
+    grant_handle_t handle;
+    grant_ref_t ref;
+    uint32_t incr;                   /* its pins */
+    unsigned int ntypes, nrefs;      /* references it holds */
+};
+
 /**
  * What a map batch keeps from one op to the next: the granter of the
  * previous op, referenced, so that consecutive ops naming the same domain
  * skip the lookup (`rd` NULL when empty); that granter's table lock, read-
  * held from one op to the next (`locked`, NULL when not held), so a run
  * of ops on one granter takes it once; and free maptrack handles taken
- * for the batch under one lock hold.  gnttab_map_cache_unlock drops the
- * lock, gnttab_map_cache_end releases everything.
+ * for the batch under one lock hold; and the host mappings of the ops of
+ * that run, queued (`hosts`, the rest of each op in `pend`) to be made in
+ * one P2M step under that lock hold, before it is dropped, or before an
+ * op on a ref a queued op pinned (`pend_refs`: a bit per ref % 64), so
+ * every op sees its predecessors' pins as they end up.
+ * gnttab_map_cache_unlock ends the queued ops and drops the lock,
+ * gnttab_map_cache_end releases everything.
  */
 struct gnttab_map_cache {
     domid_t dom;
@@ -388,11 +447,23 @@ struct gnttab_map_cache {
     struct grant_table *locked;      /* rd's table, read-locked */
     unsigned int nr_free, next_free; /* free[next_free..nr_free) unused */
     grant_handle_t free[GNTTAB_UNMAP_BATCH];
+    struct domain *ld;               /* the mapper */
+    uint64_t pend_refs;
+    struct gnttab_arch_batch hosts;
+    struct gnttab_map_pending pend[GNTTAB_UNMAP_BATCH];
 };
 
+/**
+ * Starts `mc` empty for a map hypercall of `v`'s (only the fields that say
+ * what is in use: an initializer would clear its arrays too).
+ */
+void gnttab_map_cache_init(struct vcpu *v, struct gnttab_map_cache *mc);
 void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
                     struct gnttab_map_cache *mc);
-/** Drops the granter lock `mc` holds, if any. */
+/**
+ * Makes the queued host mappings and ends their ops, then drops the
+ * granter lock `mc` holds, if any.
+ */
 void gnttab_map_cache_unlock(struct gnttab_map_cache *mc);
 /** Tops `mc`'s handles up to `n` (at most GNTTAB_UNMAP_BATCH) for `v`. */
 void gnttab_map_cache_reserve(struct vcpu *v, struct gnttab_map_cache *mc,
@@ -423,7 +494,9 @@ struct copy_grant {
 /**
  * One side of a copy, kept acquired across consecutive ops of one
  * hypercall: pinned (a grant), a page reference, a type reference when
- * written, mapped.  It holds a reference to `d` unless `d` is the caller.
+ * written, mapped; or, for a frame of the caller's own (`held`), only
+ * mapped, kept by the batch's P2M removal hold instead of references (see
+ * copy.c).  It holds a reference to `d` unless `d` is the caller.
  * Its name is `tag` (how the op named the domain, DOMID_SELF or an id,
  * and whether it is a grant) and `key`; `raw` and `tag` are what the
  * per-op fast path compares: the op's 64-bit `u` word exactly as the last
@@ -438,12 +511,23 @@ struct copy_buf {
     struct copy_grant g;
     struct page_info *pg;
     bool typed;
+    bool held;             /* no references: the P2M removal hold keeps it */
     char *va;
 };
 
-/** A copy hypercall's two sides, empty (`d` NULL) between hypercalls. */
+/* gnttab_copy_bufs' `hold`: the caller's P2M removal hold in this batch. */
+#define COPY_HOLD_UNTRIED 0
+#define COPY_HOLD_TAKEN 1
+#define COPY_HOLD_REFUSED 2
+
+/**
+ * A copy hypercall's two sides, empty (`d` NULL) between hypercalls, and
+ * the P2M removal hold of the caller's memory that one batch (chunk) may
+ * take: `held` sides live no longer than it.
+ */
 struct gnttab_copy_bufs {
     struct copy_buf src, dst;
+    unsigned int hold;     /* COPY_HOLD_*; UNTRIED between batches */
 };
 
 /**

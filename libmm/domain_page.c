@@ -139,13 +139,16 @@ unsigned int mapcache_cpu_in_use(void)
 /** See domain_page.h. */
 void *map_domain_page(mfn_t mfn)
 {
-    unsigned int cpu = hal_cpu_id(), k;
-    struct mapcache_cpu *c = &mapcache[cpu];
+    unsigned int cpu, k;
+    struct mapcache_cpu *c;
     uint32_t live, avail;
     uintptr_t va;
 
+    /* The direct map first: it needs no per-CPU state (nor the CPU id). */
     if ( mm_directmap )
         return (void *)(mm_directmap_base + (mfn_x(mfn) << PAGE_SHIFT));
+    cpu = hal_cpu_id();
+    c = &mapcache[cpu];
 
     /* The same frame already mapped here: share the slot. */
     for ( live = c->inuse; live; live &= live - 1 )
@@ -180,13 +183,15 @@ void *map_domain_page(mfn_t mfn)
 /** See domain_page.h. */
 void unmap_domain_page(const void *ptr)
 {
-    unsigned int cpu = hal_cpu_id();
-    struct mapcache_cpu *c = &mapcache[cpu];
+    unsigned int cpu;
+    struct mapcache_cpu *c;
     uintptr_t va = (uintptr_t)ptr & PAGE_MASK;
     int k;
 
     if ( !ptr || mm_directmap )
         return;
+    cpu = hal_cpu_id();
+    c = &mapcache[cpu];
     k = mc_slot_of(cpu, va);
     BUG_ON(k < 0 || !(c->inuse & (1U << k)));
     if ( --c->refcnt[k] )

@@ -13,8 +13,14 @@
  * P2M written, so -ENOMEM leaves it as it was.  A new table is filled before
  * the entry pointing to it is written, and table pages are freed only at
  * teardown, so lockless readers always see a consistent tree.
+ *
+ * Removal holds (p2m_removal_hold) keep RAM entries in place without a
+ * page reference: a change that removes or retypes RAM entries
+ * (p2m_remove_ram, p2m_set_ram_type, p2m_teardown) waits for them under
+ * p2m_lock; the removal of grant entries does not (no holder uses them).
  */
 #include <common/string.h>
+#include <hal/cpu.h>
 
 #include "mm_private.h"
 
@@ -72,6 +78,21 @@ static void p2m_remove_begin(struct mm_domain *md)
 {
     hal_write_once(&md->gr.p2m_seq, md->gr.p2m_seq + 1);
     hal_smp_wmb();
+}
+
+/*
+ * p2m_remove_begin for a change to RAM entries: then waits until the
+ * removal holds taken before the sequence went odd are released (those
+ * taken after see it odd and back off, so the wait is bounded by the
+ * holders' batches).  A holder never waits for p2m_lock or for anything a
+ * remover holds around it (p2m.h), so this cannot deadlock.
+ */
+static void p2m_remove_ram_begin(struct mm_domain *md)
+{
+    hal_write_once(&md->gr.p2m_seq, md->gr.p2m_seq + 1);
+    hal_smp_mb(); /* the odd sequence before the holds are read (Dekker) */
+    while ( hal_load_acquire(&md->p2m_holds) )
+        hal_cpu_relax();
 }
 
 static void p2m_remove_end(struct mm_domain *md)
@@ -212,14 +233,21 @@ mfn_t p2m_lookup(struct domain *d, gfn_t gfn, p2m_type_t *t)
 static uint64_t *p2m_leaf_slot(struct mm_domain *md, uint64_t g)
 {
     uint64_t *tbl, e;
-    unsigned int level = P2M_LEVELS - 2;
+    unsigned int level;
 
-    if ( g >= (1ULL << (9 * (P2M_LEVELS - 1))) || !(tbl = md->p2m_low) )
+    /* The common case, under the low table, unrolled (as p2m_lookup's). */
+    if ( g < (1ULL << (9 * (P2M_LEVELS - 1))) && (tbl = md->p2m_low) )
     {
-        level = P2M_LEVELS - 1;
-        tbl = md->p2m_root;
+        e = tbl[p2m_idx(g, 2)];
+        if ( (e & (P2M_PRESENT | P2M_LEAF)) != P2M_PRESENT )
+            return NULL;
+        e = p2m_table(e)[p2m_idx(g, 1)];
+        if ( (e & (P2M_PRESENT | P2M_LEAF)) != P2M_PRESENT )
+            return NULL;
+        return &p2m_table(e)[p2m_idx(g, 0)];
     }
-    for ( ; level; level-- )
+    tbl = md->p2m_root;
+    for ( level = P2M_LEVELS - 1; level; level-- )
     {
         e = tbl[p2m_idx(g, level)];
         if ( !(e & P2M_PRESENT) || (e & P2M_LEAF) )
@@ -363,33 +391,54 @@ int p2m_add_ram(struct domain *d, gfn_t gfn, struct page_info *pg,
     return rc;
 }
 
+/**
+ * Inserts one grant entry (p2m_insert_grant_ref's checks and insert);
+ * p2m_lock held.
+ */
+static int p2m_insert_grant_locked(struct domain *d, gfn_t gfn, mfn_t mfn,
+                                   p2m_type_t t)
+{
+    struct mm_domain *md = d->mm;
+    uint64_t *slot;
+
+    if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
+        return -EINVAL;
+    /* The usual case, a free slot in an existing leaf table: one walk. */
+    slot = md->p2m_root && !md->p2m_torn_down
+           ? p2m_leaf_slot(md, gfn_x(gfn)) : NULL;
+    if ( slot && *slot & P2M_PRESENT )
+        return -EEXIST;
+    if ( !slot )
+        return p2m_add_locked(d, gfn_x(gfn), 0, mfn, t);
+    hal_write_once(slot, p2m_entry(mfn, t, false));
+    if ( gfn_x(gfn) > md->max_mapped_gfn )
+        md->max_mapped_gfn = gfn_x(gfn);
+    return 0;
+}
+
 /** See p2m.h. */
 int p2m_insert_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
 {
-    struct mm_domain *md;
-    uint64_t *slot;
     int rc;
 
     if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
         return -EINVAL;
-    md = d->mm;
-    hal_spin_lock(&md->p2m_lock);
-    /* The usual case, a free slot in an existing leaf table: one walk. */
-    slot = md->p2m_root && !md->p2m_torn_down
-           ? p2m_leaf_slot(md, gfn_x(gfn)) : NULL;
-    if ( slot && !(*slot & P2M_PRESENT) )
-    {
-        hal_write_once(slot, p2m_entry(mfn, t, false));
-        if ( gfn_x(gfn) > md->max_mapped_gfn )
-            md->max_mapped_gfn = gfn_x(gfn);
-        rc = 0;
-    }
-    else if ( slot )
-        rc = -EEXIST;
-    else
-        rc = p2m_add_locked(d, gfn_x(gfn), 0, mfn, t);
-    hal_spin_unlock(&md->p2m_lock);
+    hal_spin_lock(&d->mm->p2m_lock);
+    rc = p2m_insert_grant_locked(d, gfn, mfn, t);
+    hal_spin_unlock(&d->mm->p2m_lock);
     return rc;
+}
+
+/** See p2m.h. */
+void p2m_insert_grant_refs(struct domain *d, struct p2m_grant_entry *e,
+                           unsigned int n)
+{
+    unsigned int i;
+
+    hal_spin_lock(&d->mm->p2m_lock);
+    for ( i = 0; i < n; i++ )
+        e[i].rc = p2m_insert_grant_locked(d, e[i].gfn, e[i].mfn, e[i].t);
+    hal_spin_unlock(&d->mm->p2m_lock);
 }
 
 /** See p2m.h. */
@@ -521,7 +570,7 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
     if ( rc )
         goto out;
 
-    p2m_remove_begin(md);
+    p2m_remove_ram_begin(md);
     for ( cur = g; cur < end; )
     {
         uint64_t *slot = p2m_slot(md, cur, &level), size, i;
@@ -563,6 +612,25 @@ static uint64_t *p2m_grant_slot(struct mm_domain *md, uint64_t g)
 }
 
 /**
+ * The level-0 slot at `g` if it holds a grant mapping of `mfn` of type `t`
+ * (of either grant type when `t` is p2m_invalid), else NULL.  p2m_lock
+ * held; NULL too if the P2M is gone or `g` is beyond it.
+ */
+static uint64_t *p2m_grant_slot_of(struct mm_domain *md, uint64_t g,
+                                   mfn_t mfn, p2m_type_t t)
+{
+    uint64_t *slot;
+
+    if ( !md->p2m_root || md->p2m_torn_down || g > P2M_MAX_GFN )
+        return NULL;
+    slot = p2m_grant_slot(md, g);
+    if ( !slot || !mfn_eq(p2m_entry_mfn(*slot), mfn) ||
+         (t != p2m_invalid && (p2m_type_t)(*slot & P2M_TYPE_MASK) != t) )
+        return NULL;
+    return slot;
+}
+
+/**
  * Removes the grant mapping of `mfn` at `gfn` (of type `t`, or of either
  * grant type when `t` is p2m_invalid); with `from` != INVALID_GFN, moves
  * the grant mapping at `from` into its place.  One walk per gfn, all
@@ -581,11 +649,8 @@ static int p2m_remove_grant_common(struct domain *d, gfn_t gfn, mfn_t mfn,
           (gfn_x(from) > P2M_MAX_GFN || gfn_eq(from, gfn))) )
         return -EINVAL;
     hal_spin_lock(&md->p2m_lock);
-    if ( !md->p2m_root || md->p2m_torn_down )
-        goto out;
-    slot = p2m_grant_slot(md, gfn_x(gfn));
-    if ( !slot || !mfn_eq(p2m_entry_mfn(*slot), mfn) ||
-         (t != p2m_invalid && (p2m_type_t)(*slot & P2M_TYPE_MASK) != t) )
+    slot = p2m_grant_slot_of(md, gfn_x(gfn), mfn, t);
+    if ( !slot )
         goto out;
     if ( !gfn_eq(from, INVALID_GFN) &&
          !(from_slot = p2m_grant_slot(md, gfn_x(from))) )
@@ -625,6 +690,30 @@ int p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t,
 }
 
 /** See p2m.h. */
+void p2m_take_grant_refs(struct domain *d, struct p2m_grant_entry *e,
+                         unsigned int n)
+{
+    struct mm_domain *md = d->mm;
+    unsigned int i;
+
+    hal_spin_lock(&md->p2m_lock);
+    p2m_remove_begin(md);
+    for ( i = 0; i < n; i++ )
+    {
+        uint64_t *slot = p2m_is_grant(e[i].t)
+                         ? p2m_grant_slot_of(md, gfn_x(e[i].gfn), e[i].mfn,
+                                             e[i].t)
+                         : NULL;
+
+        e[i].rc = slot ? 0 : -EINVAL;
+        if ( slot )
+            hal_write_once(slot, 0);
+    }
+    p2m_remove_end(md);
+    hal_spin_unlock(&md->p2m_lock);
+}
+
+/** See p2m.h. */
 int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
 {
     struct mm_domain *md = d->mm;
@@ -649,7 +738,7 @@ int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
         p2m_split(md, slot, level, &pa);
         slot = p2m_slot(md, gfn_x(gfn), &level);
     }
-    p2m_remove_begin(md);
+    p2m_remove_ram_begin(md);
     hal_write_once(slot, (*slot & ~P2M_TYPE_MASK) | (uint64_t)t);
     p2m_remove_end(md);
     /* Read-only now: stale writable translations must go. */
@@ -657,6 +746,32 @@ int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
  out:
     hal_spin_unlock(&md->p2m_lock);
     return rc;
+}
+
+/* ---- Removal holds. ---- */
+
+/** See p2m.h. */
+bool p2m_removal_hold(struct domain *d)
+{
+    struct mm_domain *md = d->mm;
+
+    if ( !md )
+        return false;
+    hal_fetch_add(&md->p2m_holds, 1);
+    hal_smp_mb(); /* the hold before the sequence is read (Dekker) */
+    if ( likely(!(hal_read_once(&md->gr.p2m_seq) & 1)) )
+        return true;
+    /* A RAM removal is under way (or waiting for holds): back off. */
+    hal_fetch_sub(&md->p2m_holds, 1);
+    return false;
+}
+
+/** See p2m.h. */
+void p2m_removal_release(struct domain *d)
+{
+    uint32_t old = hal_fetch_sub(&d->mm->p2m_holds, 1);
+
+    BUG_ON(!old);
 }
 
 /** See p2m.h. */
@@ -732,7 +847,7 @@ int p2m_teardown(struct domain *d, unsigned long *budget)
 
     hal_spin_lock(&md->p2m_lock);
     hal_write_once(&md->p2m_torn_down, true);
-    p2m_remove_begin(md);
+    p2m_remove_ram_begin(md);
     if ( md->p2m_root )
     {
         if ( !p2m_clear(md, md->p2m_root, P2M_LEVELS - 1, budget) )
@@ -866,6 +981,12 @@ int p2m_check(struct domain *d)
     {
         p2m_check_walk(&st, md->p2m_root, P2M_LEVELS - 1, 0);
         p2m_check_clear(md->p2m_root, P2M_LEVELS - 1);
+    }
+    if ( hal_read_once(&md->p2m_holds) )
+    {
+        printk("mm_check: d%u has %u P2M removal holds outstanding\n",
+               d->domain_id, hal_read_once(&md->p2m_holds));
+        st.rc = -EINVAL;
     }
     if ( st.tables != md->p2m_pages )
     {

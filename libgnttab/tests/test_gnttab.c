@@ -1177,6 +1177,303 @@ static void test_copy_preempt(void **state)
     checks();
 }
 
+/*
+ * Copies between the caller's own frames (gmfn sides) and a grant, into
+ * and out of 16 distinct frames per batch: the sides are held under the
+ * batch's P2M removal hold, without page or type references, and moved
+ * from frame to frame on the fast path.  Every error of a frame side
+ * keeps its code and changes nothing: a gfn with no RAM, a grant mapping
+ * and a grant-table frame in the caller's P2M (not RAM: bad_page), a
+ * read-only frame as destination (bad_page; as source it is fine), past
+ * the page (bad_copy_arg).  The frames' reference and type counts are
+ * the same after as before, and nothing stays held.
+ */
+static void test_copy_held_frames(void **state)
+{
+    static char model[18][4096]; /* B's 30..45, B's 47, A's 10 */
+    struct gnttab_copy ops[40];
+    struct page_info *pg[16];
+    uint64_t refs[16], types[16];
+    char *a = gnt_frame(&A, 10);
+    int16_t want[40];
+    grant_handle_t h;
+    unsigned int i;
+
+    (void)state;
+    for ( i = 0; i < 4096; i++ )
+        a[i] = (char)('a' + i % 19);
+    gnt_grant_access(&A, 8, 2, 10, false);
+    gnt_grant_access(&A, 9, 2, 11, false);
+    memcpy(gnt_frame(&A, 11), "mapped", 7);
+    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
+    assert_int_equal(physmap(&B, 0, GNT_TABLE_GFN), 0);
+    assert_int_equal(p2m_set_ram_type(B.d, _gfn(47), p2m_ram_ro), 0);
+    memset(gnt_frame(&B, 47), 'r', 4096);
+    for ( i = 0; i < 16; i++ )
+    {
+        memset(gnt_frame(&B, 30 + i), '.', 4096);
+        pg[i] = gfn_page(&B, 30 + i);
+        refs[i] = page_refcount(pg[i]);
+        types[i] = type_count(pg[i]);
+    }
+    /* 0..19: A's ref 8 into B's frames 30..45 (and again 30..33). */
+    for ( i = 0; i < 20; i++ )
+    {
+        ops[i] = (struct gnttab_copy){
+            .source = { .u.ref = 8, .domid = 1,
+                        .offset = (uint16_t)(i * 8) },
+            .dest = { .u.gmfn = 30 + i % 16, .domid = DOMID_SELF,
+                      .offset = (uint16_t)(i * 16) },
+            .len = (uint16_t)(i < 16 ? 4096 - i * 16 : 100),
+            .flags = GNTCOPY_source_gref, .status = 99 };
+        want[i] = GNTST_okay;
+    }
+    ops[3].dest.u.gmfn = 0x3000;        /* no RAM there */
+    want[3] = GNTST_bad_page;
+    ops[5].dest.u.gmfn = GNT_MAP_GFN;   /* a grant mapping, not RAM */
+    want[5] = GNTST_bad_page;
+    ops[7].dest.u.gmfn = GNT_TABLE_GFN; /* B's grant frame, not RAM */
+    want[7] = GNTST_bad_page;
+    ops[9].dest.u.gmfn = 47;            /* read-only RAM */
+    want[9] = GNTST_bad_page;
+    ops[11].dest.offset = 4000;         /* past the page */
+    ops[11].len = 200;
+    want[11] = GNTST_bad_copy_arg;
+    /* 20..39: B's frames 30..45 (and read-only 47) into A's ref 8. */
+    for ( i = 20; i < 40; i++ )
+    {
+        ops[i] = (struct gnttab_copy){
+            .source = { .u.gmfn = i == 38 ? 47 : 30 + i % 16,
+                        .domid = DOMID_SELF, .offset = (uint16_t)i },
+            .dest = { .u.ref = 8, .domid = 1,
+                      .offset = (uint16_t)((i - 20) * 64) },
+            .len = 64, .flags = GNTCOPY_dest_gref, .status = 99 };
+        want[i] = GNTST_okay;
+    }
+    ops[25].source.u.gmfn = GNT_MAP_GFN;
+    want[25] = GNTST_bad_page;
+    ops[27].source.offset = 4095;
+    want[27] = GNTST_bad_copy_arg;
+
+    /* The model: the good ops in order on copies of the frames. */
+    for ( i = 0; i < 16; i++ )
+        memset(model[i], '.', 4096);
+    memset(model[16], 'r', 4096);
+    memcpy(model[17], a, 4096);
+    for ( i = 0; i < 40; i++ )
+    {
+        const struct gnttab_copy *op = &ops[i];
+        char *from, *to;
+
+        if ( want[i] != GNTST_okay )
+            continue;
+        from = i < 20 ? model[17]
+               : model[op->source.u.gmfn == 47 ? 16
+                                                : op->source.u.gmfn - 30];
+        to = i < 20 ? model[op->dest.u.gmfn - 30] : model[17];
+        memmove(to + op->dest.offset, from + op->source.offset, op->len);
+    }
+
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_copy, ops, 40, sizeof(ops[0])),
+                     0);
+    for ( i = 0; i < 40; i++ )
+        assert_int_equal(ops[i].status, want[i]);
+    for ( i = 0; i < 16; i++ )
+        assert_memory_equal(gnt_frame(&B, 30 + i), model[i], 4096);
+    assert_memory_equal(gnt_frame(&B, 47), model[16], 4096);
+    assert_memory_equal(a, model[17], 4096);
+    assert_string_equal(gnt_frame(&B, GNT_MAP_GFN), "mapped");
+    for ( i = 0; i < 16; i++ )
+    {
+        assert_int_equal(page_refcount(pg[i]), refs[i]);
+        assert_int_equal(type_count(pg[i]), types[i]);
+    }
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing), 0);
+    checks();
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_int_equal(gnt_end_access(&A, 8), 0);
+    assert_int_equal(gnt_end_access(&A, 9), 0);
+    checks();
+}
+
+/*
+ * A batch of unmaps makes its host-mapping removals in one P2M step, in
+ * op order: the same handle twice (the second finds it gone:
+ * bad_handle), a wrong host address in the middle (general_error, that
+ * mapping kept), and an unmap_and_replace whose new_addr an earlier op of
+ * the batch emptied (general_error: it sees the P2M its predecessors
+ * left).  Pins, references and handles exact after.
+ */
+static void test_unmap_batch_order(void **state)
+{
+    struct gnttab_unmap_grant_ref ops[6];
+    struct gnttab_unmap_and_replace rep[3];
+    struct page_info *pg[5];
+    uint64_t r0[5];
+    grant_handle_t h[5];
+    int16_t want[6] = { GNTST_okay, GNTST_okay, GNTST_bad_handle,
+                        GNTST_general_error, GNTST_okay, GNTST_okay };
+    unsigned int i;
+
+    (void)state;
+    /* h[i]: A's ref 8 + i (frame 10 + i) at GNT_MAP_GFN + i. */
+    memcpy(gnt_frame(&A, 11), "eleven", 7);
+    for ( i = 0; i < 5; i++ )
+    {
+        pg[i] = gfn_page(&A, 10 + i);
+        r0[i] = page_refcount(pg[i]);
+        gnt_grant_access(&A, 8 + i, 2, 10 + i, false);
+        assert_int_equal(gnt_map(&B, 1, 8 + i, GNT_MAP_GFN + i,
+                                 GNTMAP_host_map, &h[i], NULL), GNTST_okay);
+    }
+    for ( i = 0; i < 6; i++ )
+        ops[i] = (struct gnttab_unmap_grant_ref){
+            .host_addr = (uint64_t)(GNT_MAP_GFN + i) << 12,
+            .handle = h[i % 5], .status = 99 };
+    ops[2].handle = h[1]; /* again, after op 1 freed it */
+    ops[2].host_addr = (uint64_t)(GNT_MAP_GFN + 1) << 12;
+    ops[3].host_addr = (uint64_t)(GNT_MAP_GFN + 4) << 12; /* h[4]'s frame */
+    ops[5].handle = h[2];
+    ops[5].host_addr = (uint64_t)(GNT_MAP_GFN + 2) << 12;
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_grant_ref, ops, 6,
+                            sizeof(ops[0])), 0);
+    for ( i = 0; i < 6; i++ )
+        assert_int_equal(ops[i].status, want[i]);
+    /* h[3] stays mapped; the rest are gone, their pins and references too. */
+    for ( i = 0; i < 5; i++ )
+    {
+        if ( i == 3 )
+        {
+            assert_non_null(gnt_frame(&B, GNT_MAP_GFN + i));
+            assert_int_equal(gnttab_debug_pin(A.d, 8 + i), GNTPIN_HSTW_ONE);
+            assert_int_equal(page_refcount(pg[i]), r0[i] + 1);
+            assert_int_equal(type_count(pg[i]), 1);
+            continue;
+        }
+        assert_null(gnt_frame(&B, GNT_MAP_GFN + i));
+        assert_int_equal(gnttab_debug_pin(A.d, 8 + i), 0);
+        assert_int_equal(page_refcount(pg[i]), r0[i]);
+        assert_int_equal(type_count(pg[i]), 0);
+    }
+    assert_int_equal(info_of(&B).maptrack_in_use, 1);
+    checks();
+
+    /* Order across a move: op 1's new_addr was emptied by op 0. */
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h[0],
+                             NULL), GNTST_okay);
+    assert_int_equal(gnt_map(&B, 1, 9, GNT_MAP_GFN + 1, GNTMAP_host_map,
+                             &h[1], NULL), GNTST_okay);
+    rep[0] = (struct gnttab_unmap_and_replace){
+        .host_addr = (uint64_t)GNT_MAP_GFN << 12, .handle = h[0],
+        .status = 99 };
+    rep[1] = (struct gnttab_unmap_and_replace){
+        .host_addr = (uint64_t)(GNT_MAP_GFN + 1) << 12,
+        .new_addr = (uint64_t)GNT_MAP_GFN << 12, .handle = h[1],
+        .status = 99 };
+    rep[2] = (struct gnttab_unmap_and_replace){
+        .host_addr = (uint64_t)(GNT_MAP_GFN + 3) << 12, .handle = h[3],
+        .status = 99 };
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_and_replace, rep, 3,
+                            sizeof(rep[0])), 0);
+    assert_int_equal(rep[0].status, GNTST_okay);
+    assert_int_equal(rep[1].status, GNTST_general_error);
+    assert_int_equal(rep[2].status, GNTST_okay);
+    assert_null(gnt_frame(&B, GNT_MAP_GFN));
+    assert_string_equal(gnt_frame(&B, GNT_MAP_GFN + 1),
+                        gnt_frame(&A, 11));
+    assert_int_equal(gnt_unmap(&B, h[1], GNT_MAP_GFN + 1, 0), GNTST_okay);
+    for ( i = 0; i < 5; i++ )
+    {
+        assert_int_equal(gnttab_debug_pin(A.d, 8 + i), 0);
+        assert_int_equal(page_refcount(pg[i]), r0[i]);
+        assert_int_equal(type_count(pg[i]), 0);
+        assert_int_equal(gnt_end_access(&A, 8 + i), 0);
+    }
+    assert_int_equal(info_of(&B).maptrack_in_use, 0);
+    checks();
+}
+
+/*
+ * A batch of maps makes its host mappings in one P2M step, in op order,
+ * while the granter's lock is held from the pins: a mapping at a gfn an
+ * earlier op of the batch took, or at the mapper's RAM, fails then
+ * (general_error) and its pin, references and handle are undone; a later
+ * op on a ref a queued op pinned sees that pin as it ends up.  Pins,
+ * status bits, references and handles exact after, and after the unmaps.
+ */
+static void test_map_batch_hosts(void **state)
+{
+    struct gnttab_map_grant_ref ops[7];
+    struct gnttab_unmap_grant_ref un[7];
+    static const struct { grant_ref_t ref; uint64_t gfn; uint32_t flags;
+                          int16_t want; } t[7] = {
+        { 8, GNT_MAP_GFN, GNTMAP_host_map, GNTST_okay },
+        { 9, GNT_MAP_GFN, GNTMAP_host_map, GNTST_general_error },
+        { 8, GNT_MAP_GFN + 1, GNTMAP_host_map, GNTST_okay },
+        { 10, 5, GNTMAP_host_map, GNTST_general_error },   /* B's RAM */
+        { 11, GNT_MAP_GFN + 2, GNTMAP_host_map | GNTMAP_readonly,
+          GNTST_okay },
+        { 9, GNT_MAP_GFN + 3, GNTMAP_host_map, GNTST_okay },
+        { 10, GNT_MAP_GFN + 2, GNTMAP_host_map | GNTMAP_device_map,
+          GNTST_general_error },
+    };
+    uint64_t r0[4];
+    unsigned int i, n = 0;
+
+    (void)state;
+    for ( i = 0; i < 4; i++ )
+    {
+        gnt_grant_access(&A, 8 + i, 2, 10 + i, false);
+        r0[i] = page_refcount(gfn_page(&A, 10 + i));
+    }
+    for ( i = 0; i < 7; i++ )
+        ops[i] = (struct gnttab_map_grant_ref){
+            .host_addr = t[i].gfn << 12, .flags = t[i].flags,
+            .ref = t[i].ref, .dom = 1, .status = 99 };
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_map_grant_ref, ops, 7,
+                            sizeof(ops[0])), 0);
+    for ( i = 0; i < 7; i++ )
+        assert_int_equal(ops[i].status, t[i].want);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 2 * GNTPIN_HSTW_ONE);
+    assert_int_equal(gnttab_debug_pin(A.d, 9), GNTPIN_HSTW_ONE);
+    assert_int_equal(gnttab_debug_pin(A.d, 10), 0);
+    assert_int_equal(gnttab_debug_pin(A.d, 11), GNTPIN_HSTR_ONE);
+    assert_int_equal(gnt_flags(&A, 10) & (GTF_reading | GTF_writing), 0);
+    assert_int_equal(gnt_flags(&A, 11) & (GTF_reading | GTF_writing),
+                     GTF_reading);
+    /* Each live mapping holds its P2M entry's reference on its frame. */
+    assert_int_equal(page_refcount(gfn_page(&A, 10)), r0[0] + 2);
+    assert_int_equal(page_refcount(gfn_page(&A, 11)), r0[1] + 1);
+    assert_int_equal(page_refcount(gfn_page(&A, 12)), r0[2]);
+    assert_int_equal(page_refcount(gfn_page(&A, 13)), r0[3] + 1);
+    assert_int_equal(type_count(gfn_page(&A, 12)), 0);
+    assert_int_equal(mfn_x(p2m_lookup(B.d, _gfn(GNT_MAP_GFN), NULL)),
+                     mfn_x(p2m_lookup(A.d, _gfn(10), NULL)));
+    assert_int_equal(mfn_x(p2m_lookup(B.d, _gfn(GNT_MAP_GFN + 3), NULL)),
+                     mfn_x(p2m_lookup(A.d, _gfn(11), NULL)));
+    assert_int_equal(info_of(&B).maptrack_in_use, 4);
+    checks();
+    for ( i = 0; i < 7; i++ )
+        if ( t[i].want == GNTST_okay )
+            un[n++] = (struct gnttab_unmap_grant_ref){
+                .host_addr = t[i].gfn << 12, .handle = ops[i].handle,
+                .status = 99 };
+    assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_grant_ref, un, n,
+                            sizeof(un[0])), 0);
+    for ( i = 0; i < n; i++ )
+        assert_int_equal(un[i].status, GNTST_okay);
+    for ( i = 0; i < 4; i++ )
+    {
+        assert_int_equal(gnttab_debug_pin(A.d, 8 + i), 0);
+        assert_int_equal(page_refcount(gfn_page(&A, 10 + i)), r0[i]);
+        assert_int_equal(gnt_end_access(&A, 8 + i), 0);
+    }
+    assert_int_equal(info_of(&B).maptrack_in_use, 0);
+    checks();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1209,6 +1506,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_preempt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_held_names, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_copy_held_frames, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_map_batch_hosts, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unmap_batch_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_copy_batch_reuse, setup,
                                         teardown),

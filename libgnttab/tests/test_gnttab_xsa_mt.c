@@ -20,6 +20,10 @@
  *            at once would deadlock against the waiting writers
  *   XSA-218/236  maps, unmaps and copies against the granter's
  *            destruction
+ *   236's rule for the caller's own frames: copies into 16 of them per
+ *            batch, held by a P2M removal hold instead of references,
+ *            against decrease_reservation of those frames: no write lands
+ *            in a frame after it left the domain
  *
  * A deadlock ends the run through a watchdog instead of the ctest timeout.
  * Iteration counts are scaled down under Valgrind.
@@ -1113,6 +1117,172 @@ static void test_xsa236_map_copy_vs_destroy(void **state)
     }
 }
 
+/* ---- Copies into the caller's frames against their removal. ---- */
+
+#define HELD_GFN 40U     /* B's frames 40..55, the copies' destinations */
+#define HELD_FRAMES 16U
+
+struct held_race {
+    struct gnt_guest *g;
+    unsigned int n, ready, copied;
+    unsigned long ok, gone, removed, referenced, late, bad;
+};
+
+/** CPU 0: B copies A's ref 8 into its frames 40..55, 16 per batch. */
+static void held_copier(struct held_race *r)
+{
+    struct gnttab_copy ops[HELD_FRAMES];
+    unsigned int i, k;
+
+    for ( i = 0; i < r->n; i++ )
+    {
+        for ( k = 0; k < HELD_FRAMES; k++ )
+            ops[k] = (struct gnttab_copy){
+                .source = { .u.ref = 8, .domid = 1 },
+                .dest = { .u.gmfn = HELD_GFN + (k + i) % HELD_FRAMES,
+                          .domid = DOMID_SELF },
+                .len = 4096, .flags = GNTCOPY_source_gref, .status = 99 };
+        if ( gnt_op(r->g, 0, GNTTABOP_copy, ops, HELD_FRAMES,
+                    sizeof(ops[0])) )
+            r->bad++;
+        for ( k = 0; k < HELD_FRAMES; k++ )
+        {
+            if ( ops[k].status == GNTST_okay )
+                r->ok++;
+            else if ( ops[k].status == GNTST_bad_page )
+                r->gone++; /* removed when the op looked */
+            else
+                r->bad++;
+        }
+        publish_progress(&r->copied, i + 1);
+        pace(i);
+    }
+}
+
+/** True while `pg` is in use and `d`'s (a free page's owner field is not). */
+static bool page_is_of(const struct page_info *pg, const struct domain *d)
+{
+    return page_state(pg) == PGC_state_inuse && page_get_owner(pg) == d;
+}
+
+/**
+ * CPU 1: removes one of those frames at a time (what decrease_reservation
+ * does for a vCPU of B).  A copy under the hold holds no reference, so the
+ * frame leaves B with its P2M entry; one that took references instead
+ * (its batch found a removal under way) keeps it B's until its last put,
+ * as in Xen, and the remover waits for that (`referenced` counts them).
+ * Once the frame is B's no more, the remover fills it with a canary,
+ * waits, checks no copy wrote it meanwhile, zeroes it and populates the
+ * gfn again.  The frame waits on the deferred-free queue (or sits in the
+ * heap) meanwhile: nothing else allocates in this race.
+ */
+static void held_remover(struct held_race *r)
+{
+    unsigned int i;
+
+    for ( i = 0; hal_read_once(&r->copied) < r->n; i++ )
+    {
+        uint64_t gfn = HELD_GFN + (i * 7) % HELD_FRAMES;
+        mfn_t mfn = p2m_lookup(r->g->d, _gfn(gfn), NULL);
+        unsigned long done;
+        unsigned char *p;
+        unsigned int b;
+
+        if ( mm_decrease_reservation(r->g->d, _gfn(gfn), 0) )
+        {
+            r->bad++;
+            break;
+        }
+        r->removed++;
+        if ( page_is_of(mfn_to_page(mfn), r->g->d) )
+        {
+            r->referenced++;
+            while ( page_is_of(mfn_to_page(mfn), r->g->d) )
+                sched_yield();
+        }
+        p = sim_machine_frame(mfn_x(mfn));
+        memset(p, 0xc5, PAGE_SIZE);
+        vary_delay(i);
+        for ( b = 0; b < PAGE_SIZE; b++ )
+            if ( p[b] != 0xc5 )
+            {
+                r->late++;
+                break;
+            }
+        memset(p, 0, PAGE_SIZE);
+        if ( mm_populate_physmap(r->g->d, _gfn(gfn), 1, 0, &done) ||
+             done != 1 )
+        {
+            r->bad++;
+            break;
+        }
+    }
+}
+
+static void held_race_cpu(unsigned int cpu, void *arg)
+{
+    struct held_race *r = arg;
+
+    start_line(&r->ready, 2);
+    if ( cpu == 0 )
+        held_copier(r);
+    else
+        held_remover(r);
+}
+
+/*
+ * A copy writes a frame of the caller's without a page reference, under
+ * the batch's P2M removal hold: decrease_reservation of that frame waits
+ * for the hold, so no copy can write the frame once it left the domain
+ * (the remover's canary stays intact), every op is okay or bad_page (the
+ * gfn was empty when it looked), and after each round the accounting is
+ * exact: B's pages as before, A's frame unpinned and unreferenced.
+ */
+static void test_copy_held_vs_decrease(void **state)
+{
+    static struct held_race r;
+    unsigned int round, rounds = under_valgrind() ? 2 : 6;
+    struct page_info *src;
+    uint64_t tot, refs;
+
+    (void)state;
+    memset(gnt_frame(&A, 10), 'X', PAGE_SIZE);
+    gnt_grant_access(&A, 8, 2, 10, true);
+    src = gfn_page(&A, 10);
+    refs = page_refcount(src);
+    tot = mm_domain_tot_pages(B.d);
+    for ( round = 0; round < rounds; round++ )
+    {
+        unsigned int k;
+
+        memset(&r, 0, sizeof(r));
+        r.g = &B;
+        r.n = iters(400);
+        run_cpus(2, held_race_cpu, &r);
+        print_message("held copies round %u: %lu ok, %lu bad_page, %lu "
+                      "removals (%lu waited for a reference)\n", round,
+                      r.ok, r.gone, r.removed, r.referenced);
+        assert_int_equal(r.bad, 0);
+        assert_int_equal(r.late, 0);
+        assert_int_equal(r.ok + r.gone, (unsigned long)r.n * HELD_FRAMES);
+        assert_true(r.ok > 0);
+        assert_true(r.removed > 0);
+        for ( k = 0; k < HELD_FRAMES; k++ )
+        {
+            const char *f = gnt_frame(&B, HELD_GFN + k);
+
+            assert_non_null(f);
+            assert_true(f[0] == 'X' || f[0] == 0);
+        }
+        assert_int_equal(mm_domain_tot_pages(B.d), tot);
+        assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+        assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing), 0);
+        assert_int_equal(page_refcount(src), refs);
+        checks();
+    }
+    assert_int_equal(gnt_end_access(&A, 8), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1128,6 +1298,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_xsa236_map_copy_vs_destroy,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_held_vs_decrease, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -686,6 +686,111 @@ static void test_final_destroy_waits_for_a_hold(void **state)
     assert_int_equal(mm_check(), 0);
 }
 
+/* ---- Removal holds (p2m_removal_hold). ---- */
+
+/*
+ * CPU 1 takes a removal hold on `d`; CPU 0 then removes `d`'s RAM at
+ * `gfn` (decrease_reservation, or a retype to read-only).  The removal
+ * must wait: while it does, new holds are refused (a removal is under
+ * way), the entry still maps the same frame, owned and allocated; once
+ * the hold goes, it completes.  Grant-entry removals do not wait for
+ * holds: a holder removes one itself (with no RAM removal waiting, which
+ * would hold the P2M lock: a holder takes no P2M lock of its domain).
+ */
+struct removal_hold {
+    struct domain *d;
+    uint64_t gfn;
+    bool retype;
+    volatile int held, removed;
+    int rc;
+    bool hold_ok, refused, kept, waited;
+};
+
+static void rh_cpu(unsigned int cpu, void *arg)
+{
+    struct removal_hold *h = arg;
+    mfn_t mfn;
+    unsigned int i;
+
+    if ( cpu == 0 )
+    {
+        while ( !__atomic_load_n(&h->held, __ATOMIC_SEQ_CST) )
+            sched_yield();
+        h->rc = h->retype ? p2m_set_ram_type(h->d, _gfn(h->gfn), p2m_ram_ro)
+                          : mm_decrease_reservation(h->d, _gfn(h->gfn), 0);
+        __atomic_store_n(&h->removed, 1, __ATOMIC_SEQ_CST);
+        return;
+    }
+    mfn = p2m_lookup(h->d, _gfn(h->gfn), NULL);
+    h->hold_ok = p2m_removal_hold(h->d);
+    __atomic_store_n(&h->held, 1, __ATOMIC_SEQ_CST);
+    /* Wait (boundedly) for the remover to be under way: holds refused. */
+    for ( i = 0; i < 100000 && !h->refused; i++ )
+    {
+        if ( p2m_removal_hold(h->d) )
+            p2m_removal_release(h->d);
+        else
+            h->refused = true;
+        sched_yield();
+    }
+    usleep(20000);
+    h->waited = !__atomic_load_n(&h->removed, __ATOMIC_SEQ_CST);
+    {
+        p2m_type_t t;
+
+        h->kept = mfn_eq(p2m_lookup(h->d, _gfn(h->gfn), &t), mfn) &&
+                  t == p2m_ram_rw &&
+                  page_get_owner(mfn_to_page(mfn)) == h->d &&
+                  (mfn_to_page(mfn)->count_info & PGC_allocated);
+    }
+    if ( h->hold_ok )
+        p2m_removal_release(h->d);
+}
+
+static void test_removal_hold(void **state)
+{
+    uint64_t free0 = mm_world_free_pages();
+    struct domain *d = mm_world_domain(1, 64, false);
+    unsigned int round;
+    unsigned long done;
+
+    (void)state;
+    assert_int_equal(mm_populate_physmap(d, _gfn(0x100), 8, 0, &done), 0);
+    /* Uncontended: taken, released, nothing outstanding. */
+    assert_true(p2m_removal_hold(d));
+    assert_int_not_equal(mm_check(), 0); /* a hold is outstanding */
+    /* A grant entry comes and goes under the hold (no wait for it). */
+    assert_int_equal(p2m_insert_grant(d, _gfn(0x5000),
+                                      p2m_lookup(d, _gfn(0x107), NULL),
+                                      p2m_grant_map_ro), 0);
+    assert_int_equal(p2m_remove_grant(d, _gfn(0x5000),
+                                      p2m_lookup(d, _gfn(0x107), NULL)), 0);
+    p2m_removal_release(d);
+    assert_int_equal(mm_check(), 0);
+    for ( round = 0; round < 2; round++ )
+    {
+        struct removal_hold h = { .d = d, .gfn = 0x100 + round,
+                                  .retype = round == 1 };
+        p2m_type_t t;
+
+        sim_run_cpus(2, rh_cpu, &h);
+        assert_true(h.hold_ok);
+        assert_true(h.refused);
+        assert_true(h.waited);
+        assert_true(h.kept);
+        assert_int_equal(h.rc, 0);
+        p2m_lookup(d, _gfn(h.gfn), &t);
+        assert_int_equal(t, round == 1 ? p2m_ram_ro : p2m_invalid);
+        assert_true(p2m_removal_hold(d)); /* no removal under way now */
+        p2m_removal_release(d);
+        assert_int_equal(mm_check(), 0);
+    }
+    assert_int_equal(mm_domain_tot_pages(d), 7); /* one of 8 went */
+    mm_world_destroy(d);
+    assert_int_equal(mm_world_free_pages(), free0);
+    assert_int_equal(mm_check(), 0);
+}
+
 /* ---- Fault injection at every allocation point. ---- */
 
 struct snap {
@@ -933,6 +1038,8 @@ int main(void)
                                         mm_world_setup, mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_final_destroy_waits_for_a_hold,
                                         mm_world_setup, mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_removal_hold, mm_world_setup,
+                                        mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_fault_injection, mm_world_setup,
                                         mm_world_teardown),
     };

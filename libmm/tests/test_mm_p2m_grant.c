@@ -3,7 +3,10 @@
  * p2m_insert_grant_ref and p2m_take_grant_ref: an insert that takes over
  * the caller's page reference, and its inverse, the checked removal of a
  * grant entry in one walk (optionally moving another grant entry into its
- * place) that hands the entry's reference to the caller.  Every refusal
+ * place) that hands the entry's reference to the caller; and
+ * p2m_insert_grant_refs and p2m_take_grant_refs, batches of inserts and
+ * removals in one lock hold with a result each, as the same calls in a
+ * row would give.  Every refusal
  * leaves both entries and every reference as they were; every test ends
  * with mm_check and all pages back in the heap.
  */
@@ -47,6 +50,15 @@ static void expect(struct domain *d, uint64_t gfn, mfn_t mfn, p2m_type_t t)
 
     assert_int_equal(mfn_x(p2m_lookup(d, _gfn(gfn), &got)), mfn_x(mfn));
     assert_int_equal(got, t);
+}
+
+/** The mapper's two grant entries most tests start from. */
+static void insert_pair(struct pg_world *w)
+{
+    assert_int_equal(p2m_insert_grant(w->m, _gfn(0x5000), w->f1,
+                                      p2m_grant_map_rw), 0);
+    assert_int_equal(p2m_insert_grant(w->m, _gfn(0x5001), w->f2,
+                                      p2m_grant_map_ro), 0);
 }
 
 /**
@@ -168,10 +180,7 @@ static void test_replace(void **state)
     p1 = mfn_to_page(w.f1);
     p2 = mfn_to_page(w.f2);
     memset(sim_machine_frame(mfn_x(w.f2)), 0x5a, PAGE_SIZE);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
-                                      p2m_grant_map_rw), 0);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5001), w.f2,
-                                      p2m_grant_map_ro), 0);
+    insert_pair(&w);
     assert_int_equal(page_refcount(p1), 2);
     assert_int_equal(page_refcount(p2), 2);
 
@@ -227,10 +236,7 @@ static void test_replace_refused(void **state)
     p1 = mfn_to_page(w.f1);
     p2 = mfn_to_page(w.f2);
     ram = p2m_lookup(w.m, _gfn(0x30), NULL);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5000), w.f1,
-                                      p2m_grant_map_rw), 0);
-    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5001), w.f2,
-                                      p2m_grant_map_ro), 0);
+    insert_pair(&w);
     for ( i = 0; i < sizeof(bad) / sizeof(bad[0]); i++ )
     {
         assert_int_equal(take_and_put(w.m, bad[i].gfn,
@@ -283,6 +289,114 @@ static void test_after_teardown(void **state)
     pg_down(&w);
 }
 
+/*
+ * A batch of inserts: each entry gets the result its own call in that
+ * place would (a gfn an earlier entry took: -EEXIST; RAM: -EEXIST; a type
+ * that is no grant type, a gfn past the P2M: -EINVAL; one needing a new
+ * leaf table: made), and only the entries made take over the caller's
+ * reference.
+ */
+static void test_insert_batch(void **state)
+{
+    struct p2m_grant_entry e[6];
+    struct page_info *p1;
+    struct pg_world w;
+    static const int want[6] = { 0, -EEXIST, -EEXIST, -EINVAL, -EINVAL, 0 };
+    unsigned int i, made = 0;
+
+    (void)state;
+    pg_up(&w);
+    p1 = mfn_to_page(w.f1);
+    e[0] = (struct p2m_grant_entry){ _gfn(0x5000), w.f1, p2m_grant_map_rw, 1 };
+    e[1] = (struct p2m_grant_entry){ _gfn(0x5000), w.f1, p2m_grant_map_ro, 1 };
+    e[2] = (struct p2m_grant_entry){ _gfn(0x30), w.f1, p2m_grant_map_ro, 1 };
+    e[3] = (struct p2m_grant_entry){ _gfn(0x5001), w.f1, p2m_ram_rw, 1 };
+    e[4] = (struct p2m_grant_entry){ _gfn(P2M_MAX_GFN + 1), w.f1,
+                                     p2m_grant_map_ro, 1 };
+    e[5] = (struct p2m_grant_entry){ _gfn(0x7000000), w.f1,
+                                     p2m_grant_map_ro, 1 };
+    for ( i = 0; i < 6; i++ )
+        assert_true(get_page(p1, w.g1)); /* the caller's, one per entry */
+    p2m_insert_grant_refs(w.m, e, 6);
+    for ( i = 0; i < 6; i++ )
+    {
+        assert_int_equal(e[i].rc, want[i]);
+        if ( e[i].rc )
+            put_page(p1); /* a refused entry leaves it ours */
+        else
+            made++;
+    }
+    assert_int_equal(page_refcount(p1), 1 + made);
+    expect(w.m, 0x5000, w.f1, p2m_grant_map_rw);
+    expect(w.m, 0x7000000, w.f1, p2m_grant_map_ro);
+    expect(w.m, 0x5001, INVALID_MFN, p2m_invalid);
+    assert_int_equal(mm_check(), 0);
+    assert_int_equal(take_and_put(w.m, 0x5000, w.f1, p2m_grant_map_rw,
+                                  INVALID_GFN), 0);
+    assert_int_equal(take_and_put(w.m, 0x7000000, w.f1, p2m_grant_map_ro,
+                                  INVALID_GFN), 0);
+    assert_int_equal(page_refcount(p1), 1);
+    assert_int_equal(mm_check(), 0);
+    pg_down(&w);
+}
+
+/*
+ * A batch of removals: each entry gets the result its own call in that
+ * place would (the second removal of one gfn finds it gone; a wrong frame,
+ * a wrong type, a RAM gfn, a type that is no grant type and a gfn past the
+ * P2M are refused), the removed entries' references are handed over, and
+ * the refused ones keep theirs.
+ */
+static void test_take_batch(void **state)
+{
+    struct p2m_grant_entry e[8];
+    struct page_info *p1, *p2;
+    struct pg_world w;
+    static const int want[8] = { 0, -EINVAL, -EINVAL, 0, -EINVAL, -EINVAL,
+                                 -EINVAL, -EINVAL };
+    unsigned int i;
+
+    (void)state;
+    pg_up(&w);
+    p1 = mfn_to_page(w.f1);
+    p2 = mfn_to_page(w.f2);
+    insert_pair(&w);
+    assert_int_equal(p2m_insert_grant(w.m, _gfn(0x5002), w.f1,
+                                      p2m_grant_map_ro), 0);
+    assert_int_equal(page_refcount(p1), 3);
+    assert_int_equal(page_refcount(p2), 2);
+    e[0] = (struct p2m_grant_entry){ _gfn(0x5000), w.f1, p2m_grant_map_rw, 1 };
+    e[1] = e[0];                                  /* gone by then */
+    e[2] = (struct p2m_grant_entry){ _gfn(0x5001), w.f1, p2m_grant_map_ro, 1 };
+    e[3] = (struct p2m_grant_entry){ _gfn(0x5001), w.f2, p2m_grant_map_ro, 1 };
+    e[4] = (struct p2m_grant_entry){ _gfn(0x5002), w.f1, p2m_grant_map_rw, 1 };
+    e[5] = (struct p2m_grant_entry){ _gfn(0x30),
+                                    p2m_lookup(w.m, _gfn(0x30), NULL),
+                                    p2m_grant_map_rw, 1 };
+    e[6] = (struct p2m_grant_entry){ _gfn(0x5002), w.f1, p2m_ram_rw, 1 };
+    e[7] = (struct p2m_grant_entry){ _gfn(P2M_MAX_GFN + 1), w.f1,
+                                    p2m_grant_map_ro, 1 };
+    p2m_take_grant_refs(w.m, e, 8);
+    for ( i = 0; i < 8; i++ )
+        assert_int_equal(e[i].rc, want[i]);
+    assert_int_equal(page_refcount(p1), 3); /* handed over, not dropped */
+    assert_int_equal(page_refcount(p2), 2);
+    expect(w.m, 0x5000, INVALID_MFN, p2m_invalid);
+    expect(w.m, 0x5001, INVALID_MFN, p2m_invalid);
+    expect(w.m, 0x5002, w.f1, p2m_grant_map_ro);
+    expect(w.m, 0x30, p2m_lookup(w.m, _gfn(0x30), NULL), p2m_ram_rw);
+    put_page(p1);
+    put_page(p2);
+    assert_int_equal(mm_check(), 0);
+    /* An empty batch changes nothing; the kept entry still goes singly. */
+    p2m_take_grant_refs(w.m, e, 0);
+    assert_int_equal(take_and_put(w.m, 0x5002, w.f1, p2m_grant_map_ro,
+                                  INVALID_GFN), 0);
+    assert_int_equal(page_refcount(p1), 1);
+    assert_int_equal(mm_check(), 0);
+    pg_down(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +407,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replace, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_replace_refused, mm_world_setup,
+                                        mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_batch, mm_world_setup,
+                                        mm_world_teardown),
+        cmocka_unit_test_setup_teardown(test_take_batch, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_after_teardown, mm_world_setup,
                                         mm_world_teardown),

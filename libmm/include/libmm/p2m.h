@@ -10,7 +10,9 @@
  *
  * References: a RAM entry is backed by the page's allocation reference
  * (`PGC_allocated`); a grant entry holds a general reference of its own,
- * taken at insert and dropped at removal.
+ * taken at insert and dropped at removal.  A removal hold
+ * (p2m_removal_hold) keeps RAM entries, and so their pages, in place for
+ * a batch of accesses without a reference per page.
  */
 #ifndef LIBMM_P2M_H
 #define LIBMM_P2M_H
@@ -92,6 +94,50 @@ int __must_check p2m_remove_grant(struct domain *d, gfn_t gfn, mfn_t mfn);
  */
 int __must_check p2m_take_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn,
                                     p2m_type_t t, gfn_t from);
+
+/** One insert or removal of a batch: p2m_insert_grant_refs, _take_. */
+struct p2m_grant_entry {
+    gfn_t gfn;
+    mfn_t mfn;
+    p2m_type_t t;          /* grant_map_rw or grant_map_ro */
+    int rc;                /* out: 0 or a negative errno */
+};
+
+/**
+ * p2m_insert_grant_ref for `n` entries in order under one hold of the P2M
+ * lock: each `e[i]` gets its own result (0, the entry took over one of the
+ * caller's references to its page; or -EINVAL/-EEXIST/-ENOMEM, nothing
+ * changed for it and the reference stays the caller's), as `n` calls in a
+ * row would give.
+ */
+void p2m_insert_grant_refs(struct domain *d, struct p2m_grant_entry *e,
+                           unsigned int n);
+
+/**
+ * p2m_take_grant_ref without `from`, for `n` entries in order under one
+ * hold of the P2M lock: each `e[i]` gets its own result (0, its entry's
+ * reference now the caller's; or -EINVAL, nothing changed for it), as `n`
+ * calls in a row would give.  The caller flushes the TLB.
+ */
+void p2m_take_grant_refs(struct domain *d, struct p2m_grant_entry *e,
+                         unsigned int n);
+
+/**
+ * Takes a removal hold on `d`'s P2M, if no removal of RAM entries is under
+ * way (else returns false, holding nothing).  Until p2m_removal_release,
+ * every RAM entry of `d` stays as it is: none is removed or retyped, so a
+ * frame p2m_lookup finds as `d`'s RAM stays `d`'s, allocated and of its
+ * type, and may be read or written (as its type allows) without a page or
+ * type reference.  Such removals wait for the hold under `d`'s P2M lock,
+ * so a holder must release it soon (a bounded batch of work) and must not,
+ * while holding it, take `d`'s P2M lock or wait for anything held by a
+ * caller of p2m_remove_ram, p2m_set_ram_type or p2m_teardown on `d`
+ * (mm_decrease_reservation, mm_steal_page, the domain's relinquish): none
+ * of them holds a lock.  Costs two locked operations in all.
+ */
+bool p2m_removal_hold(struct domain *d);
+/** Releases a hold p2m_removal_hold took. */
+void p2m_removal_release(struct domain *d);
 
 /** Changes a RAM entry between ram_rw and ram_ro.  -EINVAL if not RAM. */
 int __must_check p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t);
