@@ -17,6 +17,16 @@
  * be dropped.  A state change that finds the lock held sets WAITING, which
  * keeps new senders out until it has taken the lock; a holder's release
  * clears WAITING and the waiter sets it again on its next spin.
+ *
+ * What this costs an embedder: a hypervisor sender waits for a guest
+ * sender, so it must not run in a context that can interrupt a guest
+ * sender (send, unmask) on the same CPU, such as an interrupt handler
+ * raising a pirq or virq: it would spin on a holder that cannot go on.
+ * hvcore has no such context (the HAL has no interrupts; the simulator's
+ * pirq source is a thread), and an embedder that has one raises those
+ * events from a deferred context (Xen's softirq or tasklet).  Xen's rwlock
+ * lets such a sender share the lock with guest senders instead, at the
+ * price of the locked release above.
  */
 #ifndef LIBEVTCHN_CHN_LOCK_H
 #define LIBEVTCHN_CHN_LOCK_H

@@ -15,10 +15,11 @@
  * Senders (send, unmask, virq, pirq, consumers) never take an event_lock:
  * they take their own channel's lock in sender mode and no other lock
  * (hypervisor senders only try it, and drop the event if a state change
- * holds or waits for it: the channel is changing state).  An interdomain
- * send holds the local channel's lock while it marks the remote channel
- * pending; bind and close of an interdomain channel hold both channels'
- * locks, so that is enough.
+ * holds or waits for it: the channel is changing state; they wait for a
+ * guest sender, so they must not interrupt one on its CPU: chn_lock.h).
+ * An interdomain send holds the local channel's lock while it marks the
+ * remote channel pending; bind and close of an interdomain channel hold
+ * both channels' locks, so that is enough.
  * Consumer callbacks run with no lock held.
  */
 #ifndef LIBEVTCHN_PRIVATE_H
