@@ -57,24 +57,21 @@ static inline void evtchn_lock_release(evtchn_lock_t *l, uint8_t mode)
     hal_store_release(&l->v, (uint8_t)0);
 }
 
-/** Takes the lock to send (guest senders: waits for a state change). */
-static inline void evtchn_send_lock(struct evtchn *chn)
-{
-    uint8_t v = 0;
-
-    while ( !hal_cmpxchg(&chn->lock.v, &v, EVTCHN_LOCK_SENDER) )
-    {
-        hal_cpu_relax();
-        v = 0;
-    }
-}
-
 /** One attempt to take the lock to send: false if it is not free. */
 static inline bool evtchn_send_trylock_once(struct evtchn *chn)
 {
     uint8_t v = 0;
 
     return hal_cmpxchg(&chn->lock.v, &v, EVTCHN_LOCK_SENDER);
+}
+
+/** Takes the lock to send (guest senders: waits for a state change). */
+static inline void evtchn_send_lock(struct evtchn *chn)
+{
+    while ( !evtchn_send_trylock_once(chn) )
+        do
+            hal_cpu_relax();
+        while ( hal_read_once(&chn->lock.v) );
 }
 
 /** Hypervisor senders: false if a state change holds or waits for it. */
