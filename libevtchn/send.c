@@ -91,15 +91,21 @@ static __always_inline long send_interdomain(struct evtchn *lchn)
 
 /*
  * The send with `lchn` locked, in any state and under any XSM policy:
- * XSM, then -EINVAL for FREE, RESERVED, PIRQ and VIRQ; UNBOUND drops the
- * event and returns 0.  Releases the lock.
+ * -EINVAL for a Xen consumer's port, then XSM, then -EINVAL for FREE,
+ * RESERVED, PIRQ and VIRQ; UNBOUND drops the event and returns 0.  The
+ * consumer test is made under the lock, as Xen makes it: a port closed and
+ * given to a consumer meanwhile is seen as the consumer's.  Releases the
+ * lock.
  */
 static __noinline long
 send_locked(struct domain *ld, unsigned int lport, struct evtchn *lchn)
 {
-    long rc = xsm_evtchn_send(XSM_HOOK, ld, &lchn->ssid,
-                              (enum xsm_evtchn_state)lchn->state);
+    long rc = -EINVAL;
 
+    if ( lchn->xen_consumer )
+        goto out;
+    rc = xsm_evtchn_send(XSM_HOOK, ld, &lchn->ssid,
+                         (enum xsm_evtchn_state)lchn->state);
     if ( rc )
         goto out;
     switch ( lchn->state )
@@ -131,8 +137,8 @@ send_contended(struct domain *ld, unsigned int lport, struct evtchn *lchn)
 }
 
 /*
- * EVTCHNOP_send.  -EINVAL for an invalid port or a Xen consumer's port,
- * then as send_locked.  Takes only the local channel's lock, as a sender.
+ * EVTCHNOP_send.  -EINVAL for an invalid port, then as send_locked.  Takes
+ * only the local channel's lock, as a sender.
  */
 static __always_inline long send_port(struct domain *ld, unsigned int lport)
 {
@@ -142,13 +148,12 @@ static __always_inline long send_port(struct domain *ld, unsigned int lport)
     if ( unlikely(!evtchn_port_valid(ed, lport)) )
         return -EINVAL;
     lchn = evtchn_port_chn(ed, lport);
-    if ( unlikely(lchn->xen_consumer) )
-        return -EINVAL;
     if ( unlikely(!evtchn_send_trylock_once(lchn)) )
         return send_contended(ld, lport, lchn);
     /* Under the dummy the hook is inline and allows an XSM_HOOK check;
-     * any other policy's decision is a call, made in send_locked. */
-    if ( unlikely(!xsm_dummy_in_force() ||
+     * any other policy's decision is a call, made in send_locked, as is
+     * every other case it decides. */
+    if ( unlikely(!xsm_dummy_in_force() || lchn->xen_consumer ||
                   lchn->state != ECS_INTERDOMAIN ||
                   xsm_evtchn_send(XSM_HOOK, ld, &lchn->ssid,
                                   XSM_ECS_INTERDOMAIN)) )
