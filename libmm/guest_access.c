@@ -127,10 +127,9 @@ guest_read_walk(struct domain *d, struct guest_xlat *x, void *dst,
          guest_read_frame(md, seq, mfn, dst, gpa, len) )
         return -EAGAIN;
     x->seq = seq;
-    x->gfn = gfn;
+    x->gpa = gfn << PAGE_SHIFT;
     x->mfn = mfn;
     x->dm_seq = mm_directmap ? seq : GUEST_XLAT_NONE;
-    x->dm_gpa = gfn << PAGE_SHIFT;
     x->va = mm_directmap ? (const char *)mm_directmap_base +
                                (mfn_x(mfn) << PAGE_SHIFT)
                          : NULL;
@@ -152,7 +151,7 @@ int copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa,
         return 0;
     x = &md->gr.xlat[hal_cpu_id()];
     seq = p2m_read_begin(md);
-    if ( x->seq == seq && x->gfn == gpa >> PAGE_SHIFT )
+    if ( x->seq == seq && x->gpa == (gpa & ~(uint64_t)(PAGE_SIZE - 1)) )
     {
         /* Remembered, without a direct map: through a mapping slot. */
         if ( !guest_read_frame(md, seq, x->mfn, dst, gpa, len) )

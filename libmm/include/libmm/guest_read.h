@@ -33,16 +33,13 @@
  */
 struct guest_xlat {
     uint64_t seq;       /* even, or GUEST_XLAT_NONE */
-    uint64_t gfn;
-    mfn_t mfn;
-    /* The same translation for the inline read, only with a direct map
-     * (else dm_seq is GUEST_XLAT_NONE): gpa - dm_gpa is the offset in the
-     * page when it is below PAGE_SIZE, which checks page and bounds in one
-     * compare. */
+    uint64_t gpa;       /* the page's guest-physical address */
+    mfn_t mfn;          /* the frame behind it */
+    /* For the inline read: `seq` when the frame is in the direct map at
+     * `va`, else GUEST_XLAT_NONE, so one compare says both. */
     uint64_t dm_seq;
-    uint64_t dm_gpa;    /* gfn << PAGE_SHIFT */
-    const char *va;     /* the frame in the direct map */
-    char pad[64 - 6 * sizeof(uint64_t)];
+    const char *va;
+    char pad[64 - 5 * sizeof(uint64_t)];
 };
 
 /* A seq the removal sequence never reaches (odd): nothing remembered. */
@@ -65,14 +62,10 @@ static inline bool guest_read_cached(struct domain *d, void *dst,
                                      uint64_t gpa, size_t len)
 {
     const struct mm_guest_read *gr = (const void *)d->mm;
-    const struct guest_xlat *x;
-    uint64_t seq;
+    const struct guest_xlat *x = &gr->xlat[hal_cpu_id()];
+    uint64_t seq = hal_load_acquire(&gr->p2m_seq);
+    uint64_t off = gpa - x->gpa; /* in the page if below PAGE_SIZE - len */
 
-    uint64_t off;
-
-    x = &gr->xlat[hal_cpu_id()];
-    seq = hal_load_acquire(&gr->p2m_seq);
-    off = gpa - x->dm_gpa;
     /* dm_seq is even or NONE, so equality also says no removal runs. */
     if ( x->dm_seq != seq || len > PAGE_SIZE || off > PAGE_SIZE - len )
         return false;
