@@ -15,9 +15,16 @@ static inline bool l2_compat(const struct domain *d)
     return hal_read_once(&d->is_32bit);
 }
 
-static inline unsigned int l2_word_bits(bool compat)
+/* log2 of the word width W: 5 for a 32-bit guest, 6 for a 64-bit one. */
+static inline unsigned int l2_word_shift(bool compat)
 {
-    return compat ? 32 : 64;
+    return compat ? 5 : 6;
+}
+
+/* W * W ports: 1024 for a 32-bit guest, 4096 for a 64-bit one. */
+static inline unsigned int l2_nr_ports(bool compat)
+{
+    return 1U << (2 * l2_word_shift(compat));
 }
 
 /* A bitmap of shared_info: `native` or `compat` is its offset there. */
@@ -39,28 +46,20 @@ static inline void *l2_shared(const struct domain *d, bool compat,
 /*
  * Sets pending on `port` of `d`; if it was clear and the port is not
  * masked, sets the selector bit in `v`'s vcpu_info.  Returns true on the
- * selector's 0 -> 1 edge, when the caller must mark events pending on `v`
- * (vcpu_mark_events_pending).  The selector is read before it is set: a
- * set selector needs no locked write (the guest clears it before it reads
- * the pending words).  One body per guest width (`compat` is a constant in
- * each), so each has its own offsets and shifts as immediates; the
- * addresses are taken before the first locked write, which the compiler
- * does not move loads across.
+ * selector's edge (evtchn_bit_edge).  One body per guest width (`compat` is a
+ * constant in each), so each has its own offsets and shifts as
+ * immediates; the addresses are taken before the first locked write, which
+ * the compiler does not move loads across.
  */
 static __always_inline bool l2_mark(struct domain *d, struct vcpu *v,
                                     unsigned int port, bool compat)
 {
-    unsigned int shift = compat ? 5 : 6;  /* log2 of the word width */
     void *pending = l2_pending(d, compat), *mask = l2_mask(d, compat);
     void *sel = vcpu_pending_sel(v, compat);
 
-    if ( port >= 1U << (2 * shift) )
-        return false;
-    if ( guest_test_and_set_bit(pending, port) ||
-         guest_test_bit(mask, port) ||
-         guest_test_bit(sel, port >> shift) )
-        return false;
-    return !guest_test_and_set_bit(sel, port >> shift);
+    return port < l2_nr_ports(compat) && !test_and_set_bit(port, pending) &&
+           !test_bit(port, mask) &&
+           evtchn_bit_edge(sel, port >> l2_word_shift(compat));
 }
 
 static __always_inline bool evtchn_2l_mark(struct domain *d, struct vcpu *v,

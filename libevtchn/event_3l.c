@@ -59,19 +59,11 @@ static void l3_raise(struct vcpu *v, const struct evtchn_3l *l3,
                      unsigned int k)
 {
     void *l2 = __atomic_load_n(&v->evtchn->l2, __ATOMIC_SEQ_CST);
-    unsigned int w = l3_sel_bits(l3);
-    void *sel;
 
-    if ( !l2 )
-        return;
-    if ( guest_test_bit(l2, k) ||
-         guest_test_and_set_bit(l2, k) )
-        return;
-    sel = vcpu_pending_sel(v, l3->compat);
-    if ( guest_test_bit(sel, k / w) ||
-         guest_test_and_set_bit(sel, k / w) )
-        return;
-    vcpu_mark_events_pending(v);
+    if ( l2 && evtchn_bit_edge(l2, k) &&
+         evtchn_bit_edge(vcpu_pending_sel(v, l3->compat),
+                         k / l3_sel_bits(l3)) )
+        vcpu_mark_events_pending(v);
 }
 
 static void evtchn_3l_set_pending(struct vcpu *v, struct evtchn *chn,
@@ -83,9 +75,9 @@ static void evtchn_3l_set_pending(struct vcpu *v, struct evtchn *chn,
     (void)chn;
     if ( !l3 || pg >= l3->nr_pages )
         return;
-    if ( guest_test_and_set_bit(l3->pending[pg], bit) )
+    if ( test_and_set_bit(bit, l3->pending[pg]) )
         return;
-    if ( guest_test_bit(l3->mask[pg], bit) )
+    if ( test_bit(bit, l3->mask[pg]) )
         return;
     l3_raise(v, l3, port / 64);
 }
@@ -98,7 +90,7 @@ static void evtchn_3l_clear_pending(struct domain *d, struct evtchn *chn,
 
     (void)chn;
     if ( l3 && pg < l3->nr_pages )
-        guest_test_and_clear_bit(l3->pending[pg], port % L3_BITS_PER_PAGE);
+        test_and_clear_bit(port % L3_BITS_PER_PAGE, l3->pending[pg]);
 }
 
 static void evtchn_3l_unmask(struct domain *d, struct evtchn *chn,
@@ -109,8 +101,8 @@ static void evtchn_3l_unmask(struct domain *d, struct evtchn *chn,
 
     if ( !l3 || pg >= l3->nr_pages )
         return;
-    if ( guest_test_and_clear_bit(l3->mask[pg], bit) &&
-         guest_test_bit(l3->pending[pg], bit) )
+    if ( test_and_clear_bit(bit, l3->mask[pg]) &&
+         test_bit(bit, l3->pending[pg]) )
         l3_raise(d->vcpu[hal_read_once(&chn->notify_vcpu_id)], l3, port / 64);
 }
 
@@ -120,7 +112,7 @@ static bool evtchn_3l_is_pending(const struct domain *d, unsigned int port)
     unsigned int pg = port / L3_BITS_PER_PAGE;
 
     return l3 && pg < l3->nr_pages &&
-           guest_test_bit(l3->pending[pg], port % L3_BITS_PER_PAGE);
+           test_bit(port % L3_BITS_PER_PAGE, l3->pending[pg]);
 }
 
 static bool evtchn_3l_is_masked(const struct domain *d, unsigned int port)
@@ -129,7 +121,7 @@ static bool evtchn_3l_is_masked(const struct domain *d, unsigned int port)
     unsigned int pg = port / L3_BITS_PER_PAGE;
 
     return !l3 || pg >= l3->nr_pages ||
-           guest_test_bit(l3->mask[pg], port % L3_BITS_PER_PAGE);
+           test_bit(port % L3_BITS_PER_PAGE, l3->mask[pg]);
 }
 
 /* The dump's ABI column: the L2 bit and the L1 bit of the notified vCPU. */
@@ -146,9 +138,8 @@ static void evtchn_3l_print_state(struct domain *d, unsigned int vcpu_id,
         hv_snprintf(buf, size, "-");
         return;
     }
-    hv_snprintf(buf, size, "%d%d", guest_test_bit(l2, k),
-                guest_test_bit(vcpu_pending_sel(v, l3->compat),
-                               k / l3_sel_bits(l3)));
+    hv_snprintf(buf, size, "%d%d", test_bit(k, l2),
+                test_bit(k / l3_sel_bits(l3), vcpu_pending_sel(v, l3->compat)));
 }
 
 const struct evtchn_port_ops evtchn_port_ops_3l = {
@@ -320,9 +311,9 @@ static int register_bitmaps(struct domain *d,
         unsigned int bit = port % L3_BITS_PER_PAGE;
 
         if ( evtchn_port_ops_2l.is_masked(d, port) )
-            guest_test_and_set_bit(l3->mask[pg], bit);
+            test_and_set_bit(bit, l3->mask[pg]);
         if ( evtchn_port_ops_2l.is_pending(d, port) )
-            guest_test_and_set_bit(l3->pending[pg], bit);
+            test_and_set_bit(bit, l3->pending[pg]);
     }
     rc = 0;
     goto out;

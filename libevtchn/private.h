@@ -25,19 +25,19 @@
 #ifndef LIBEVTCHN_PRIVATE_H
 #define LIBEVTCHN_PRIVATE_H
 
+#include <common/bitops.h>
 #include <common/bug.h>
 #include <common/compiler.h>
 #include <common/domain.h>
 #include <common/errno.h>
 #include <common/types.h>
 #include <hal/atomic.h>
-#include <hal/bitstring.h>
 #include <hal/rwlock.h>
 #include <libevtchn/evtchn.h>
-
-#include "chn_lock.h"
 #include <public/arch-x86/xen.h>
 #include <public/event_channel.h>
+
+#include "chn_lock.h"
 
 struct evtchn_port_ops;
 struct evtchn_3l;
@@ -241,31 +241,25 @@ void evtchn_virq_init(void);
 xen_event_channel_notification_t evtchn_consumer_fn(unsigned int idx);
 void evtchn_consumer_reset(void);
 
-/* --- guest bitmaps --------------------------------------------------- */
-
 /*
  * A guest's bitmaps (pending, mask, selectors, 3-level pages) are bit
- * strings in Xen's little-endian layout, so bit `nr` is the same bit for a
- * 32-bit and a 64-bit guest (hal/bitstring.h); only the word index of a
- * selector depends on the width, and callers compute it.  Tests of a bit
- * are not moved across the locked operations: the hypervisor sets one bit
- * and then reads another (pending, then the selector) while the guest
- * clears the selector and then reads pending, and one side must see the
- * other's write.
+ * strings (common/bitops.h): bit `nr` is the same bit for a 32-bit and a
+ * 64-bit guest, and only a selector's bit index depends on the width.
+ * Tests of a bit are not moved across the locked operations: the
+ * hypervisor sets one bit and then reads another (pending, then the
+ * selector) while the guest clears the selector and then reads pending,
+ * and one side must see the other's write.
  */
-static inline bool guest_test_bit(const void *base, unsigned int nr)
-{
-    return hal_bit_test(base, nr);
-}
 
-static inline bool guest_test_and_set_bit(void *base, unsigned int nr)
+/*
+ * Sets bit `nr` of the guest bitmap at `map` (a selector); true on its
+ * 0 -> 1 edge, when the caller raises the level above or the upcall.  The
+ * bit is read first: a set selector needs no locked write (the guest clears
+ * it before it reads the level below).
+ */
+static __always_inline bool evtchn_bit_edge(void *map, unsigned int nr)
 {
-    return hal_bit_test_and_set(base, nr);
-}
-
-static inline bool guest_test_and_clear_bit(void *base, unsigned int nr)
-{
-    return hal_bit_test_and_clear(base, nr);
+    return !test_bit(nr, map) && !test_and_set_bit(nr, map);
 }
 
 /** The vCPU's selector word (`evtchn_pending_sel`), native or compat. */

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Bit operations on arrays of unsigned long, bit 0 being the least
- * significant bit of word 0 — the layout of Xen's shared event bitmaps.
- * The non-underscored forms are atomic; `__` forms are not.
+ * Bit operations.  The atomic forms work on bit strings in shared memory
+ * (hal/bitstring.h): bit `nr` is bit nr % 8 of byte nr / 8, the layout of
+ * Xen's shared event bitmaps whatever their word width, so a 32-bit
+ * guest's bitmap and a 64-bit guest's take the same calls.  The `__` forms
+ * are not atomic and work on arrays of unsigned long, bit 0 being the
+ * least significant bit of word 0.
  */
 #ifndef COMMON_BITOPS_H
 #define COMMON_BITOPS_H
 
-#include <hal/atomic.h>
+#include <hal/bitstring.h>
 #include <hal/types.h>
 
 #define BITS_PER_LONG 64
@@ -15,30 +18,29 @@
 #define BIT_MASK(nr) (1UL << ((nr) % BITS_PER_LONG))
 #define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 
-static inline bool test_bit(unsigned long nr, const volatile unsigned long *a)
+static inline bool test_bit(unsigned int nr, const volatile void *a)
 {
-    return (hal_read_once(&a[BIT_WORD(nr)]) & BIT_MASK(nr)) != 0;
+    return hal_bit_test(a, nr);
 }
 
-static inline void set_bit(unsigned long nr, volatile unsigned long *a)
+static inline void set_bit(unsigned int nr, volatile void *a)
 {
-    hal_fetch_or(&a[BIT_WORD(nr)], BIT_MASK(nr));
+    (void)hal_bit_test_and_set(a, nr);
 }
 
-static inline void clear_bit(unsigned long nr, volatile unsigned long *a)
+static inline void clear_bit(unsigned int nr, volatile void *a)
 {
-    hal_fetch_and(&a[BIT_WORD(nr)], ~BIT_MASK(nr));
+    (void)hal_bit_test_and_clear(a, nr);
 }
 
-static inline bool test_and_set_bit(unsigned long nr, volatile unsigned long *a)
+static inline bool test_and_set_bit(unsigned int nr, volatile void *a)
 {
-    return (hal_fetch_or(&a[BIT_WORD(nr)], BIT_MASK(nr)) & BIT_MASK(nr)) != 0;
+    return hal_bit_test_and_set(a, nr);
 }
 
-static inline bool test_and_clear_bit(unsigned long nr,
-                                      volatile unsigned long *a)
+static inline bool test_and_clear_bit(unsigned int nr, volatile void *a)
 {
-    return (hal_fetch_and(&a[BIT_WORD(nr)], ~BIT_MASK(nr)) & BIT_MASK(nr)) != 0;
+    return hal_bit_test_and_clear(a, nr);
 }
 
 static inline void __set_bit(unsigned long nr, unsigned long *a)
