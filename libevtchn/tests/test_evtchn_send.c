@@ -244,10 +244,12 @@ static void hammer(struct race *r, long want)
 }
 
 /*
- * A guest sender holds the channel's lock for each of its sends (here a
- * send on a VIRQ port, refused under the lock).  The hypervisor raises the
- * virq meanwhile: it must wait for the guest sender and deliver, never
- * drop the event as it may when a state change holds the lock.
+ * Under load: a guest sender takes the channel's lock for each of its
+ * sends (here a send on a VIRQ port, refused under the lock) while the
+ * hypervisor raises the virq: every raise is delivered and every send
+ * refused.  The two meet in the lock only now and then, so this is a
+ * stress test; test_lock_modes holds the lock deterministically and is the
+ * one a trylock that drops on a sender fails.
  */
 static void virq_vs_sender_cpu(unsigned int cpu, void *arg)
 {
@@ -296,8 +298,10 @@ static void test_virq_waits_for_a_sender(void **state)
  * One vCPU sends on an interdomain port without pause while another vCPU of
  * the same guest moves the port's notified vCPU back and forth (bind_vcpu
  * takes the same channel's lock as a state change): every bind_vcpu
- * completes (the waiting bit keeps new senders out), each is seen by
- * status, and every send succeeds.
+ * completes within the watchdog, each is seen by status, and every send
+ * succeeds.  (A state change gets the lock between two sends even without
+ * the waiting bit, so this does not show what that bit is for; it shows
+ * the two modes interleave correctly.)
  */
 static void writer_vs_sender_cpu(unsigned int cpu, void *arg)
 {
