@@ -24,10 +24,11 @@
  * A copy batch's P2M removal hold of the caller's memory (libmm
  * p2m_removal_hold, copy.c) is outermost: taken with no lock held, kept
  * across the batch's grant locks and libmm calls, released at its end.
- * A removal of the caller's RAM waits for it under the P2M lock, so
- * nothing done under the hold takes the caller's P2M lock (copies only
- * look the P2M up), and libmm's RAM removers (decrease_reservation,
- * transfer's steal, relinquish) hold no grant lock.  A map or unmap batch
+ * A removal of the caller's RAM waits for it before it takes any lock
+ * (libmm/p2m.h), and libmm's RAM removers (decrease_reservation,
+ * transfer's steal, relinquish) hold no grant lock, so the hold may be
+ * kept across any lock, even one whose holder waits for the caller's P2M
+ * lock (a map batch under the granter's table lock).  A map or unmap batch
  * makes its host mappings' P2M changes under one P2M lock hold, inside
  * the granter's table lock for maps (libmm's locks nest inside it) and
  * with no grant lock for unmaps, whose maptrack claims it may hold
