@@ -430,19 +430,6 @@ static int p2m_insert_grant_locked(struct domain *d, gfn_t gfn, mfn_t mfn,
 }
 
 /** See p2m.h. */
-int p2m_insert_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
-{
-    int rc;
-
-    if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
-        return -EINVAL;
-    hal_spin_lock(&d->mm->p2m_lock);
-    rc = p2m_insert_grant_locked(d, gfn, mfn, t);
-    hal_spin_unlock(&d->mm->p2m_lock);
-    return rc;
-}
-
-/** See p2m.h. */
 void p2m_insert_grant_refs(struct domain *d, struct p2m_grant_entry *e,
                            unsigned int n)
 {
@@ -452,6 +439,15 @@ void p2m_insert_grant_refs(struct domain *d, struct p2m_grant_entry *e,
     for ( i = 0; i < n; i++ )
         e[i].rc = p2m_insert_grant_locked(d, e[i].gfn, e[i].mfn, e[i].t);
     hal_spin_unlock(&d->mm->p2m_lock);
+}
+
+/** See p2m.h. */
+int p2m_insert_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
+{
+    struct p2m_grant_entry e = { .gfn = gfn, .mfn = mfn, .t = t };
+
+    p2m_insert_grant_refs(d, &e, 1);
+    return e.rc;
 }
 
 /** See p2m.h. */
