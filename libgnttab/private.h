@@ -368,18 +368,15 @@ static inline void gnttab_maptrack_unclaim(struct grant_mapping *m,
 
 /* ---- The arch layer (arch_p2m.c). ---- */
 
-int __must_check gnttab_arch_create_host_mapping(struct domain *ld,
-                                                 uint64_t addr, mfn_t mfn,
-                                                 bool readonly);
 int __must_check gnttab_arch_replace_host_mapping(struct domain *ld,
                                                   uint64_t addr, mfn_t mfn,
                                                   bool readonly,
                                                   uint64_t new_addr);
 /**
  * A batch of host mappings to create (gnttab_arch_map_run), or to remove
- * (gnttab_arch_unmap_run), under one P2M lock hold, each as
- * gnttab_arch_create_host_mapping or gnttab_arch_replace_host_mapping with
- * no `new_addr` would: `e[i].rc` is its result once the batch ran.
+ * (gnttab_arch_unmap_run), under one P2M lock hold, the removals each as
+ * gnttab_arch_replace_host_mapping with no `new_addr` would: `e[i].rc` is
+ * its result once the batch ran.
  */
 struct gnttab_arch_batch {
     unsigned int n;
