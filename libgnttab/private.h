@@ -388,9 +388,10 @@ static inline void gnttab_arch_batch_add(struct gnttab_arch_batch *u,
                                          uint64_t addr, mfn_t mfn,
                                          bool readonly)
 {
-    struct p2m_grant_entry *e = &u->e[u->n++];
+    struct p2m_grant_entry *e;
 
-    ASSERT(u->n <= GNTTAB_UNMAP_BATCH); /* a batch is at most a chunk */
+    ASSERT(u->n < GNTTAB_UNMAP_BATCH); /* a batch is at most a chunk */
+    e = &u->e[u->n++];
     e->gfn = _gfn(addr >> PAGE_SHIFT);
     e->mfn = mfn;
     e->t = readonly ? p2m_grant_map_ro : p2m_grant_map_rw;
