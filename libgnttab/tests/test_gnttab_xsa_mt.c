@@ -1292,9 +1292,11 @@ static void test_copy_held_vs_decrease(void **state)
  * (new holds are refused from then: CPU 1 polls until one is).  CPU 1
  * then copies A's ref 8 into B's frames 40..54 (one batch, so the
  * references path): every op okay, the data there, and each frame's
- * page and type counts as before; then it lets the hold go and the
- * removal completes.  A waiting removal takes no lock, so the copies
- * take any they need meanwhile.
+ * page and type counts as before; then it maps and unmaps that grant
+ * (A's table lock, then B's P2M lock); then it lets the hold go and the
+ * removal completes.  A waiting removal takes no lock, so a holder takes
+ * any it needs meanwhile (when the removal waited under B's P2M lock, the
+ * map deadlocked here).
  */
 struct refused_race {
     struct gnt_guest *g;
@@ -1302,7 +1304,7 @@ struct refused_race {
     volatile int started, removed;
     int rc;
     bool refused, waited, counts_ok;
-    int16_t status[HELD_FRAMES - 1];
+    int16_t status[HELD_FRAMES - 1], map_status, unmap_status;
 };
 
 static void refused_copier(struct refused_race *r)
@@ -1340,6 +1342,16 @@ static void refused_copier(struct refused_race *r)
         r->counts_ok &=
             page_refcount(gfn_page(r->g, HELD_GFN + k)) == refs[k] &&
             type_count(gfn_page(r->g, HELD_GFN + k)) == types[k];
+    }
+    {
+        grant_handle_t h = 0;
+
+        r->map_status = map_on(r->g, 0, 1, 8,
+                               GNTMAP_host_map | GNTMAP_readonly,
+                               GNT_MAP_GFN, &h, NULL);
+        r->unmap_status = r->map_status
+                          ? r->map_status
+                          : unmap_on(r->g, 0, h, GNT_MAP_GFN, 0);
     }
     r->waited = !__atomic_load_n(&r->removed, __ATOMIC_SEQ_CST);
     if ( held )
@@ -1385,6 +1397,8 @@ static void test_copy_hold_refused(void **state)
     assert_true(r.refused);
     assert_true(r.waited);
     assert_true(r.counts_ok);
+    assert_int_equal(r.map_status, GNTST_okay);
+    assert_int_equal(r.unmap_status, GNTST_okay);
     for ( k = 0; k < HELD_FRAMES - 1; k++ )
     {
         assert_int_equal(r.status[k], GNTST_okay);
