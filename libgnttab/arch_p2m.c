@@ -22,19 +22,6 @@
 #include "private.h"
 
 /**
- * Inserts the host mapping, which takes over one general reference to
- * `mfn`'s page that the caller holds (the caller's on error).
- * -EINVAL/-EEXIST/-ENOMEM from the P2M.
- */
-int gnttab_arch_create_host_mapping(struct domain *ld, uint64_t addr,
-                                    mfn_t mfn, bool readonly)
-{
-    return p2m_insert_grant_ref(ld, _gfn(addr >> PAGE_SHIFT), mfn,
-                                readonly ? p2m_grant_map_ro
-                                         : p2m_grant_map_rw);
-}
-
-/**
  * Removes the host mapping at `addr` if it is a grant mapping of `mfn`
  * with the expected writability (the P2M form of XSA-234's frame/present/
  * RW check), checked and removed in one P2M walk.  Its page reference
@@ -62,9 +49,10 @@ int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,
 /**
  * Creates the host mappings queued in `u`, in order, under one P2M lock
  * hold (one locked operation for the batch, not one per mapping); each
- * created mapping takes over one general reference to its page from the
- * caller, as with gnttab_arch_create_host_mapping.  Each result is in
- * `u->e[i].rc`; the caller empties `u` after reading them.
+ * created mapping takes over one general reference to its page that the
+ * caller holds (the caller's still if it failed).  Each result is in
+ * `u->e[i].rc` (0, or -EINVAL/-EEXIST/-ENOMEM from the P2M); the caller
+ * empties `u` after reading them.
  */
 void gnttab_arch_map_run(struct domain *ld, struct gnttab_arch_batch *u)
 {
@@ -80,8 +68,7 @@ void gnttab_arch_map_run(struct domain *ld, struct gnttab_arch_batch *u)
  */
 void gnttab_arch_unmap_run(struct domain *ld, struct gnttab_arch_batch *u)
 {
-    if ( u->n )
-        p2m_take_grant_refs(ld, u->e, u->n);
+    p2m_take_grant_refs(ld, u->e, u->n);
 }
 
 /** One TLB flush for a batch of removed host mappings. */

@@ -484,32 +484,33 @@ static int buf_acquire(struct copy_buf *b, struct domain *ld,
     }
     else
     {
+        /* The hold first: what the lookup finds then stays as found. */
         bool held = batch_hold(ld, hold);
         mfn_t mfn;
 
-        /*
-         * Under the hold the frame stays `ld`'s RAM, allocated and of its
-         * type until the batch ends: the lookup is all it needs.
-         */
         rc = gnttab_arch_get_paged_frame(ld, key, ro, &mfn);
         if ( rc )
             goto out_put;
-        b->pg = mfn_to_page(mfn);
         b->g.mfn = mfn;
         b->g.start = 0;
         b->g.length = PAGE_SIZE;
         b->g.trans = false;
-        b->typed = false;
-        b->held = held;
-        rc = GNTST_general_error;
         if ( held )
         {
-            if ( !ro && page_type_forbids_write(b->pg) )
+            /*
+             * Under the hold the frame stays `ld`'s RAM, allocated and of
+             * its type until the batch ends: the lookup is all it needs.
+             */
+            rc = GNTST_general_error;
+            if ( !ro && page_type_forbids_write(mfn_to_page(mfn)) )
                 goto out_put;
+            b->pg = mfn_to_page(mfn);
+            b->typed = false;
+            b->held = true;
             goto mapped;
         }
         rc = GNTST_bad_page;
-        if ( !get_page(b->pg, ld) )
+        if ( !get_page(mfn_to_page(mfn), ld) )
             goto out_put;
     }
     b->pg = mfn_to_page(b->g.mfn);

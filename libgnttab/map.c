@@ -464,12 +464,13 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
 
 /**
  * Removes `ld`'s host mapping of `mfn` at `host_addr`, moving its grant
- * mapping at `new_addr` there when `new_addr` is non-zero.  The frames of
- * `ld`'s own grant table that it mapped are grant-typed P2M entries too,
- * but not grant mappings: one never moves (the table records where it
- * is), which is checked under `ld`'s grant lock, the lock frame mapping
- * takes for writing.  On success the removed mapping's page reference is
- * the caller's.  Returns 0 or -EINVAL, with nothing changed.
+ * mapping at `new_addr` (non-zero: plain removals go in a batch,
+ * gnttab_arch_unmap_run) there.  The frames of `ld`'s own grant table
+ * that it mapped are grant-typed P2M entries too, but not grant mappings:
+ * one never moves (the table records where it is), which is checked under
+ * `ld`'s grant lock, the lock frame mapping takes for writing.  On success
+ * the removed mapping's page reference is the caller's.  Returns 0 or
+ * -EINVAL, with nothing changed.
  */
 static int unmap_host(struct domain *ld, uint64_t host_addr, mfn_t mfn,
                       bool ro, uint64_t new_addr)
@@ -477,8 +478,7 @@ static int unmap_host(struct domain *ld, uint64_t host_addr, mfn_t mfn,
     struct grant_table *lgt = ld->grant_table;
     int rc = -EINVAL;
 
-    if ( !new_addr )
-        return gnttab_arch_replace_host_mapping(ld, host_addr, mfn, ro, 0);
+    ASSERT(new_addr);
     hal_read_lock(&lgt->lock);
     if ( !gnttab_is_frame_gfn(lgt, new_addr >> PAGE_SHIFT) )
         rc = gnttab_arch_replace_host_mapping(ld, host_addr, mfn, ro,

@@ -199,20 +199,13 @@ bool gnttab_maptrack_try_claim(struct grant_mapping *m, uint16_t *flags)
 /** See private.h. */
 uint16_t gnttab_maptrack_claim(struct grant_mapping *m)
 {
-    uint16_t f = hal_load_acquire(&m->flags);
+    uint16_t f;
 
-    for ( ;; )
-    {
-        if ( !f )
-            return 0;
-        if ( f & MAPTRACK_BUSY )
-        {
-            /* Another unmapper's phase 1: short, and never waits on us. */
-            hal_cpu_relax();
-            f = hal_load_acquire(&m->flags);
-            continue;
-        }
-        if ( hal_cmpxchg(&m->flags, &f, (uint16_t)(f | MAPTRACK_BUSY)) )
-            return f;
-    }
+    /*
+     * Another unmapper's phase 1: short, and it never waits on us (one
+     * holding claims only tries, gnttab_unmap_batch).
+     */
+    while ( !gnttab_maptrack_try_claim(m, &f) )
+        hal_cpu_relax();
+    return f;
 }

@@ -24,10 +24,11 @@
  * A copy batch's P2M removal hold of the caller's memory (libmm
  * p2m_removal_hold, copy.c) is outermost: taken with no lock held, kept
  * across the batch's grant locks and libmm calls, released at its end.
- * A removal of the caller's RAM waits for it under the P2M lock, so
- * nothing done under the hold takes the caller's P2M lock (copies only
- * look the P2M up), and libmm's RAM removers (decrease_reservation,
- * transfer's steal, relinquish) hold no grant lock.  A map or unmap batch
+ * A removal of the caller's RAM waits for it before it takes any lock
+ * (libmm/p2m.h), and libmm's RAM removers (decrease_reservation,
+ * transfer's steal, relinquish) hold no grant lock, so the hold may be
+ * kept across any lock, even one whose holder waits for the caller's P2M
+ * lock (a map batch under the granter's table lock).  A map or unmap batch
  * makes its host mappings' P2M changes under one P2M lock hold, inside
  * the granter's table lock for maps (libmm's locks nest inside it) and
  * with no grant lock for unmaps, whose maptrack claims it may hold
@@ -367,18 +368,15 @@ static inline void gnttab_maptrack_unclaim(struct grant_mapping *m,
 
 /* ---- The arch layer (arch_p2m.c). ---- */
 
-int __must_check gnttab_arch_create_host_mapping(struct domain *ld,
-                                                 uint64_t addr, mfn_t mfn,
-                                                 bool readonly);
 int __must_check gnttab_arch_replace_host_mapping(struct domain *ld,
                                                   uint64_t addr, mfn_t mfn,
                                                   bool readonly,
                                                   uint64_t new_addr);
 /**
  * A batch of host mappings to create (gnttab_arch_map_run), or to remove
- * (gnttab_arch_unmap_run), under one P2M lock hold, each as
- * gnttab_arch_create_host_mapping or gnttab_arch_replace_host_mapping with
- * no `new_addr` would: `e[i].rc` is its result once the batch ran.
+ * (gnttab_arch_unmap_run), under one P2M lock hold, the removals each as
+ * gnttab_arch_replace_host_mapping with no `new_addr` would: `e[i].rc` is
+ * its result once the batch ran.
  */
 struct gnttab_arch_batch {
     unsigned int n;
@@ -390,9 +388,10 @@ static inline void gnttab_arch_batch_add(struct gnttab_arch_batch *u,
                                          uint64_t addr, mfn_t mfn,
                                          bool readonly)
 {
-    struct p2m_grant_entry *e = &u->e[u->n++];
+    struct p2m_grant_entry *e;
 
-    ASSERT(u->n <= GNTTAB_UNMAP_BATCH); /* a batch is at most a chunk */
+    ASSERT(u->n < GNTTAB_UNMAP_BATCH); /* a batch is at most a chunk */
+    e = &u->e[u->n++];
     e->gfn = _gfn(addr >> PAGE_SHIFT);
     e->mfn = mfn;
     e->t = readonly ? p2m_grant_map_ro : p2m_grant_map_rw;

@@ -9,8 +9,8 @@
  *   vm_lock, deferred_lock, xmalloc_lock: leaves (never held across a heap
  *   allocation or a HAL mapping call, except xmalloc_lock, see xmalloc.c)
  * A P2M removal hold (p2m_removal_hold) is outermost of all: a RAM removal
- * waits for the holds under p2m_lock, so a holder takes no p2m_lock of the
- * domain it holds (and the removers hold nothing around p2m_lock).
+ * waits for the holds before it takes p2m_lock, holding nothing (nor do
+ * its callers), so a holder may take any lock, p2m_lock included.
  * page_lock and p2m_lock are never held while taking pcp/heap locks from a
  * path that could come back to them.  The HAL's own mapping lock is below
  * all of ours: the provider it calls never maps (MEMF_no_scrub, no vmap).

@@ -16,8 +16,11 @@
  *
  * Removal holds (p2m_removal_hold) keep RAM entries in place without a
  * page reference: a change that removes or retypes RAM entries
- * (p2m_remove_ram, p2m_set_ram_type, p2m_teardown) waits for them under
- * p2m_lock; the removal of grant entries does not (no holder uses them).
+ * (p2m_remove_ram, p2m_set_ram_type, p2m_teardown) holds new ones back
+ * and waits for those taken before, with no lock held, and only then
+ * takes p2m_lock; the removal of grant entries does not (no holder uses
+ * them).  `p2m_holds` counts both in one word, so that taking a hold is
+ * one locked operation and needs no barrier pairing with the removers.
  */
 #include <common/string.h>
 #include <hal/cpu.h>
@@ -32,6 +35,10 @@
 #define PGC_p2m_seen (1ULL << 60) /* scratch bit of p2m_check */
 
 #define P2M_PREALLOC_MAX 8
+
+/* `p2m_holds`: bits 0..15 count the holds, bits 16..31 the RAM changes. */
+#define P2M_HOLDS_MASK 0xffffU
+#define P2M_RAM_CHANGE 0x10000U
 
 struct p2m_prealloc {
     unsigned int n;
@@ -81,18 +88,24 @@ static void p2m_remove_begin(struct mm_domain *md)
 }
 
 /*
- * p2m_remove_begin for a change to RAM entries: then waits until the
- * removal holds taken before the sequence went odd are released (those
- * taken after see it odd and back off, so the wait is bounded by the
- * holders' batches).  A holder never waits for p2m_lock or for anything a
- * remover holds around it (p2m.h), so this cannot deadlock.
+ * Starts a change that may remove or retype RAM entries: new removal holds
+ * are refused from here, and this waits until those taken before are
+ * released (bounded by the holders' batches).  It is called with no lock
+ * held, p2m_lock included, and its callers hold none (p2m.h), so a holder
+ * may wait for any lock meanwhile without a deadlock.  Ends with
+ * p2m_ram_change_end, whatever the change's result.
  */
-static void p2m_remove_ram_begin(struct mm_domain *md)
+static void p2m_ram_change_begin(struct mm_domain *md)
 {
-    hal_write_once(&md->gr.p2m_seq, md->gr.p2m_seq + 1);
-    hal_smp_mb(); /* the odd sequence before the holds are read (Dekker) */
-    while ( hal_load_acquire(&md->p2m_holds) )
+    hal_fetch_add(&md->p2m_holds, P2M_RAM_CHANGE);
+    while ( hal_load_acquire(&md->p2m_holds) & P2M_HOLDS_MASK )
         hal_cpu_relax();
+}
+
+/* Ends p2m_ram_change_begin: holds may be taken again once none is on. */
+static void p2m_ram_change_end(struct mm_domain *md)
+{
+    hal_fetch_sub(&md->p2m_holds, P2M_RAM_CHANGE);
 }
 
 static void p2m_remove_end(struct mm_domain *md)
@@ -417,19 +430,6 @@ static int p2m_insert_grant_locked(struct domain *d, gfn_t gfn, mfn_t mfn,
 }
 
 /** See p2m.h. */
-int p2m_insert_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
-{
-    int rc;
-
-    if ( !p2m_is_grant(t) || gfn_x(gfn) > P2M_MAX_GFN || !mfn_valid(mfn) )
-        return -EINVAL;
-    hal_spin_lock(&d->mm->p2m_lock);
-    rc = p2m_insert_grant_locked(d, gfn, mfn, t);
-    hal_spin_unlock(&d->mm->p2m_lock);
-    return rc;
-}
-
-/** See p2m.h. */
 void p2m_insert_grant_refs(struct domain *d, struct p2m_grant_entry *e,
                            unsigned int n)
 {
@@ -439,6 +439,15 @@ void p2m_insert_grant_refs(struct domain *d, struct p2m_grant_entry *e,
     for ( i = 0; i < n; i++ )
         e[i].rc = p2m_insert_grant_locked(d, e[i].gfn, e[i].mfn, e[i].t);
     hal_spin_unlock(&d->mm->p2m_lock);
+}
+
+/** See p2m.h. */
+int p2m_insert_grant_ref(struct domain *d, gfn_t gfn, mfn_t mfn, p2m_type_t t)
+{
+    struct p2m_grant_entry e = { .gfn = gfn, .mfn = mfn, .t = t };
+
+    p2m_insert_grant_refs(d, &e, 1);
+    return e.rc;
 }
 
 /** See p2m.h. */
@@ -559,6 +568,7 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
         return -EINVAL;
     end = g + (1ULL << order);
 
+    p2m_ram_change_begin(md);
     hal_spin_lock(&md->p2m_lock);
     rc = -ESRCH;
     if ( !md->p2m_root || md->p2m_torn_down )
@@ -570,7 +580,7 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
     if ( rc )
         goto out;
 
-    p2m_remove_ram_begin(md);
+    p2m_remove_begin(md);
     for ( cur = g; cur < end; )
     {
         uint64_t *slot = p2m_slot(md, cur, &level), size, i;
@@ -593,6 +603,7 @@ int p2m_remove_ram(struct domain *d, gfn_t gfn, unsigned int order,
     BUG_ON(pa.n);
  out:
     hal_spin_unlock(&md->p2m_lock);
+    p2m_ram_change_end(md);
     return rc;
 }
 
@@ -724,6 +735,7 @@ int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
 
     if ( !p2m_is_ram(t) || gfn_x(gfn) > P2M_MAX_GFN )
         return -EINVAL;
+    p2m_ram_change_begin(md);
     hal_spin_lock(&md->p2m_lock);
     if ( !md->p2m_root || md->p2m_torn_down )
         goto out;
@@ -738,13 +750,14 @@ int p2m_set_ram_type(struct domain *d, gfn_t gfn, p2m_type_t t)
         p2m_split(md, slot, level, &pa);
         slot = p2m_slot(md, gfn_x(gfn), &level);
     }
-    p2m_remove_ram_begin(md);
+    p2m_remove_begin(md);
     hal_write_once(slot, (*slot & ~P2M_TYPE_MASK) | (uint64_t)t);
     p2m_remove_end(md);
     /* Read-only now: stale writable translations must go. */
     flush_tlb_mask(hal_cpu_all_mask());
  out:
     hal_spin_unlock(&md->p2m_lock);
+    p2m_ram_change_end(md);
     return rc;
 }
 
@@ -755,13 +768,15 @@ bool p2m_removal_hold(struct domain *d)
 {
     struct mm_domain *md = d->mm;
 
+    uint32_t old;
+
     if ( !md )
         return false;
-    hal_fetch_add(&md->p2m_holds, 1);
-    hal_smp_mb(); /* the hold before the sequence is read (Dekker) */
-    if ( likely(!(hal_read_once(&md->gr.p2m_seq) & 1)) )
+    old = hal_fetch_add(&md->p2m_holds, 1);
+    BUG_ON((old & P2M_HOLDS_MASK) == P2M_HOLDS_MASK);
+    if ( likely(!(old & ~P2M_HOLDS_MASK)) )
         return true;
-    /* A RAM removal is under way (or waiting for holds): back off. */
+    /* A RAM change is under way (or waiting for holds): back off. */
     hal_fetch_sub(&md->p2m_holds, 1);
     return false;
 }
@@ -771,7 +786,7 @@ void p2m_removal_release(struct domain *d)
 {
     uint32_t old = hal_fetch_sub(&d->mm->p2m_holds, 1);
 
-    BUG_ON(!old);
+    BUG_ON(!(old & P2M_HOLDS_MASK));
 }
 
 /** See p2m.h. */
@@ -845,9 +860,10 @@ int p2m_teardown(struct domain *d, unsigned long *budget)
     struct mm_domain *md = d->mm;
     int rc = 0;
 
+    p2m_ram_change_begin(md);
     hal_spin_lock(&md->p2m_lock);
     hal_write_once(&md->p2m_torn_down, true);
-    p2m_remove_ram_begin(md);
+    p2m_remove_begin(md);
     if ( md->p2m_root )
     {
         if ( !p2m_clear(md, md->p2m_root, P2M_LEVELS - 1, budget) )
@@ -861,6 +877,7 @@ int p2m_teardown(struct domain *d, unsigned long *budget)
  out:
     p2m_remove_end(md);
     hal_spin_unlock(&md->p2m_lock);
+    p2m_ram_change_end(md);
     return rc;
 }
 
@@ -975,6 +992,7 @@ int p2m_check(struct domain *d)
 {
     struct mm_domain *md = d->mm;
     struct p2m_check_state st = { .d = d, .tables = 0, .rc = 0 };
+    uint32_t holds;
 
     hal_spin_lock(&md->p2m_lock);
     if ( md->p2m_root )
@@ -982,10 +1000,12 @@ int p2m_check(struct domain *d)
         p2m_check_walk(&st, md->p2m_root, P2M_LEVELS - 1, 0);
         p2m_check_clear(md->p2m_root, P2M_LEVELS - 1);
     }
-    if ( hal_read_once(&md->p2m_holds) )
+    holds = hal_read_once(&md->p2m_holds);
+    if ( holds )
     {
-        printk("mm_check: d%u has %u P2M removal holds outstanding\n",
-               d->domain_id, hal_read_once(&md->p2m_holds));
+        printk("mm_check: d%u has %u P2M removal holds and %u RAM changes "
+               "outstanding\n", d->domain_id, holds & P2M_HOLDS_MASK,
+               holds / P2M_RAM_CHANGE);
         st.rc = -EINVAL;
     }
     if ( st.tables != md->p2m_pages )

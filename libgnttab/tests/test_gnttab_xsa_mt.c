@@ -23,7 +23,8 @@
  *   236's rule for the caller's own frames: copies into 16 of them per
  *            batch, held by a P2M removal hold instead of references,
  *            against decrease_reservation of those frames: no write lands
- *            in a frame after it left the domain
+ *            in a frame after it left the domain; and a batch that finds
+ *            such a removal under way takes references instead
  *
  * A deadlock ends the run through a watchdog instead of the ctest timeout.
  * Iteration counts are scaled down under Valgrind.
@@ -1283,6 +1284,140 @@ static void test_copy_held_vs_decrease(void **state)
     assert_int_equal(gnt_end_access(&A, 8), 0);
 }
 
+/*
+ * The fallback of the same rule: a copy batch that finds a RAM removal of
+ * the caller's under way cannot take the hold, and its frame sides take
+ * page and type references instead.  CPU 1 holds a removal hold on B;
+ * CPU 0 starts decrease_reservation of B's frame 55, which waits for it
+ * (new holds are refused from then: CPU 1 polls until one is).  CPU 1
+ * then copies A's ref 8 into B's frames 40..54 (one batch, so the
+ * references path): every op okay, the data there, and each frame's
+ * page and type counts as before; then it maps and unmaps that grant
+ * (A's table lock, then B's P2M lock); then it lets the hold go and the
+ * removal completes.  A waiting removal takes no lock, so a holder takes
+ * any it needs meanwhile (when the removal waited under B's P2M lock, the
+ * map deadlocked here).
+ */
+struct refused_race {
+    struct gnt_guest *g;
+    unsigned int ready;
+    volatile int started, removed;
+    int rc;
+    bool refused, waited, counts_ok;
+    int16_t status[HELD_FRAMES - 1], map_status, unmap_status;
+};
+
+static void refused_copier(struct refused_race *r)
+{
+    struct gnttab_copy ops[HELD_FRAMES - 1];
+    uint64_t refs[HELD_FRAMES - 1], types[HELD_FRAMES - 1];
+    unsigned int k, i;
+    bool held = p2m_removal_hold(r->g->d);
+
+    __atomic_store_n(&r->started, 1, __ATOMIC_SEQ_CST);
+    for ( i = 0; i < 1000000 && !r->refused; i++ )
+    {
+        if ( p2m_removal_hold(r->g->d) )
+            p2m_removal_release(r->g->d);
+        else
+            r->refused = true;
+        sched_yield();
+    }
+    for ( k = 0; k < HELD_FRAMES - 1; k++ )
+    {
+        refs[k] = page_refcount(gfn_page(r->g, HELD_GFN + k));
+        types[k] = type_count(gfn_page(r->g, HELD_GFN + k));
+        ops[k] = (struct gnttab_copy){
+            .source = { .u.ref = 8, .domid = 1 },
+            .dest = { .u.gmfn = HELD_GFN + k, .domid = DOMID_SELF },
+            .len = 4096, .flags = GNTCOPY_source_gref, .status = 99 };
+    }
+    if ( gnt_op(r->g, 0, GNTTABOP_copy, ops, HELD_FRAMES - 1,
+                sizeof(ops[0])) )
+        r->rc = -1;
+    r->counts_ok = true;
+    for ( k = 0; k < HELD_FRAMES - 1; k++ )
+    {
+        r->status[k] = ops[k].status;
+        r->counts_ok &=
+            page_refcount(gfn_page(r->g, HELD_GFN + k)) == refs[k] &&
+            type_count(gfn_page(r->g, HELD_GFN + k)) == types[k];
+    }
+    {
+        grant_handle_t h = 0;
+
+        r->map_status = map_on(r->g, 0, 1, 8,
+                               GNTMAP_host_map | GNTMAP_readonly,
+                               GNT_MAP_GFN, &h, NULL);
+        r->unmap_status = r->map_status
+                          ? r->map_status
+                          : unmap_on(r->g, 0, h, GNT_MAP_GFN, 0);
+    }
+    r->waited = !__atomic_load_n(&r->removed, __ATOMIC_SEQ_CST);
+    if ( held )
+        p2m_removal_release(r->g->d);
+    while ( !__atomic_load_n(&r->removed, __ATOMIC_SEQ_CST) )
+        sched_yield();
+}
+
+static void refused_race_cpu(unsigned int cpu, void *arg)
+{
+    struct refused_race *r = arg;
+
+    if ( cpu == 1 )
+    {
+        refused_copier(r);
+        return;
+    }
+    while ( !__atomic_load_n(&r->started, __ATOMIC_SEQ_CST) )
+        sched_yield();
+    if ( mm_decrease_reservation(r->g->d,
+                                 _gfn(HELD_GFN + HELD_FRAMES - 1), 0) )
+        r->rc = -2;
+    __atomic_store_n(&r->removed, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_copy_hold_refused(void **state)
+{
+    static struct refused_race r;
+    uint64_t tot = mm_domain_tot_pages(B.d), refs;
+    struct page_info *src;
+    unsigned long done;
+    unsigned int k;
+
+    (void)state;
+    memset(gnt_frame(&A, 10), 'Y', PAGE_SIZE);
+    gnt_grant_access(&A, 8, 2, 10, true);
+    src = gfn_page(&A, 10);
+    refs = page_refcount(src);
+    memset(&r, 0, sizeof(r));
+    r.g = &B;
+    run_cpus(2, refused_race_cpu, &r);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.refused);
+    assert_true(r.waited);
+    assert_true(r.counts_ok);
+    assert_int_equal(r.map_status, GNTST_okay);
+    assert_int_equal(r.unmap_status, GNTST_okay);
+    for ( k = 0; k < HELD_FRAMES - 1; k++ )
+    {
+        assert_int_equal(r.status[k], GNTST_okay);
+        assert_int_equal(
+            ((const char *)gnt_frame(&B, HELD_GFN + k))[PAGE_SIZE - 1], 'Y');
+    }
+    assert_null(gnt_frame(&B, HELD_GFN + HELD_FRAMES - 1));
+    assert_int_equal(mm_domain_tot_pages(B.d), tot - 1);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    assert_int_equal(page_refcount(src), refs);
+    /* No hold is left: a batch after takes it (mm_check counts holds). */
+    checks();
+    assert_int_equal(mm_populate_physmap(B.d,
+                                         _gfn(HELD_GFN + HELD_FRAMES - 1), 1,
+                                         0, &done), 0);
+    assert_int_equal(gnt_end_access(&A, 8), 0);
+    checks();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1299,6 +1434,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_xsa236_map_copy_vs_destroy,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_held_vs_decrease, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_copy_hold_refused, setup,
                                         teardown),
     };
 

@@ -694,8 +694,11 @@ static void test_final_destroy_waits_for_a_hold(void **state)
  * must wait: while it does, new holds are refused (a removal is under
  * way), the entry still maps the same frame, owned and allocated; once
  * the hold goes, it completes.  Grant-entry removals do not wait for
- * holds: a holder removes one itself (with no RAM removal waiting, which
- * would hold the P2M lock: a holder takes no P2M lock of its domain).
+ * holds: a holder removes one itself.  A waiting removal holds no P2M
+ * lock, so a holder may take it: while the removal waits, the holder
+ * inserts and removes a grant entry (under the old scheme, where the
+ * removal waited under the P2M lock, this deadlocked; so did any chain
+ * from a holder's grant locks to the P2M lock, such as a map batch's).
  */
 struct removal_hold {
     struct domain *d;
@@ -703,7 +706,7 @@ struct removal_hold {
     bool retype;
     volatile int held, removed;
     int rc;
-    bool hold_ok, refused, kept, waited;
+    bool hold_ok, refused, kept, waited, locked_ok;
 };
 
 static void rh_cpu(unsigned int cpu, void *arg)
@@ -737,6 +740,14 @@ static void rh_cpu(unsigned int cpu, void *arg)
     h->waited = !__atomic_load_n(&h->removed, __ATOMIC_SEQ_CST);
     {
         p2m_type_t t;
+        mfn_t other = p2m_lookup(h->d, _gfn(0x107), NULL);
+
+        /* The P2M lock, while the removal waits for this hold. */
+        h->locked_ok =
+            h->refused &&
+            !p2m_insert_grant(h->d, _gfn(0x5000), other, p2m_grant_map_ro) &&
+            !p2m_remove_grant(h->d, _gfn(0x5000), other) &&
+            !__atomic_load_n(&h->removed, __ATOMIC_SEQ_CST);
 
         h->kept = mfn_eq(p2m_lookup(h->d, _gfn(h->gfn), &t), mfn) &&
                   t == p2m_ram_rw &&
@@ -778,6 +789,7 @@ static void test_removal_hold(void **state)
         assert_true(h.refused);
         assert_true(h.waited);
         assert_true(h.kept);
+        assert_true(h.locked_ok);
         assert_int_equal(h.rc, 0);
         p2m_lookup(d, _gfn(h.gfn), &t);
         assert_int_equal(t, round == 1 ? p2m_ram_ro : p2m_invalid);

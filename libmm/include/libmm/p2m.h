@@ -128,12 +128,14 @@ void p2m_take_grant_refs(struct domain *d, struct p2m_grant_entry *e,
  * every RAM entry of `d` stays as it is: none is removed or retyped, so a
  * frame p2m_lookup finds as `d`'s RAM stays `d`'s, allocated and of its
  * type, and may be read or written (as its type allows) without a page or
- * type reference.  Such removals wait for the hold under `d`'s P2M lock,
- * so a holder must release it soon (a bounded batch of work) and must not,
- * while holding it, take `d`'s P2M lock or wait for anything held by a
+ * type reference.  Such removals wait for the hold before they take any
+ * lock (and refuse new holds meanwhile), so a holder must release it soon
+ * (a bounded batch of work) and must not, while holding it, wait for a
  * caller of p2m_remove_ram, p2m_set_ram_type or p2m_teardown on `d`
- * (mm_decrease_reservation, mm_steal_page, the domain's relinquish): none
- * of them holds a lock.  Costs two locked operations in all.
+ * (mm_decrease_reservation, mm_steal_page, the domain's relinquish), nor
+ * become one; none of them holds a lock while it waits, so any lock,
+ * `d`'s P2M lock included, may be taken under a hold.  Costs two locked
+ * operations in all.
  */
 bool p2m_removal_hold(struct domain *d);
 /** Releases a hold p2m_removal_hold took. */
