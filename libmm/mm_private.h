@@ -60,7 +60,7 @@ struct mm_domain {
     uint64_t max_mapped_gfn;
     bool p2m_torn_down;
     struct page_list_head p2m_dead;  /* unlinked tables (p2m_teardown) */
-    uint32_t p2m_holds;              /* removal holds (p2m_removal_hold) */
+    uint32_t p2m_holds;              /* removal holds, and RAM changes (p2m.c) */
 
     uint32_t owner;                  /* owner-table slot + 1 (mm.c) */
 };
