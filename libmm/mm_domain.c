@@ -60,15 +60,20 @@ int mm_domain_init(struct domain *d, const struct domain_config *cfg)
 }
 
 /**
- * Drops the allocation reference of up to `*budget` pages of `d`.  Pages
- * something else still references stay owned until their last put; they are
- * moved to the list's tail, so the walk ends when the head has no allocation
- * reference.  Returns true when no page with one is left.
+ * Drops the allocation reference of up to `*budget` pages of `d`, walking
+ * the page list from its head and moving each page it passes to the tail.
+ * A page without an allocation reference (something else still holds it:
+ * a grant mapping of a page the guest gave back, say) can sit anywhere in
+ * the list, so the walk ends only after passing every owned page in a row
+ * without finding one; the count survives preemption in `release_passed`.
+ * Pages still referenced stay owned until their last put.  Returns true
+ * when no page with an allocation reference is left.
  */
 static bool mm_release_pages(struct domain *d, unsigned long *budget)
 {
     struct mm_domain *md = d->mm;
     struct page_info *pg;
+    bool allocated;
 
     for ( ;; )
     {
@@ -76,20 +81,30 @@ static bool mm_release_pages(struct domain *d, unsigned long *budget)
             return false;
         hal_spin_lock(&md->page_lock);
         pg = page_list_first(&md->page_list);
-        if ( !pg || !(pg->count_info & PGC_allocated) )
+        if ( !pg ||
+             md->release_passed >= md->tot_pages + md->extra_pages )
         {
             hal_spin_unlock(&md->page_lock);
             return true;
         }
-        /* Our own reference keeps it while the lock is dropped. */
-        get_page_light(pg);
-        hal_fetch_and(&pg->count_info, ~PGC_allocated);
+        allocated = pg->count_info & PGC_allocated;
+        if ( allocated )
+        {
+            /* Our own reference keeps it while the lock is dropped. */
+            get_page_light(pg);
+            hal_fetch_and(&pg->count_info, ~PGC_allocated);
+            md->release_passed = 0;
+        }
+        else
+            md->release_passed++;
         page_list_del(pg, &md->page_list);
         page_list_add_tail(pg, &md->page_list);
         hal_spin_unlock(&md->page_lock);
+        (*budget)--;
+        if ( !allocated )
+            continue;
         put_page(pg); /* the allocation reference */
         put_page(pg); /* ours: the last one frees it */
-        (*budget)--;
     }
 }
 

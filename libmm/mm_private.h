@@ -52,6 +52,9 @@ struct mm_domain {
     uint64_t reserved_pages;         /* counted, allocation in progress */
     uint64_t extra_pages;            /* owned, MEMF_no_refcount */
     uint64_t max_pages;
+    uint64_t release_passed;         /* pages in a row the release walk
+                                        found without an allocation
+                                        reference (mm_domain.c) */
 
     hal_spinlock_t p2m_lock;         /* P2M writers */
     uint64_t *p2m_root;              /* the top table (xenheap) */
