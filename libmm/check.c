@@ -13,8 +13,6 @@
  */
 #include "mm_private.h"
 
-uint64_t mm_pt_pages_given(void);
-
 struct check_state {
     uint64_t domain_pages;
     int rc;

@@ -45,7 +45,12 @@ static uint64_t mm_pt_pages;
 
 static hal_spinlock_t mm_owner_lock = HAL_SPINLOCK_INIT;
 static struct domain *mm_owners[MM_MAX_OWNERS];
-static unsigned int mm_owner_hint;
+/*
+ * Slots ever used.  A new owner takes the lowest free slot, so this stays
+ * the largest number of owners alive at once, and the walks over the table
+ * (mm_check's, after every step of a test or fuzzer) stop here.
+ */
+static unsigned int mm_owner_top;
 /*
  * Holds on each slot (mm_owner_hold): while one is taken, the domain the
  * slot named when it was taken, and its mm state, stay allocated, because
@@ -109,7 +114,7 @@ unsigned long mm_owner_holds_in_use(void)
     unsigned long n = 0;
     unsigned int i;
 
-    for ( i = 0; i < MM_MAX_OWNERS; i++ )
+    for ( i = 0; i < hal_read_once(&mm_owner_top); i++ )
         n += hal_read_once(&mm_owner_holds[i]);
     return n;
 }
@@ -117,17 +122,17 @@ unsigned long mm_owner_holds_in_use(void)
 /** See mm_private.h. */
 int mm_owner_register(struct domain *d, uint32_t *owner)
 {
-    unsigned int i, slot;
+    unsigned int slot;
     int rc = -ENOSPC;
 
     hal_spin_lock(&mm_owner_lock);
-    for ( i = 0; i < MM_MAX_OWNERS; i++ )
+    for ( slot = 0; slot < MM_MAX_OWNERS; slot++ )
     {
-        slot = (mm_owner_hint + i) % MM_MAX_OWNERS;
         if ( !mm_owners[slot] )
         {
             hal_write_once(&mm_owners[slot], d);
-            mm_owner_hint = slot + 1;
+            if ( slot >= mm_owner_top )
+                hal_write_once(&mm_owner_top, slot + 1);
             *owner = slot + 1;
             rc = 0;
             break;
@@ -157,7 +162,7 @@ void mm_for_each_domain(void (*fn)(struct domain *d, void *arg), void *arg)
 {
     unsigned int i;
 
-    for ( i = 0; i < MM_MAX_OWNERS; i++ )
+    for ( i = 0; i < hal_read_once(&mm_owner_top); i++ )
         if ( mm_owners[i] )
             fn(mm_owners[i], arg);
 }
@@ -201,8 +206,7 @@ static const struct hal_pt_provider mm_pt_provider = {
     .free = mm_pt_free,
 };
 
-/** Page-table pages libmm has given the HAL (mm_check, stats). */
-uint64_t mm_pt_pages_given(void);
+/** See mm_private.h. */
 uint64_t mm_pt_pages_given(void)
 {
     return hal_read_once(&mm_pt_pages);
@@ -455,7 +459,7 @@ void mm_fini(void)
     xmalloc_fini();
     for ( i = 0; i < MM_MAX_OWNERS; i++ )
         mm_owners[i] = NULL;
-    mm_owner_hint = 0;
+    mm_owner_top = 0;
     deferred_fini();
     vmap_fini();
     if ( mm_directmap )

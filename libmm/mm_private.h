@@ -256,6 +256,9 @@ void vmap_fini(void);
 void *vmap_frames(const mfn_t *mfn, mfn_t first, unsigned int nr);
 unsigned long vmap_pages_in_use(void);
 unsigned long vmap_meta_frames(void);
+
+/** Page-table pages libmm has given the HAL (mm_check, stats; mm.c). */
+uint64_t mm_pt_pages_given(void);
 uint64_t vmap_refused_count(void);
 void *vmap_xenheap(mfn_t first, unsigned int nr);
 unsigned long vunmap_xenheap(const void *va);

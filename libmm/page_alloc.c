@@ -932,6 +932,7 @@ void mm_get_stats(struct mm_stats *st)
     st->free_pages += st->pcp_pages;
     st->anon_pages = heap_anon_pages();
     st->deferred_pages = deferred_count();
+    st->pt_pages = mm_pt_pages_given();
     st->domain_pages = st->total_pages - st->free_pages - st->anon_pages -
                        st->deferred_pages;
     st->scrubbed_pages = hal_read_once(&heap_scrubbed);

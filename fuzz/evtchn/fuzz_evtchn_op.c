@@ -7,14 +7,16 @@
  * hypervisor-side events (virqs, pirqs, Xen consumers, handler changes),
  * preempted resets, injected allocation failures and domain destruction.
  * evtchn_check() runs after every step; at the end every domain is
- * destroyed, mm_check() holds and every page is back in the heap.  Each
- * input starts from a fresh world.
+ * destroyed and the world must be as the input found it (fuzz_world.h).
+ * The XSM provider is the build's: fuzz_evtchn_op runs the dummy,
+ * fuzz_evtchn_op_flask (FUZZ_XSM_FLASK) FLASK with the built-in policy, on
+ * the same corpus.
  *
  * Input: a 1-byte header (bit 0: domain 2 is 32-bit; bit 1: domain 1 is the
  * control domain; bit 2: a third domain, device model of domain 1; bit 3:
- * FLASK with the built-in policy instead of the dummy), then steps of one
- * op byte and argument bytes, read as a stream that yields zeros when it
- * runs out.
+ * unused, it chose FLASK when every input built its own world), then steps
+ * of one op byte and argument bytes, read as a stream that yields zeros
+ * when it runs out.
  * Op byte: bits 0-2 the kind of step (0-2, 7: a hypercall, 3: the guest
  * writes its pages, 4: a hypervisor event, 5: a Xen consumer, 6: dump or
  * destroy), bit 3 the vCPU, bit 4 the legacy hypercall 16, bit 5 (without
@@ -35,9 +37,8 @@
 #include <public/arch-x86/xen.h>
 #include <public/event_channel.h>
 
-#include "world.h"
-
 #include "fuzz_stream.h"
+#include "fuzz_world.h"
 
 #define ARG_GFN 0x10
 #define RAM_GFN 0x20
@@ -45,14 +46,24 @@
 #define MAX_STEPS 96
 #define NR_DOMS 3
 
+static const struct fuzz_world fw = {
+#ifdef FUZZ_XSM_FLASK
+    .target = "fuzz_evtchn_op_flask", .xsm = WORLD_XSM_FLASK,
+#else
+    .target = "fuzz_evtchn_op", .xsm = WORLD_XSM_DUMMY,
+#endif
+    .mem_bytes = 16UL << 20, .cpus = 2,
+};
+
 static void check(const char *what, unsigned int step)
 {
-    if ( evtchn_check() )
-    {
-        fprintf(stderr, "fuzz_evtchn_op: evtchn_check failed after %s "
-                "(step %u)\n", what, step);
-        abort();
-    }
+    char msg[80];
+
+    if ( !evtchn_check() )
+        return;
+    snprintf(msg, sizeof(msg), "evtchn_check failed after %s (step %u)",
+             what, step);
+    fuzz_world_fail(&fw, msg);
 }
 
 static void ignore(long rc)
@@ -78,7 +89,7 @@ static struct domain *make_domain(domid_t id, bool priv, bool compat,
         return NULL;
     if ( mm_populate_physmap(d, _gfn(ARG_GFN), 2, 0, &done) ||
          mm_populate_physmap(d, _gfn(RAM_GFN), RAM_PAGES, 0, &done) )
-        abort();
+        fuzz_world_fail(&fw, "populating a new domain failed");
     return d;
 }
 
@@ -316,33 +327,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct stream s = { data, size };
     struct domain *d[NR_DOMS] = { NULL, NULL, NULL };
-    struct mm_stats st;
-    uint64_t free0;
     unsigned int step, i;
     uint8_t flags;
     int xports[4] = { 0 };
-    enum world_xsm xsm = WORLD_XSM_DUMMY;
 
+    fuzz_world_enter(&fw);
     flags = get8(&s);
-#ifdef HVCORE_XSM_FLASK /* flag 8 asks for FLASK where it is built in */
-    if ( flags & 8 )
-        xsm = WORLD_XSM_FLASK;
-#endif
-    if ( world_start_xsm(16UL << 20, 2, xsm) )
-        abort();
-    mm_deferred_flush();
-    mm_get_stats(&st);
-    free0 = st.free_pages;
 
     d[0] = make_domain(1, flags & 2, false, DOMID_INVALID);
     d[1] = make_domain(2, false, flags & 1, DOMID_INVALID);
     if ( flags & 4 )
         d[2] = make_domain(3, false, false, 1);
     if ( !d[0] || !d[1] || ((flags & 4) && !d[2]) )
-        abort();
+        fuzz_world_fail(&fw, "creating the domains failed");
     if ( evtchn_pirq_permit(d[0], 3, true) ||
          evtchn_pirq_permit(d[1], 5, true) )
-        abort();
+        fuzz_world_fail(&fw, "evtchn_pirq_permit failed");
     consumer_hits = 0;
 
     for ( step = 0; step < MAX_STEPS && s.left; step++ )
@@ -440,17 +440,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         put_domain(d[i]);
         check("destroy", step);
     }
-    if ( mm_check() )
-        abort();
-    mm_deferred_flush();
-    mm_get_stats(&st);
-    if ( st.free_pages != free0 || domain_count() != 0 )
-    {
-        fprintf(stderr, "fuzz_evtchn_op: pages leaked (%llu -> %llu)\n",
-                (unsigned long long)free0,
-                (unsigned long long)st.free_pages);
-        abort();
-    }
-    world_stop();
+    fuzz_world_leave(&fw);
     return 0;
 }

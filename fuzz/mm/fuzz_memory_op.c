@@ -3,8 +3,8 @@
  * libFuzzer target: memory_op sequences from two domains, with invalid and
  * hostile arguments, mixed with toolstack calls, grant entries, guest
  * copies, forced preemption and injected allocation failures.  mm_check()
- * runs after every step; at the end every domain is destroyed and every
- * page must be back in the heap.  Each input starts from a fresh world.
+ * runs after every step; at the end every domain is destroyed and the
+ * world must be as the input found it (fuzz_world.h).
  *
  * Input: a 4-byte header (flags, two max_pages seeds, a fault seed), then
  * steps of one op byte and up to 16 argument bytes, read as a stream that
@@ -21,16 +21,21 @@
 #include <common/init.h>
 #include <hal_sim/sim.h>
 
-#include "world.h"
 #include <libmm/mm.h>
 #include <public/memory.h>
 
 #include "fuzz_stream.h"
+#include "fuzz_world.h"
 
 #define ARG_GPA 0x0UL
 #define LIST_GPA 0x1000UL
 #define DOMID_GPA 0x800UL
 #define MAX_STEPS 64
+
+static const struct fuzz_world fw = {
+    .target = "fuzz_memory_op", .mem_bytes = 16UL << 20, .cpus = 2,
+    .xsm = WORLD_XSM_DUMMY,
+};
 
 /* Errors are expected here; mm_check after the step judges the state. */
 static void ignore(int rc)
@@ -40,11 +45,12 @@ static void ignore(int rc)
 
 static void check(const char *what)
 {
-    if ( mm_check() )
-    {
-        fprintf(stderr, "fuzz_memory_op: mm_check failed after %s\n", what);
-        abort();
-    }
+    char msg[64];
+
+    if ( !mm_check() )
+        return;
+    snprintf(msg, sizeof(msg), "mm_check failed after %s", what);
+    fuzz_world_fail(&fw, msg);
 }
 
 static struct domain *make_domain(domid_t id, uint64_t max, bool priv)
@@ -180,22 +186,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct stream s = { data, size };
     struct domain *d[2] = { NULL, NULL };
-    struct mm_stats st;
-    uint64_t free0;
     unsigned int step;
     uint8_t flags;
 
-    if ( world_start(16UL << 20, 2) )
-        abort();
-    mm_deferred_flush();
-    mm_get_stats(&st);
-    free0 = st.free_pages;
+    fuzz_world_enter(&fw);
 
     flags = get8(&s);
     d[0] = make_domain(1, 16 + get8(&s) * 8, false);
     d[1] = make_domain(2, 16 + get8(&s) * 8, flags & 1);
     if ( !d[0] || !d[1] )
-        abort();
+        fuzz_world_fail(&fw, "creating the domains failed");
     if ( flags & 2 )
         mapcache_set_lazy(false);
     (void)get8(&s);
@@ -227,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
             if ( mm_populate_physmap(c, _gfn(g), k % 5, (k >> 3) % 20,
                                      &done) == 0 && done != k % 5 )
-                abort();
+                fuzz_world_fail(&fw, "populate said 0 but did not do all");
             break;
         }
         case 4:
@@ -288,14 +288,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kill_domain(&d[0]);
     kill_domain(&d[1]);
     check("teardown");
-    mm_deferred_flush();
-    mm_get_stats(&st);
-    if ( st.free_pages != free0 || st.domain_pages )
-    {
-        fprintf(stderr, "fuzz_memory_op: %lu pages leaked\n",
-                (unsigned long)(free0 - st.free_pages));
-        abort();
-    }
-    world_stop();
+    fuzz_world_leave(&fw);
     return 0;
 }
