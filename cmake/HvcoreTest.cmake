@@ -66,10 +66,11 @@ endfunction()
 #
 #   hvcore_add_cli_test(NAME
 #     WHAT common|mm|xsm|evtchn|gnttab
-#     HELP | ERROR regex | EXIT n [STDOUT regex] [STDERR regex]
+#     HELP [STDOUT regex] | ERROR regex | EXIT n [STDOUT regex] [STDERR regex]
 #     COMMAND target args...)
 #
-# HELP: exit 0, stdout starts with "usage: ", nothing on stderr.
+# HELP: exit 0, stdout starts with "usage: " (or matches STDOUT), nothing
+# on stderr.
 # ERROR: exit 2, nothing on stdout, and stderr is one line matching
 # `regex` whole.  Otherwise the exit status `n` and the regexes given,
 # matched against each output less its last newline.  Labels: scenario,
@@ -83,7 +84,10 @@ function(hvcore_add_cli_test name)
   endif()
   set(checks)
   if(T_HELP)
-    list(APPEND checks -DEXIT=0 "-DSTDOUT=^usage: " -DSTDERR_LINES=0)
+    if(NOT DEFINED T_STDOUT)
+      set(T_STDOUT "^usage: ")
+    endif()
+    list(APPEND checks -DEXIT=0 "-DSTDOUT=${T_STDOUT}" -DSTDERR_LINES=0)
   elseif(DEFINED T_ERROR)
     list(APPEND checks -DEXIT=2 "-DSTDOUT=^$" "-DSTDERR=^${T_ERROR}$"
       -DSTDERR_LINES=1)

@@ -72,13 +72,8 @@ int main(int argc, char **argv)
     names[i] = NULL;
     if ( argc < 2 || strcmp(argv[1], "help") )
         return run(&c, argc, argv);
-    if ( argc == 2 )
-    {
-        usage();
-        return 0;
-    }
-    /* `hvsim help CMD ARGS...` is `hvsim CMD ARGS... --help`, in argv's
-     * own slots ("help" moves to the end as "--help"). */
+    /* `hvsim help [CMD ARGS...]` is `hvsim [CMD ARGS...] --help`, in
+     * argv's own slots ("help" moves to the end as "--help"). */
     memmove(argv + 1, argv + 2, (size_t)(argc - 2) * sizeof(*argv));
     argv[argc - 1] = (char *)"--help";
     return run(&help, argc, argv);
