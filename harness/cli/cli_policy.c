@@ -4,6 +4,7 @@
  * work starts, so that a bad file is one line naming it, not a world that
  * fails to start later on.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -23,8 +24,11 @@ int cli_read_policy(const struct cli *c, const char *opt, const char *path,
     rc = world_check_policy(*data, *size);
     if ( rc )
     {
-        cli_bad_value(c, opt, path, "not a FLASK policy hvcore loads: %s",
-                      cli_errno_name(rc));
+        if ( rc == -EOPNOTSUPP )
+            cli_bad_value(c, opt, path, "FLASK is not built in");
+        else
+            cli_bad_value(c, opt, path, "not a FLASK policy hvcore loads: %s",
+                          cli_errno_name(rc));
         free(*data);
         *data = NULL;
         return CLI_ERROR;
