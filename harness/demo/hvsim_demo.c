@@ -88,7 +88,6 @@ static void usage(void)
            xsm_names[0]);
 }
 
-
 /* Fills `o` from the options and reads the policy: 0, CLI_HELP or
  * CLI_ERROR. */
 static int parse(int argc, char **argv, struct demo_opts *o)

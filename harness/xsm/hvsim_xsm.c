@@ -77,7 +77,7 @@ static int sids(const struct cli *c, const char *s, const char *t,
     return 0;
 }
 
-/* Reports a FLASK query that failed; returns the exit status, 1. */
+/* Reports that `what` failed with `rc`, by name; returns exit status 1. */
 static int failed(const struct cli *c, const char *what, int rc)
 {
     cli_error(c, "%s failed: %s", what, cli_errno_name(rc));
