@@ -11,13 +11,13 @@
  *   {"bench":"...","ns_per_op":...,"ops":...,"params":{...},...}
  * Benchmarks measure; nothing here passes or fails on a time.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bench.h"
+#include "cli.h"
 #include "registry.h"
 
 #define DEFAULT_ITERATIONS 200000ULL
@@ -130,86 +130,49 @@ static int run_one(const struct bench *b, const struct options *o)
     return 0;
 }
 
-static void usage(FILE *f)
+static void usage(void)
 {
-    fprintf(f,
-            "usage: hvbench [--filter PREFIX[,PREFIX...]] [--iterations N]\n"
-            "               [--repeat R] [--json] [--list]\n"
-            "  --filter      run only benchmarks whose names start with a prefix\n"
-            "                (a prefix ending in '$' must match the whole name)\n"
-            "  --iterations  a fixed loop count per repetition (default: each\n"
-            "                benchmark's own, else %llu)\n"
-            "  --repeat      repetitions; the median is reported (default %u,\n"
-            "                at most %u)\n"
-            "  --json        one JSON object per line\n"
-            "  --list        list the benchmarks and exit\n",
-            DEFAULT_ITERATIONS, DEFAULT_REPEAT, MAX_REPEAT);
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if ( errno || end == s || *end || v == 0 || s[0] == '-' )
-        return -1;
-    *out = v;
-    return 0;
+    printf("usage: hvbench [--filter PREFIX[,PREFIX...]] [--iterations N]\n"
+           "               [--repeat R] [--json] [--list]\n"
+           "  --filter      run only benchmarks whose names start with a prefix\n"
+           "                (a prefix ending in '$' must match the whole name)\n"
+           "  --iterations  a fixed loop count per repetition, 1..2^64-1\n"
+           "                (default: each benchmark's own, else %llu)\n"
+           "  --repeat      repetitions; the median is reported (default %u,\n"
+           "                1..%u)\n"
+           "  --json        one JSON object per line\n"
+           "  --list        list the benchmarks and exit\n",
+           DEFAULT_ITERATIONS, DEFAULT_REPEAT, MAX_REPEAT);
 }
 
 int main(int argc, char **argv)
 {
     struct options o = { NULL, 0, DEFAULT_REPEAT, false, false };
-    unsigned int i, ran = 0, failed = 0;
-    int a;
+    const struct cli_opt opts[] = {
+        { "filter", CLI_TEXT, &o.filter, 0, 0, 0, NULL },
+        { "iterations", CLI_UINT, &o.iterations, sizeof(o.iterations), 1,
+          UINT64_MAX, NULL },
+        { "repeat", CLI_UINT, &o.repeat, sizeof(o.repeat), 1, MAX_REPEAT,
+          NULL },
+        { "json", CLI_FLAG, &o.json, 0, 0, 0, NULL },
+        { "list", CLI_FLAG, &o.list, 0, 0, 0, NULL },
+        { 0 },
+    };
+    struct cli c = { .prog = "hvbench", .usage = usage };
+    unsigned int i, matched = 0, ran = 0, failed = 0;
+    int rc = cli_parse(&c, opts, argc, argv, 0, NULL);
 
-    for ( a = 1; a < argc; a++ )
-    {
-        uint64_t v;
-
-        if ( !strcmp(argv[a], "--json") )
-            o.json = true;
-        else if ( !strcmp(argv[a], "--list") )
-            o.list = true;
-        else if ( !strcmp(argv[a], "--filter") && a + 1 < argc )
-            o.filter = argv[++a];
-        else if ( !strcmp(argv[a], "--iterations") && a + 1 < argc &&
-                  !parse_u64(argv[a + 1], &v) )
-        {
-            o.iterations = v;
-            a++;
-        }
-        else if ( !strcmp(argv[a], "--repeat") && a + 1 < argc &&
-                  !parse_u64(argv[a + 1], &v) && v <= MAX_REPEAT )
-        {
-            o.repeat = (unsigned int)v;
-            a++;
-        }
-        else if ( !strcmp(argv[a], "--help") || !strcmp(argv[a], "-h") )
-        {
-            usage(stdout);
-            return 0;
-        }
-        else
-        {
-            fprintf(stderr, "hvbench: bad argument '%s'\n", argv[a]);
-            usage(stderr);
-            return 2;
-        }
-    }
-
+    if ( rc )
+        return cli_exit_status(rc);
     for ( i = 0; hvbench_lists[i]; i++ )
     {
         const struct bench *b;
 
         for ( b = hvbench_lists[i]; b->name; b++ )
         {
-            int rc;
-
             if ( !matches(b->name, o.filter) )
                 continue;
+            matched++;
             if ( o.list )
             {
                 printf("%s\n", b->name);
@@ -224,11 +187,11 @@ int main(int argc, char **argv)
                 fprintf(stderr, "hvbench: %s skipped (setup failed)\n", b->name);
         }
     }
-    if ( !o.list && ran == 0 && failed == 0 )
+    if ( !matched )
     {
-        fprintf(stderr, "hvbench: no benchmark matches '%s'\n",
-                o.filter ? o.filter : "");
-        return 1;
+        cli_bad_value(&c, "--filter", o.filter ? o.filter : "",
+                      "matches no benchmark (hvbench --list names them)");
+        return CLI_EXIT_USAGE;
     }
-    return failed ? 1 : 0;
+    return failed || (!o.list && !ran) ? 1 : 0;
 }

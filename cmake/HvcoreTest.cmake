@@ -60,3 +60,51 @@ function(hvcore_add_test name)
       ENVIRONMENT "HVCORE_UNDER_VALGRIND=1")
   endif()
 endfunction()
+
+# Command-line checks of a program (hvsim, hvbench): its exit status and
+# its output, both (cmake/run_cli_test.cmake).
+#
+#   hvcore_add_cli_test(NAME
+#     WHAT common|mm|xsm|evtchn|gnttab
+#     HELP [STDOUT regex] | ERROR regex | EXIT n [STDOUT regex] [STDERR regex]
+#     COMMAND target args...)
+#
+# HELP: exit 0, stdout starts with "usage: " (or matches STDOUT), nothing
+# on stderr.
+# ERROR: exit 2, nothing on stdout, and stderr is one line matching
+# `regex` whole.  Otherwise the exit status `n` and the regexes given,
+# matched against each output less its last newline.  Labels: scenario,
+# cli and WHAT.
+set(HVCORE_CLI_TEST_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/run_cli_test.cmake)
+function(hvcore_add_cli_test name)
+  cmake_parse_arguments(T "HELP" "WHAT;ERROR;EXIT;STDOUT;STDERR" "COMMAND"
+    ${ARGN})
+  if(NOT T_WHAT OR NOT T_COMMAND)
+    message(FATAL_ERROR "hvcore_add_cli_test(${name}): WHAT and COMMAND are required")
+  endif()
+  set(checks)
+  if(T_HELP)
+    if(NOT DEFINED T_STDOUT)
+      set(T_STDOUT "^usage: ")
+    endif()
+    list(APPEND checks -DEXIT=0 "-DSTDOUT=${T_STDOUT}" -DSTDERR_LINES=0)
+  elseif(DEFINED T_ERROR)
+    list(APPEND checks -DEXIT=2 "-DSTDOUT=^$" "-DSTDERR=^${T_ERROR}$"
+      -DSTDERR_LINES=1)
+  elseif(DEFINED T_EXIT)
+    list(APPEND checks -DEXIT=${T_EXIT})
+    foreach(stream STDOUT STDERR)
+      if(DEFINED T_${stream})
+        list(APPEND checks "-D${stream}=${T_${stream}}")
+      endif()
+    endforeach()
+  else()
+    message(FATAL_ERROR "hvcore_add_cli_test(${name}): HELP, ERROR or EXIT")
+  endif()
+  list(POP_FRONT T_COMMAND target)
+  add_test(NAME ${name}
+    COMMAND ${CMAKE_COMMAND} ${checks} -P ${HVCORE_CLI_TEST_SCRIPT}
+            -- $<TARGET_FILE:${target}> ${T_COMMAND})
+  set_tests_properties(${name} PROPERTIES
+    LABELS "scenario;cli;${T_WHAT}" TIMEOUT 120)
+endfunction()

@@ -14,8 +14,12 @@
 #include <hal/cpu.h>
 #include <hal_sim/sim.h>
 
+#include "cli.h"
 #include "hvsim.h"
 #include "world.h"
+
+#define MAX_GUESTS 1000U
+#define MAX_MEM_MIB 65536U
 
 struct world_opts {
     unsigned int cpus;
@@ -47,33 +51,16 @@ static void census(unsigned int cpu, void *arg)
     }
 }
 
-static int parse(int argc, char **argv, struct world_opts *o)
+static void usage(void)
 {
-    int a = 1;
-
-    while ( a < argc )
-    {
-        unsigned long long v;
-        const char *opt = argv[a];
-
-        if ( !strcmp(opt, "--help") )
-            return 1;
-        if ( a + 1 >= argc )
-            return -1;
-        if ( !strcmp(opt, "--cpus") && !hvsim_parse_uint(argv[a + 1], HAL_MAX_CPUS, &v) )
-            o->cpus = (unsigned int)v;
-        else if ( !strcmp(opt, "--guests") && !hvsim_parse_uint(argv[a + 1], 1000, &v) )
-            o->guests = (unsigned int)v;
-        else if ( !strcmp(opt, "--vcpus") &&
-                  !hvsim_parse_uint(argv[a + 1], HVCORE_MAX_VCPUS, &v) )
-            o->vcpus = (unsigned int)v;
-        else if ( !strcmp(opt, "--mem") && !hvsim_parse_uint(argv[a + 1], 65536, &v) )
-            o->mem_mib = v;
-        else
-            return -1;
-        a += 2;
-    }
-    return 0;
+    printf("usage: hvsim world [--cpus N] [--guests N] [--vcpus N] "
+           "[--mem MiB]\n"
+           "  --cpus N     pCPU threads (default 4, 1..%u)\n"
+           "  --guests N   guest domains besides the control domain "
+           "(default 2, 1..%u)\n"
+           "  --vcpus N    vCPUs per guest (default 2, 1..%u)\n"
+           "  --mem MiB    machine memory (default 256, 1..%u)\n",
+           HAL_MAX_CPUS, MAX_GUESTS, HVCORE_MAX_VCPUS, MAX_MEM_MIB);
 }
 
 int hvsim_cmd_world(int argc, char **argv)
@@ -82,18 +69,27 @@ int hvsim_cmd_world(int argc, char **argv)
     struct lookup_census c;
     struct domain_config cfg;
     unsigned int i, created = 0;
-    int rc = parse(argc, argv, &o), status = 0;
+    const struct cli_opt opts[] = {
+        { "cpus", CLI_UINT, &o.cpus, sizeof(o.cpus), 1, HAL_MAX_CPUS, NULL },
+        { "guests", CLI_UINT, &o.guests, sizeof(o.guests), 1, MAX_GUESTS,
+          NULL },
+        { "vcpus", CLI_UINT, &o.vcpus, sizeof(o.vcpus), 1, HVCORE_MAX_VCPUS,
+          NULL },
+        { "mem", CLI_UINT, &o.mem_mib, sizeof(o.mem_mib), 1, MAX_MEM_MIB,
+          NULL },
+        { 0 },
+    };
+    struct cli cli = { .prog = "hvsim world", .usage = usage };
+    int rc = cli_parse(&cli, opts, argc, argv, 0, NULL), status = 0;
 
     if ( rc )
-    {
-        fprintf(rc < 0 ? stderr : stdout,
-                "usage: hvsim world [--cpus N] [--guests N] [--vcpus N] [--mem MiB]\n");
-        return rc < 0 ? 2 : 0;
-    }
+        return cli_exit_status(rc);
 
-    if ( world_start(o.mem_mib << 20, o.cpus) )
+    rc = world_start(o.mem_mib << 20, o.cpus);
+    if ( rc )
     {
-        fprintf(stderr, "hvsim: cannot start the simulated world\n");
+        fprintf(stderr, "hvsim world: the simulated world did not start: "
+                "%s\n", cli_errno_name(rc));
         return 1;
     }
 
@@ -112,7 +108,8 @@ int hvsim_cmd_world(int argc, char **argv)
         rc = domain_create((domid_t)i, &cfg, &d);
         if ( rc )
         {
-            fprintf(stderr, "hvsim: creating d%u failed: %d\n", i, rc);
+            fprintf(stderr, "hvsim world: creating d%u failed: %s\n", i,
+                    cli_errno_name(rc));
             status = 1;
             break;
         }

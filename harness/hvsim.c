@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hvsim: the simulator's command line.  Each subcommand is a function in
- * its own file; the table below is the whole list.
+ * its own file; the table below is the whole list.  `hvsim help CMD ...`
+ * is `hvsim CMD ... --help`.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "hvsim.h"
 #include "hvsim_subcommands.h"
 
 struct subcommand {
     const char *name;
     const char *summary;
-    int (*fn)(int argc, char **argv);
+    int (*fn)(int argc, char **argv); /* NULL: help */
 };
 
 static const struct subcommand subcommands[] = {
@@ -23,48 +23,58 @@ static const struct subcommand subcommands[] = {
     { "layout", "print the sizes of hvcore's structures (--json for one JSON object)",
       hvsim_cmd_layout },
     HVSIM_EXTRA_SUBCOMMANDS
+    { "help", "hvsim help COMMAND [SUBCOMMAND]: hvsim COMMAND [SUBCOMMAND] --help",
+      NULL },
     { NULL, NULL, NULL },
 };
 
-int hvsim_parse_uint(const char *s, unsigned long long max,
-                     unsigned long long *out)
-{
-    char *end;
-    unsigned long long v;
+#define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
 
-    if ( !s || !*s || *s == '-' )
-        return -1;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if ( errno || *end || v == 0 || v > max )
-        return -1;
-    *out = v;
-    return 0;
-}
+/* The subcommands' names, for cli_command. */
+static const char *names[NR_SUBCOMMANDS];
 
-static void usage(FILE *f)
+static void usage(void)
 {
     const struct subcommand *c;
 
-    fprintf(f, "usage: hvsim <command> [options]   (hvsim <command> --help)\n\n"
-               "commands:\n");
+    printf("usage: hvsim <command> [options]   (hvsim <command> --help)\n\n"
+           "commands:\n");
     for ( c = subcommands; c->name; c++ )
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+        printf("  %-10s %s\n", c->name, c->summary);
+}
+
+/*
+ * Runs the subcommand that `argv` (after its program name and options)
+ * names, with the rest of `argv`; returns the exit status.
+ */
+static int run(struct cli *c, int argc, char **argv)
+{
+    int i = cli_command(c, argc, argv, names);
+
+    if ( i < 0 )
+        return cli_exit_status(i);
+    if ( !subcommands[i].fn ) /* `hvsim help help` */
+    {
+        usage();
+        return 0;
+    }
+    return subcommands[i].fn(argc - c->operand, argv + c->operand);
 }
 
 int main(int argc, char **argv)
 {
-    const struct subcommand *c;
+    struct cli c = { .prog = "hvsim", .usage = usage };
+    struct cli help = { .prog = "hvsim help", .usage = usage };
+    unsigned int i;
 
-    if ( argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") )
-    {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    for ( c = subcommands; c->name; c++ )
-        if ( !strcmp(argv[1], c->name) )
-            return c->fn(argc - 1, argv + 1);
-    fprintf(stderr, "hvsim: unknown command '%s'\n\n", argv[1]);
-    usage(stderr);
-    return 2;
+    for ( i = 0; subcommands[i].name; i++ )
+        names[i] = subcommands[i].name;
+    names[i] = NULL;
+    if ( argc < 2 || strcmp(argv[1], "help") )
+        return run(&c, argc, argv);
+    /* `hvsim help [CMD ARGS...]` is `hvsim [CMD ARGS...] --help`, in
+     * argv's own slots ("help" moves to the end as "--help"). */
+    memmove(argv + 1, argv + 2, (size_t)(argc - 2) * sizeof(*argv));
+    argv[argc - 1] = (char *)"--help";
+    return run(&help, argc, argv);
 }

@@ -18,8 +18,4 @@ extern const struct layout_entry *const hvsim_layout_lists[];
 int hvsim_cmd_world(int argc, char **argv);
 int hvsim_cmd_layout(int argc, char **argv);
 
-/* Parses a positive decimal number no larger than `max`; returns 0 or -1. */
-int hvsim_parse_uint(const char *s, unsigned long long max,
-                     unsigned long long *out);
-
 #endif /* HARNESS_HVSIM_H */

@@ -12,17 +12,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <common/errno.h>
+#include <hal/cpu.h>
 #include <hal_sim/sim.h>
-#include <libxsm/xsm.h>
 #include <public/event_channel.h>
 
-#include "hvsim.h"
+#include "cli.h"
 #include "sd_demo.h"
 #include "splitdrv.h"
 #include "world.h"
 
 int hvsim_demo_main(int argc, char **argv);
+
+#define MAX_REQUESTS 100000000U
 
 struct demo_opts {
     unsigned int abis[2], nr_abis;
@@ -43,172 +44,95 @@ struct demo_run {
     struct sd_demo_summary sum;
 };
 
-static void usage(FILE *f)
+/* The XSM providers this build has, by their --xsm names; the first is
+ * the default. */
+static const char *const xsm_names[] = {
+#ifdef HVCORE_XSM_DUMMY
+    "dummy",
+#endif
+#ifdef HVCORE_XSM_FLASK
+    "flask",
+#endif
+    NULL,
+};
+
+/* --abi's values: 2-level, 3-level, one run of each. */
+static const char *const abi_names[] = { "2l", "3l", "both", NULL };
+
+static enum world_xsm xsm_by_name(const char *name)
 {
-    fprintf(f,
-        "usage: hvsim demo [options]\n"
-        "  A privileged backend (domain 0) serves one split-driver queue per\n"
-        "  guest vCPU: rings and data pages granted by the guests, grant\n"
-        "  maps and copies, event channels both ways, checksums end to end.\n"
-        "  --abi 2l|3l|both    event channel ABI (default both, one run each)\n"
-        "  --guests N          guest domains (default 3, at most %u)\n"
-        "  --vcpus N           vCPUs (and queues) per domain (default 2, <= %u)\n"
-        "  --cpus N            pCPU threads (default 4)\n"
-        "  --requests N        requests per guest (default 2000)\n"
-        "  --xsm dummy|flask   XSM provider (flask: the built-in policy)\n"
-        "  --policy FILE       FLASK with this binary policy (checkpolicy -t xen)\n"
-        "  --seed N            request and payload stream seed (default 1)\n"
-        "  --json              one JSON summary line per run\n"
-        "  --quiet             no progress line\n",
-        SD_DEMO_MAX_GUESTS, SD_ENV_MAX_VCPUS);
+    return strcmp(name, "flask") ? WORLD_XSM_DUMMY : WORLD_XSM_FLASK;
 }
 
-static int parse_abi(const char *s, struct demo_opts *o)
+static void usage(void)
 {
-    if ( !strcmp(s, "2l") )
-    {
-        o->abis[0] = EVTCHN_ABI_2LEVEL;
-        o->nr_abis = 1;
-    }
-    else if ( !strcmp(s, "3l") )
-    {
-        o->abis[0] = EVTCHN_ABI_3LEVEL;
-        o->nr_abis = 1;
-    }
-    else if ( !strcmp(s, "both") )
-    {
-        o->abis[0] = EVTCHN_ABI_2LEVEL;
-        o->abis[1] = EVTCHN_ABI_3LEVEL;
-        o->nr_abis = 2;
-    }
-    else
-        return -1;
-    return 0;
+    printf("usage: hvsim demo [options]\n"
+           "  A privileged backend (domain 0) serves one split-driver queue per\n"
+           "  guest vCPU: rings and data pages granted by the guests, grant\n"
+           "  maps and copies, event channels both ways, checksums end to end.\n"
+           "  --abi 2l|3l|both    event channel ABI (default both, one run each)\n"
+           "  --guests N          guest domains (default 3, 1..%u)\n"
+           "  --vcpus N           vCPUs (and queues) per domain (default 2, 1..%u)\n"
+           "  --cpus N            pCPU threads (default 4, 1..%u)\n"
+           "  --requests N        requests per guest (default 2000, 1..%u)\n"
+           "  --xsm dummy|flask   XSM provider, of those built in (default %s;\n"
+           "                      flask: the built-in policy)\n"
+           "  --policy FILE       FLASK with this binary policy (checkpolicy -t xen),\n"
+           "                      checked before the runs; implies --xsm flask,\n"
+           "                      and --xsm dummy with it is an error\n"
+           "  --seed N            request and payload stream seed (default 1,\n"
+           "                      0..2^64-1)\n"
+           "  --json              one JSON summary line per run\n"
+           "  --quiet             no progress line\n",
+           SD_DEMO_MAX_GUESTS, SD_ENV_MAX_VCPUS, HAL_MAX_CPUS, MAX_REQUESTS,
+           xsm_names[0]);
 }
 
+/* Fills `o` from the options and reads the policy: 0, CLI_HELP or
+ * CLI_ERROR. */
 static int parse(int argc, char **argv, struct demo_opts *o)
 {
-    unsigned long long v;
-    int i;
+    int abi = 2, xsm = -1; /* both; -1: --xsm not given */
+    bool quiet = false;
+    const struct cli_opt opts[] = {
+        { "abi", CLI_CHOICE, &abi, 0, 0, 0, abi_names },
+        { "guests", CLI_UINT, &o->guests, sizeof(o->guests), 1,
+          SD_DEMO_MAX_GUESTS, NULL },
+        { "vcpus", CLI_UINT, &o->vcpus, sizeof(o->vcpus), 1,
+          SD_ENV_MAX_VCPUS, NULL },
+        { "cpus", CLI_UINT, &o->cpus, sizeof(o->cpus), 1, HAL_MAX_CPUS,
+          NULL },
+        { "requests", CLI_UINT, &o->requests, sizeof(o->requests), 1,
+          MAX_REQUESTS, NULL },
+        { "xsm", CLI_CHOICE, &xsm, 0, 0, 0, xsm_names },
+        { "policy", CLI_TEXT, &o->policy, 0, 0, 0, NULL },
+        { "seed", CLI_UINT, &o->seed, sizeof(o->seed), 0, UINT64_MAX, NULL },
+        { "json", CLI_FLAG, &o->json, 0, 0, 0, NULL },
+        { "quiet", CLI_FLAG, &quiet, 0, 0, 0, NULL },
+        { 0 },
+    };
+    struct cli c = { .prog = "hvsim demo", .usage = usage };
+    int rc = cli_parse(&c, opts, argc, argv, 0, NULL);
 
-    for ( i = 1; i < argc; i++ )
+    if ( rc )
+        return rc;
+    o->abis[0] = abi == 1 ? EVTCHN_ABI_3LEVEL : EVTCHN_ABI_2LEVEL;
+    o->abis[1] = EVTCHN_ABI_3LEVEL;
+    o->nr_abis = abi == 2 ? 2 : 1;
+    o->progress = !quiet && isatty(STDERR_FILENO);
+    o->xsm = xsm_by_name(xsm_names[xsm < 0 ? 0 : xsm]);
+    if ( !o->policy )
+        return 0;
+    /* A policy is FLASK's: it picks FLASK, and contradicts --xsm dummy. */
+    if ( xsm >= 0 && o->xsm != WORLD_XSM_FLASK )
     {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-        if ( !strcmp(a, "--json") )
-            o->json = true;
-        else if ( !strcmp(a, "--quiet") )
-            o->progress = false;
-        else if ( !strcmp(a, "--help") || !strcmp(a, "-h") )
-        {
-            usage(stdout);
-            exit(0);
-        }
-        else if ( !val )
-            goto bad;
-        else
-        {
-            i++;
-            if ( !strcmp(a, "--abi") )
-            {
-                if ( parse_abi(val, o) )
-                    goto bad;
-            }
-            else if ( !strcmp(a, "--guests") )
-            {
-                if ( hvsim_parse_uint(val, SD_DEMO_MAX_GUESTS, &v) )
-                    goto bad;
-                o->guests = (unsigned int)v;
-            }
-            else if ( !strcmp(a, "--vcpus") )
-            {
-                if ( hvsim_parse_uint(val, SD_ENV_MAX_VCPUS, &v) )
-                    goto bad;
-                o->vcpus = (unsigned int)v;
-            }
-            else if ( !strcmp(a, "--cpus") )
-            {
-                if ( hvsim_parse_uint(val, 64, &v) )
-                    goto bad;
-                o->cpus = (unsigned int)v;
-            }
-            else if ( !strcmp(a, "--requests") )
-            {
-                if ( hvsim_parse_uint(val, 100000000ULL, &v) )
-                    goto bad;
-                o->requests = (unsigned long)v;
-            }
-            else if ( !strcmp(a, "--seed") )
-            {
-                if ( hvsim_parse_uint(val, ~0ULL, &v) )
-                    goto bad;
-                o->seed = v;
-            }
-            else if ( !strcmp(a, "--xsm") )
-            {
-                if ( !strcmp(val, "dummy") )
-                    o->xsm = WORLD_XSM_DUMMY;
-                else if ( !strcmp(val, "flask") )
-                    o->xsm = WORLD_XSM_FLASK;
-                else
-                    goto bad;
-            }
-            else if ( !strcmp(a, "--policy") )
-                o->policy = val;
-            else
-                goto bad;
-        }
+        cli_bad_value(&c, "--policy", o->policy,
+                      "needs --xsm flask, not --xsm %s", xsm_names[xsm]);
+        return CLI_ERROR;
     }
-    if ( o->policy )
-        o->xsm = WORLD_XSM_FLASK;
-    return 0;
-
- bad:
-    fprintf(stderr, "hvsim demo: bad option '%s'\n\n", argv[i]);
-    usage(stderr);
-    return -1;
-}
-
-static int load_policy(struct demo_opts *o)
-{
-    FILE *f = fopen(o->policy, "rb");
-    long n;
-
-    if ( !f )
-    {
-        perror(o->policy);
-        return -1;
-    }
-    if ( fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 ||
-         fseek(f, 0, SEEK_SET) || !(o->policy_data = malloc((size_t)n)) ||
-         fread(o->policy_data, 1, (size_t)n, f) != (size_t)n )
-    {
-        fprintf(stderr, "hvsim demo: cannot read %s\n", o->policy);
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    o->policy_size = (size_t)n;
-    return 0;
-}
-
-/** Chooses the XSM provider before hvcore_init (world_start_with). */
-static int configure(void *arg)
-{
-    const struct demo_opts *o = arg;
-
-    if ( o->xsm == WORLD_XSM_DUMMY )
-        return xsm_set_provider(XSM_PROVIDER_DUMMY);
-#ifdef HVCORE_XSM_FLASK
-    if ( o->policy_data )
-        return xsm_set_provider(XSM_PROVIDER_FLASK) ||
-               xsm_set_boot_policy(o->policy_data, o->policy_size);
-    return xsm_set_provider(XSM_PROVIDER_FLASK) ||
-           xsm_set_boot_policy(xsm_builtin_policy, xsm_builtin_policy_size);
-#else
-    fprintf(stderr, "hvsim demo: FLASK is not built in\n");
-    return -1;
-#endif
+    o->xsm = WORLD_XSM_FLASK;
+    return cli_read_policy(&c, "--policy", o->policy, &o->policy_data,
+                           &o->policy_size);
 }
 
 static void tick(void *arg, unsigned long done, unsigned long total)
@@ -244,12 +168,10 @@ static int run_one(const struct demo_opts *o, unsigned int abi,
     uint64_t mem = 64ULL << 20;
 
     r->abi_name = abi == EVTCHN_ABI_3LEVEL ? "3l" : "2l";
-    if ( world_start_with(mem, o->cpus, configure, (void *)o) )
-    {
-        fprintf(stderr, "hvsim demo: the simulated host did not start\n");
-        r->rc = -1;
-        return -1;
-    }
+    r->rc = world_start_xsm_policy(mem, o->cpus, o->xsm, o->policy_data,
+                                   o->policy_size);
+    if ( r->rc )
+        return r->rc;
     r->rc = sd_demo_setup(&cfg, &ctx.demo, &r->sum);
     if ( r->rc == 0 )
     {
@@ -369,19 +291,14 @@ static void print_json(const struct demo_opts *o, const struct demo_run *r)
 int hvsim_demo_main(int argc, char **argv)
 {
     struct demo_opts o = {
-        .abis = { EVTCHN_ABI_2LEVEL, EVTCHN_ABI_3LEVEL }, .nr_abis = 2,
         .guests = 3, .vcpus = 2, .cpus = 4, .requests = 2000, .seed = 1,
-        .xsm = WORLD_XSM_DUMMY, .progress = true,
     };
     struct demo_run runs[2];
     unsigned int i, failed = 0;
+    int rc = parse(argc, argv, &o);
 
-    if ( parse(argc, argv, &o) )
-        return 2;
-    if ( !isatty(STDERR_FILENO) )
-        o.progress = false;
-    if ( o.policy && load_policy(&o) )
-        return 2;
+    if ( rc )
+        return cli_exit_status(rc);
     memset(runs, 0, sizeof(runs));
     for ( i = 0; i < o.nr_abis; i++ )
     {
@@ -394,19 +311,20 @@ int hvsim_demo_main(int argc, char **argv)
         print_table(&o, runs, o.nr_abis);
     for ( i = 0; i < o.nr_abis; i++ )
         if ( runs[i].rc )
-            fprintf(stderr, "hvsim demo: %s run FAILED: %s\n",
+            fprintf(stderr, "hvsim demo: %s run FAILED: %s (%s)\n",
                     runs[i].abi_name,
                     runs[i].sum.failure ? runs[i].sum.failure
-                                        : "the host did not start");
+                                        : "the host did not start",
+                    cli_errno_name(runs[i].rc));
     for ( i = 0; i < o.nr_abis && !o.json; i++ )
         if ( o.abis[i] == EVTCHN_ABI_3LEVEL &&
-             runs[i].sum.guest_abi != EVTCHN_ABI_3LEVEL )
+             runs[i].sum.guest_abi != EVTCHN_ABI_3LEVEL &&
+             runs[i].sum.guest_3l_rc < 0 )
             printf("  note (%s): guests stay on 2 levels; their 3-level "
-                   "registration returned %ld%s:\n"
+                   "registration returned -%s:\n"
                    "  3 levels are for privileged and device-model domains "
                    "(seed 002, XSM_DM_PRIV)\n", runs[i].abi_name,
-                   runs[i].sum.guest_3l_rc,
-                   runs[i].sum.guest_3l_rc == -EPERM ? " (-EPERM)" : "");
+                   cli_errno_name((int)runs[i].sum.guest_3l_rc));
     free(o.policy_data);
     printf("hvsim demo: %s\n", failed ? "FAILED" : "ok");
     return failed ? 1 : 0;

@@ -16,36 +16,57 @@
 #include <hal_sim/sim.h>
 #include <libevtchn/evtchn.h>
 #include <libmm/mm.h>
+#include <public/arch-x86/xen.h>
 
-#include "hvsim.h"
+#include "cli.h"
 #include "world.h"
 
 int hvsim_evtchn_main(int argc, char **argv);
 
+/*
+ * Domain 1 is a 64-bit 2-level domain: one pending bit per port in its
+ * shared_info.  Port 0 is reserved and three ports (an interdomain, an
+ * unbound and a VIRQ_TIMER port) are bound before the extra IPIs.
+ */
+#define D1_PORTS (sizeof(((struct shared_info *)0)->evtchn_pending) * 8)
+#define D1_PORTS_BEFORE_IPIS 4U
+#define MAX_EXTRA_IPIS (D1_PORTS - D1_PORTS_BEFORE_IPIS)
+
+static const char *const prog = "hvsim evtchn dump";
+
 /* Toolstack-side versions of the ops, through the hypercall entry, with
- * the argument in the domain's page at gfn 0x10. */
+ * the argument in the domain's page at gfn 0x10; a failure says so. */
 static long op(struct domain *d, unsigned int cmd, void *arg, size_t size)
 {
-    return world_guest_op(d, 0, __HYPERVISOR_event_channel_op, cmd, 0x10,
-                          arg, size);
+    long rc = world_guest_op(d, 0, __HYPERVISOR_event_channel_op, cmd, 0x10,
+                             arg, size);
+
+    if ( rc )
+        fprintf(stderr, "%s: event channel op %u in d%u failed: %s\n", prog,
+                cmd, d->domain_id, cli_errno_name((int)rc));
+    return rc;
 }
 
 static int make(domid_t id, bool priv, struct domain **d)
 {
     struct domain_config cfg;
     unsigned long done;
+    int rc;
 
     domain_config_default(&cfg);
     cfg.max_vcpus = 2;
     cfg.privileged = priv;
     cfg.max_pages = 256;
     cfg.max_evtchn_port = 300000;
-    if ( domain_create(id, &cfg, d) )
-        return -1;
-    if ( mm_populate_physmap(*d, _gfn(0x10), 1, 0, &done) ||
-         mm_populate_physmap(*d, _gfn(0x20), 24, 0, &done) )
-        return -1;
-    return 0;
+    rc = domain_create(id, &cfg, d);
+    if ( !rc )
+        rc = mm_populate_physmap(*d, _gfn(0x10), 1, 0, &done);
+    if ( !rc )
+        rc = mm_populate_physmap(*d, _gfn(0x20), 24, 0, &done);
+    if ( rc )
+        fprintf(stderr, "%s: building d%u failed: %s\n", prog, id,
+                cli_errno_name(rc));
+    return rc;
 }
 
 static void destroy(struct domain *d)
@@ -59,39 +80,28 @@ static void usage(void)
 {
     printf("usage: hvsim evtchn dump [--ports N]\n"
            "  Builds domains 0 (control, 3-level), 1 and 2 with channels in\n"
-           "  every state plus N extra IPIs in domain 1 (default 100), and\n"
-           "  prints the snapshot dump.\n");
+           "  every state plus N extra IPIs in domain 1, and prints the\n"
+           "  snapshot dump.\n"
+           "  --ports N   extra IPIs in domain 1 (default 100, 0..%u: it is\n"
+           "              2-level, %u ports, %u taken before the IPIs)\n",
+           (unsigned int)MAX_EXTRA_IPIS, (unsigned int)D1_PORTS,
+           D1_PORTS_BEFORE_IPIS);
 }
 
-int hvsim_evtchn_main(int argc, char **argv)
+/* Builds the domains and channels, dumps them, checks and tears down. */
+static int dump(unsigned long long extra)
 {
     struct domain *d0 = NULL, *d1 = NULL, *d2 = NULL;
-    unsigned long long extra = 100;
     unsigned int i;
-    int a, rc = 1;
+    int rc = world_start(64ULL << 20, 2);
 
-    if ( argc < 2 || strcmp(argv[1], "dump") )
+    if ( rc )
     {
-        usage();
-        return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
-    }
-    for ( a = 2; a < argc; a++ )
-    {
-        if ( !strcmp(argv[a], "--ports") && a + 1 < argc &&
-             !hvsim_parse_uint(argv[a + 1], 60000, &extra) )
-            a++;
-        else
-        {
-            usage();
-            return 2;
-        }
-    }
-
-    if ( world_start(64ULL << 20, 2) )
-    {
-        fprintf(stderr, "hvsim evtchn: no world\n");
+        fprintf(stderr, "%s: the simulated world did not start: %s\n", prog,
+                cli_errno_name(rc));
         return 1;
     }
+    rc = 1;
     if ( make(0, true, &d0) || make(1, false, &d1) || make(2, false, &d2) )
         goto out;
 
@@ -183,7 +193,7 @@ int hvsim_evtchn_main(int argc, char **argv)
     evtchn_dump();
     if ( evtchn_check() )
     {
-        fprintf(stderr, "hvsim evtchn: evtchn_check failed\n");
+        fprintf(stderr, "%s: evtchn_check failed\n", prog);
         goto out;
     }
     rc = 0;
@@ -200,4 +210,25 @@ int hvsim_evtchn_main(int argc, char **argv)
     world_stop();
     printf("hvsim evtchn: %s\n", rc ? "FAILED" : "ok");
     return rc;
+}
+
+/** `hvsim evtchn COMMAND`; see harness/CMakeLists.txt. */
+int hvsim_evtchn_main(int argc, char **argv)
+{
+    static const char *const commands[] = { "dump", NULL };
+    unsigned long long extra = 100;
+    const struct cli_opt opts[] = {
+        { "ports", CLI_UINT, &extra, sizeof(extra), 0, MAX_EXTRA_IPIS, NULL },
+        { 0 },
+    };
+    struct cli c = { .prog = "hvsim evtchn", .usage = usage };
+    struct cli dump_cli = { .prog = prog, .usage = usage };
+    int rc = cli_command(&c, argc, argv, commands);
+
+    if ( rc >= 0 )
+        rc = cli_parse(&dump_cli, opts, argc - c.operand, argv + c.operand,
+                       0, NULL);
+    if ( rc )
+        return cli_exit_status(rc);
+    return dump(extra);
 }

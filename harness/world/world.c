@@ -7,6 +7,7 @@
 #include <common/init.h>
 #include <hal_sim/sim.h>
 #include <libmm/p2m.h>
+#include <libxsm/flask.h>
 #include <libxsm/xsm.h>
 
 #include "world.h"
@@ -15,15 +16,18 @@ int world_start_with(uint64_t mem_bytes, unsigned int cpus,
                      int (*configure)(void *arg), void *arg)
 {
     struct sim_config cfg = { .mem_bytes = mem_bytes, .cpus = cpus };
+    int rc = sim_init(&cfg);
 
-    if ( sim_init(&cfg) )
-        return -1;
-    if ( (configure && configure(arg)) || hvcore_init() )
-    {
+    if ( rc )
+        return rc;
+    rc = configure ? configure(arg) : 0;
+    if ( rc > 0 )
+        rc = -EINVAL; /* a configure that says only "no" */
+    if ( !rc )
+        rc = hvcore_init();
+    if ( rc )
         sim_fini();
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 int world_start(uint64_t mem_bytes, unsigned int cpus)
@@ -31,9 +35,17 @@ int world_start(uint64_t mem_bytes, unsigned int cpus)
     return world_start_with(mem_bytes, cpus, NULL, NULL);
 }
 
+/* What configure_xsm sets up: the provider and FLASK's boot policy. */
+struct world_xsm_config {
+    enum world_xsm xsm;
+    const void *policy;
+    size_t size;
+};
+
 static int configure_xsm(void *arg)
 {
-    enum world_xsm xsm = *(const enum world_xsm *)arg;
+    const struct world_xsm_config *cfg = arg;
+    enum world_xsm xsm = cfg->xsm;
 
 #ifndef HVCORE_XSM_DUMMY
     /* A FLASK-only build: FLASK with the built-in policy (world.h). */
@@ -47,19 +59,61 @@ static int configure_xsm(void *arg)
     case WORLD_XSM_FLASK:
 #ifdef HVCORE_XSM_FLASK
         return xsm_set_provider(XSM_PROVIDER_FLASK) ||
-               xsm_set_boot_policy(xsm_builtin_policy,
-                                   xsm_builtin_policy_size);
+               xsm_set_boot_policy(cfg->policy, cfg->size);
 #else
-        return -1; /* FLASK is not built in */
+        return -EOPNOTSUPP; /* FLASK is not built in */
 #endif
     default:
         return 0;
     }
 }
 
+int world_start_xsm_policy(uint64_t mem_bytes, unsigned int cpus,
+                           enum world_xsm xsm, const void *policy,
+                           size_t size)
+{
+    struct world_xsm_config cfg = { xsm, policy, size };
+
+#ifdef HVCORE_XSM_FLASK
+    if ( !policy )
+    {
+        cfg.policy = xsm_builtin_policy;
+        cfg.size = xsm_builtin_policy_size;
+    }
+#endif
+    return world_start_with(mem_bytes, cpus, configure_xsm, &cfg);
+}
+
 int world_start_xsm(uint64_t mem_bytes, unsigned int cpus, enum world_xsm xsm)
 {
-    return world_start_with(mem_bytes, cpus, configure_xsm, &xsm);
+    return world_start_xsm_policy(mem_bytes, cpus, xsm, NULL, 0);
+}
+
+#ifdef HVCORE_XSM_FLASK
+/* FLASK without a policy (`flask=late`), so that one can be loaded. */
+static int configure_late(void *arg)
+{
+    (void)arg;
+    return xsm_set_provider(XSM_PROVIDER_FLASK) ||
+           xsm_set_flask_mode(FLASK_BOOTPARAM_LATE);
+}
+#endif
+
+int world_check_policy(const void *policy, size_t size)
+{
+#ifdef HVCORE_XSM_FLASK
+    /* Loaded late, as FLASK_LOAD would: a boot policy that does not load
+     * fails hvcore_init with a console line, not just an errno. */
+    int rc = world_start_with(16ULL << 20, 1, configure_late, NULL);
+
+    if ( rc )
+        return rc;
+    rc = flask_load_policy(policy, size);
+    world_stop();
+    return rc;
+#else
+    return -EOPNOTSUPP;
+#endif
 }
 
 void world_stop(void)

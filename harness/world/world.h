@@ -8,6 +8,7 @@
 #define HARNESS_WORLD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <common/domain.h>
@@ -15,13 +16,17 @@
 #define WORLD_DEFAULT_MEM (64ULL << 20)
 #define WORLD_DEFAULT_CPUS 4U
 
-/** Starts the simulator with `mem_bytes` and `cpus`, then hvcore.  0 or -1. */
+/**
+ * Starts the simulator with `mem_bytes` and `cpus`, then hvcore.  0 or a
+ * negative errno.
+ */
 int world_start(uint64_t mem_bytes, unsigned int cpus);
 
 /**
  * As world_start, with `configure(arg)` run after the simulator is up and
  * before hvcore_init — for choices the core reads at start-up (XSM provider
- * and boot policy, direct map).  A non-zero return aborts the start.
+ * and boot policy, direct map).  A non-zero return aborts the start
+ * (its errno if negative, else -EINVAL).
  */
 int world_start_with(uint64_t mem_bytes, unsigned int cpus,
                      int (*configure)(void *arg), void *arg);
@@ -42,6 +47,24 @@ enum world_xsm {
 
 /** world_start with the XSM provider chosen. */
 int world_start_xsm(uint64_t mem_bytes, unsigned int cpus, enum world_xsm xsm);
+
+/**
+ * world_start_xsm with FLASK's boot policy given: `policy`, `size` bytes
+ * (NULL: the built-in policy), read before it returns.  Check the policy
+ * first (world_check_policy): one that does not load fails the start
+ * with a console line.
+ */
+int world_start_xsm_policy(uint64_t mem_bytes, unsigned int cpus,
+                           enum world_xsm xsm, const void *policy,
+                           size_t size);
+
+/**
+ * Checks that FLASK loads `policy` (`size` bytes), on a small world of its
+ * own that is gone when it returns; no world may be running.  0, the
+ * loader's error (-EINVAL: not a policy hvcore can load, -ENOMEM), or
+ * -EOPNOTSUPP without FLASK.
+ */
+int world_check_policy(const void *policy, size_t size);
 
 /** Destroys every domain, stops hvcore, then the simulator. */
 void world_stop(void);
