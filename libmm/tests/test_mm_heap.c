@@ -310,6 +310,31 @@ static void test_tlbflush_clock(void **state)
     assert_int_equal(mm_check(), 0);
 }
 
+/*
+ * The world runs over the direct map when the build's default asks for it
+ * (HVCORE_DIRECTMAP=full) or this is the suite's direct-map twin, and over
+ * map_domain_page's per-CPU slots otherwise: a mapping takes a slot exactly
+ * when there is no direct map.
+ */
+static void test_directmap_choice(void **state)
+{
+#ifdef MM_TEST_DIRECTMAP
+    bool want = true;
+#else
+    bool want = HVCORE_DIRECTMAP_FULL;
+#endif
+    struct page_info *pg = alloc_domheap_page(NULL, 0);
+    unsigned int slots = mapcache_cpu_in_use();
+    void *p;
+
+    assert_non_null(pg);
+    assert_int_equal(mm_has_directmap(), want);
+    p = map_domain_page(page_to_mfn(pg));
+    assert_int_equal(mapcache_cpu_in_use(), slots + !want);
+    unmap_domain_page(p);
+    free_domheap_page(pg);
+}
+
 static void test_tlbflush_wrap(void **state)
 {
     unsigned long f0 = sim_tlb_flush_all_count();
@@ -488,6 +513,10 @@ static void test_stress_mt(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* First: the first world of a process starts from the build's
+         * default, not from what a previous world's mm_fini restored. */
+        cmocka_unit_test_setup_teardown(test_directmap_choice, mm_world_setup,
+                                        mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_buddy_roundtrip, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_address_width, mm_world_setup,
