@@ -13,7 +13,8 @@
  *
  * Per-CPU state is touched only by its own CPU, so there is no lock.  A
  * mapping call the HAL fails (only an injected fault can: no table page is
- * needed) is retried; a second failure is a bug.
+ * needed) is retried, and the fault reported absorbed (hal/fault.h); a
+ * second failure is a bug.
  */
 #include "mm_private.h"
 
@@ -173,7 +174,10 @@ void *map_domain_page(mfn_t mfn)
     k = (unsigned int)__builtin_ctz(avail);
     va = mc_slot_va(cpu, k);
     if ( hal_map_frames(va, mfn_x(mfn), 1, HAL_MAP_RW | HAL_MAP_NX) )
+    {
         BUG_ON(hal_map_frames(va, mfn_x(mfn), 1, HAL_MAP_RW | HAL_MAP_NX));
+        hal_fault_absorbed(HAL_FAULT_MAP);
+    }
     c->inuse |= 1U << k;
     c->mfn[k] = mfn_x(mfn);
     c->refcnt[k] = 1;

@@ -4,13 +4,16 @@
 #   dev   gcc debug: unit + scenario tests, Valgrind memcheck of the unit tests
 #   xsm-dummy, xsm-flask  gcc debug built with one XSM provider each (hooks
 #         called directly, no ops table): unit + scenario tests
+#   directmap  gcc debug over the full direct map with libmm's own slab
+#         xmalloc (an embedder's configuration): unit + scenario tests
+#   release  gcc -O2 -DNDEBUG with the slab xmalloc: unit + scenario tests
 #   asan  clang ASan+UBSan: unit + scenario tests
 #   boot  the x86-64 kernel booted under QEMU (in-kernel test runner)
 #   fuzz  clang libFuzzer: short smokes and replays of the regression corpora
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-presets=(dev xsm-dummy xsm-flask asan boot)
+presets=(dev xsm-dummy xsm-flask directmap release asan boot)
 ls fuzz/*/CMakeLists.txt >/dev/null 2>&1 && presets+=(fuzz)
 [ -n "${HVCORE_PRESETS:-}" ] && read -r -a presets <<<"$HVCORE_PRESETS"
 

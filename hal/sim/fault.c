@@ -6,6 +6,10 @@
  * the nth hit after arming and then disarms itself.  Every hit is counted per
  * site, in the hitting CPU's own counters, so an unarmed hit costs no lock
  * and no atomic operation (allocation benchmarks pay nothing for it).
+ *
+ * A fired fault's outcome is SIM_FAULT_FAILED until the CPU it fired on
+ * reports, through `hal_fault_absorbed` on the same site, that it recovered;
+ * then it is SIM_FAULT_ABSORBED.
  */
 #include <pthread.h>
 
@@ -21,7 +25,9 @@ static struct {
 static bool sim_fault_armed;
 static unsigned int sim_fault_site;     /* a site or SIM_FAULT_ANY */
 static unsigned long sim_fault_left;    /* hits until it fires */
-static bool sim_fault_did_fire;
+static enum sim_fault_outcome sim_fault_result;
+static unsigned int sim_fault_fired_site; /* where and on which CPU it */
+static unsigned int sim_fault_fired_cpu;  /* fired, once it has */
 
 /** Clears counters and any armed fault (machine start). */
 void sim_fault_reset(void)
@@ -33,7 +39,7 @@ void sim_fault_reset(void)
         for ( i = 0; i < HAL_FAULT_SITE_COUNT; i++ )
             hal_write_once(&sim_fault_count[c].hits[i], 0);
     hal_write_once(&sim_fault_armed, false);
-    sim_fault_did_fire = false;
+    sim_fault_result = SIM_FAULT_NOT_FIRED;
     pthread_mutex_unlock(&sim_fault_lock);
 }
 
@@ -45,7 +51,7 @@ static void sim_fault_set(unsigned int site, unsigned long nth)
     pthread_mutex_lock(&sim_fault_lock);
     sim_fault_site = site;
     sim_fault_left = nth;
-    sim_fault_did_fire = false;
+    sim_fault_result = SIM_FAULT_NOT_FIRED;
     hal_store_release(&sim_fault_armed, true);
     pthread_mutex_unlock(&sim_fault_lock);
 }
@@ -85,15 +91,21 @@ unsigned long sim_fault_hits(enum hal_fault_site site)
     return sum;
 }
 
-/** Returns true if the last armed fault has fired. */
-bool sim_fault_fired(void)
+/** Returns what the fault armed last did. */
+enum sim_fault_outcome sim_fault_outcome(void)
 {
-    bool fired;
+    enum sim_fault_outcome r;
 
     pthread_mutex_lock(&sim_fault_lock);
-    fired = sim_fault_did_fire;
+    r = sim_fault_result;
     pthread_mutex_unlock(&sim_fault_lock);
-    return fired;
+    return r;
+}
+
+/** Returns true if the fault armed last has fired, absorbed or not. */
+bool sim_fault_fired(void)
+{
+    return sim_fault_outcome() != SIM_FAULT_NOT_FIRED;
 }
 
 /** Counts a hit of `site`; returns true if an armed fault fires on it. */
@@ -115,9 +127,26 @@ bool hal_fault_hit(enum hal_fault_site site)
          --sim_fault_left == 0 )
     {
         fire = true;
-        sim_fault_did_fire = true;
+        sim_fault_result = SIM_FAULT_FAILED;
+        sim_fault_fired_site = site;
+        sim_fault_fired_cpu = hal_cpu_id();
         hal_write_once(&sim_fault_armed, false);
     }
     pthread_mutex_unlock(&sim_fault_lock);
     return fire;
+}
+
+/**
+ * Marks the fired fault absorbed if it fired on `site` on this CPU.  A
+ * failure that was not injected (or not this CPU's) changes nothing.
+ */
+void hal_fault_absorbed(enum hal_fault_site site)
+{
+    if ( (unsigned int)site >= HAL_FAULT_SITE_COUNT )
+        hal_panic("sim: hal_fault_absorbed on an unknown site");
+    pthread_mutex_lock(&sim_fault_lock);
+    if ( sim_fault_result == SIM_FAULT_FAILED &&
+         sim_fault_fired_site == site && sim_fault_fired_cpu == hal_cpu_id() )
+        sim_fault_result = SIM_FAULT_ABSORBED;
+    pthread_mutex_unlock(&sim_fault_lock);
 }

@@ -587,6 +587,46 @@ static void test_fault_any_and_disarm(void **state)
     assert_int_equal(sim_fault_hits(HAL_FAULT_PT_ALLOC), 1);
 }
 
+static void absorb_map_fn(unsigned int cpu, void *arg)
+{
+    (void)arg;
+    if ( cpu == 1 )
+        hal_fault_absorbed(HAL_FAULT_MAP);
+}
+
+/*
+ * A fired fault fails until the CPU it fired on absorbs it at its site;
+ * anything else (another site, another CPU, nothing fired) changes nothing.
+ */
+static void test_fault_absorbed(void **state)
+{
+    hal_fault_absorbed(HAL_FAULT_MAP); /* nothing armed: no effect */
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_NOT_FIRED);
+    sim_fault_arm(HAL_FAULT_MAP, 2);
+    assert_false(hal_fault_hit(HAL_FAULT_MAP));
+    hal_fault_absorbed(HAL_FAULT_MAP); /* not fired yet */
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_NOT_FIRED);
+    assert_false(sim_fault_fired());
+    assert_true(hal_fault_hit(HAL_FAULT_MAP));
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_FAILED);
+    hal_fault_absorbed(HAL_FAULT_HEAP);
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_FAILED);
+    sim_run_cpus(2, absorb_map_fn, NULL); /* CPU 1 did not hit it */
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_FAILED);
+    hal_fault_absorbed(HAL_FAULT_MAP);
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_ABSORBED);
+    assert_true(sim_fault_fired());
+    /* Kept when disarmed; reset by the next arming. */
+    sim_fault_disarm();
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_ABSORBED);
+    sim_fault_arm_any(1);
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_NOT_FIRED);
+    assert_true(hal_fault_hit(HAL_FAULT_XMALLOC));
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_FAILED);
+    sim_fault_disarm();
+    assert_int_equal(sim_fault_outcome(), SIM_FAULT_FAILED);
+}
+
 /*
  * Walks every allocation point of a mapping that needs new tables and
  * replaces an existing mapping: each failure must leave translations, the
@@ -953,6 +993,7 @@ int main(void)
         T(test_map_concurrent),
         T(test_fault_nth_once),
         T(test_fault_any_and_disarm),
+        T(test_fault_absorbed),
         T(test_fault_walk_map),
         T(test_fault_walk_fresh),
         T(test_pt_provider),

@@ -7,6 +7,7 @@
  * domain's counters, the heap's free pages and evtchn_check().
  */
 #include "evtchn_world.h"
+#include "fault_walk.h"
 
 static long op_bitmaps(struct domain *d);
 
@@ -20,124 +21,113 @@ static uint64_t free_pages(void)
 }
 
 /*
- * Walks the allocation points of `op` (returns >= 0 or a negative errno):
- * arms the nth hit of any site for n = 1, 2, ... until `op` runs without
- * the fault firing.  A failure must leave `d`'s stats and the heap as they
- * were; a success (some callers tolerate a failed allocation, e.g. a
- * mapping slot) is undone with `undo` before the next point.  Returns how
+ * Walks the allocation points of `op` (returns >= 0 or a negative errno)
+ * with every site's hits (fault_walk.h).  A failure must be -ENOMEM and
+ * leave `d`'s stats and the heap as they were; a success (the fault
+ * absorbed, or past the last point) must leave `l3_pages` guest pages
+ * mapped, and is undone with `undo` before the next point.  Returns how
  * many points failed the op.
  */
 static unsigned int walk(struct domain *d, long (*op)(struct domain *d),
+                         unsigned int l3_pages,
                          void (*undo)(struct domain *d, long rc))
 {
     struct evtchn_domain_stats st0, st1;
-    unsigned int n, failed = 0;
+    struct fault_walk w;
     uint64_t f0;
     long rc;
 
-    for ( n = 1; n < 200; n++ )
+    fault_walk_init(&w, FAULT_WALK_ANY, 200);
+    while ( fault_walk_next(&w) )
     {
-        bool fired;
-
         evtchn_domain_get_stats(d, &st0);
         f0 = free_pages();
-        sim_fault_arm_any(n);
+        fault_walk_arm(&w);
         rc = op(d);
-        fired = sim_fault_fired();
-        sim_fault_disarm();
-        if ( rc >= 0 )
-        {
-            assert_int_equal(evtchn_check(), 0);
-            undo(d, rc);
-            if ( !fired )
-                return failed;
-            continue;
-        }
-        if ( rc != -ENOMEM && rc != -EFAULT )
-            fail_msg("point %u: rc %ld", n, rc);
-        assert_true(fired);
-        failed++;
         evtchn_domain_get_stats(d, &st1);
-        assert_memory_equal(&st0, &st1, sizeof(st0));
-        assert_int_equal(free_pages(), f0);
+        if ( fault_walk_failed(&w, rc, -ENOMEM) )
+        {
+            assert_memory_equal(&st0, &st1, sizeof(st0));
+            assert_int_equal(free_pages(), f0);
+        }
+        else
+            assert_int_equal(st1.l3_pages, l3_pages);
         assert_int_equal(evtchn_check(), 0);
+        if ( rc >= 0 )
+            undo(d, rc);
     }
-    fail_msg("no end to the allocation points");
-    return 0;
+    return (unsigned int)w.failed;
 }
 
 /** Domain creation fails cleanly at every point. */
 static void test_domain_create(void **state)
 {
     struct domain_config cfg;
-    unsigned int n;
+    struct fault_walk w;
     uint64_t f0 = free_pages();
 
     (void)state;
     domain_config_default(&cfg);
     cfg.max_vcpus = 40; /* with the extra vcpu_info page */
-    for ( n = 1; n < 400; n++ )
+    fault_walk_init(&w, FAULT_WALK_ANY, 400);
+    while ( fault_walk_next(&w) )
     {
         struct domain *d = NULL;
         int rc;
 
-        sim_fault_arm_any(n);
+        fault_walk_arm(&w);
         rc = domain_create(1, &cfg, &d);
-        if ( !sim_fault_fired() )
+        if ( fault_walk_failed(&w, rc, -ENOMEM) )
         {
-            sim_fault_disarm();
-            assert_int_equal(rc, 0);
-            assert_int_equal(evtchn_check(), 0);
-            ew_destroy(d);
-            break;
+            assert_int_equal(domain_count(), 0);
+            assert_int_equal(free_pages(), f0);
+            continue;
         }
-        assert_int_equal(rc, -ENOMEM);
-        assert_int_equal(domain_count(), 0);
+        assert_int_equal(domain_count(), 1);
+        assert_int_equal(evtchn_check(), 0);
+        ew_destroy(d);
         assert_int_equal(free_pages(), f0);
     }
-    assert_true(n > 3);
-    assert_int_equal(free_pages(), f0);
+    assert_true(w.failed > 3);
 }
 
 /** A port that needs a new bucket: every point, on a fresh domain each. */
 static void test_grow_bucket(void **state)
 {
-    unsigned int n, i, failed = 0;
+    struct fault_walk w;
+    unsigned int i;
 
     (void)state;
-    for ( n = 1; n < 200; n++ )
+    fault_walk_init(&w, FAULT_WALK_ANY, 200);
+    while ( fault_walk_next(&w) )
     {
         struct domain *d = ew_domain(1, 1, false);
         struct evtchn_domain_stats st0, st1;
         uint64_t f0;
-        bool fired;
         long rc;
 
         for ( i = 1; i < 128; i++ )
             assert_int_equal(ew_bind_ipi(d, 0), i);
         evtchn_domain_get_stats(d, &st0);
         f0 = free_pages();
-        sim_fault_arm_any(n);
+        fault_walk_arm(&w);
         rc = ew_bind_ipi(d, 0);
-        fired = sim_fault_fired();
-        sim_fault_disarm();
-        if ( rc < 0 )
+        evtchn_domain_get_stats(d, &st1);
+        if ( fault_walk_failed(&w, rc, -ENOMEM) )
         {
-            assert_true(fired);
-            assert_true(rc == -ENOMEM || rc == -EFAULT);
-            evtchn_domain_get_stats(d, &st1);
             assert_memory_equal(&st0, &st1, sizeof(st0));
             assert_int_equal(free_pages(), f0);
-            failed++;
         }
         else
+        {
             assert_int_equal(rc, 128);
+            assert_int_equal(st1.buckets, st0.buckets + 1);
+            assert_int_equal(st1.active_evtchns, st0.active_evtchns + 1);
+        }
         assert_int_equal(evtchn_check(), 0);
         ew_destroy(d);
-        if ( !fired )
-            break;
     }
-    assert_true(failed >= 1);
+    assert_true(w.failed >= 1);
 }
 
 /** A port that needs a new group: the group page, then the bucket page. */
@@ -227,9 +217,9 @@ static void test_register(void **state)
     struct evtchn_domain_stats st;
 
     (void)state;
-    assert_true(walk(d, op_bitmaps, undo_reset) >= 17);
+    assert_true(walk(d, op_bitmaps, 16, undo_reset) >= 17);
     assert_int_equal(op_bitmaps(d), 0);
-    assert_true(walk(d, op_l2, undo_l2) >= 1);
+    assert_true(walk(d, op_l2, 17, undo_l2) >= 1);
     assert_int_equal(op_l2(d), 0);
     evtchn_domain_get_stats(d, &st);
     assert_int_equal(st.l3_pages, 17);

@@ -19,6 +19,7 @@
 #include <libmm/mm.h>
 #include <public/memory.h>
 
+#include "fault_walk.h"
 #include "gnttab_fixture.h"
 
 /* One pin of each kind, as gnttab_debug_pin reports them. */
@@ -962,51 +963,97 @@ static void test_mapper_destroyed(void **state)
     checks();
 }
 
-/* Fault injection at every allocation point of map and of set_version. */
+/*
+ * Fault injection at every allocation point of map and of set_version
+ * (fault_walk.h): a point that fails the op leaves no pin, no mapping and
+ * the old version; one that does not (absorbed, or past the last) maps,
+ * or switches, as without faults.  Each walk starts every run from the
+ * same state, so that a run that succeeds grows nothing a later one needs:
+ * a map by a fresh mapper (its maptrack grows; the gfn needs no P2M
+ * table), then maps by B (its maptrack in place) each to a gfn of its own
+ * 512 GiB (new P2M tables at three levels).
+ */
 static void test_faults(void **state)
 {
-    unsigned long n;
+    struct gnt_guest m;
+    struct fault_walk w;
+    grant_handle_t h;
     int16_t st;
 
     (void)state;
+    memcpy(gnt_frame(&A, 10), "faults", 7);
     gnt_grant_access(&A, 8, 2, 10, false);
-    for ( n = 1; ; n++ )
+    gnt_grant_access(&A, 9, 4, 10, false);
+    fault_walk_init(&w, FAULT_WALK_ANY, 200);
+    while ( fault_walk_next(&w) )
     {
-        grant_handle_t h;
-
-        sim_fault_arm_any(n);
-        st = gnt_map(&B, 1, 8, GNT_MAP_GFN + n, GNTMAP_host_map, &h, NULL);
-        if ( !sim_fault_fired() )
+        assert_int_equal(gnt_guest_create(&m, 4, 1), 0);
+        fault_walk_arm(&w);
+        st = gnt_map(&m, 1, 9, GNT_RAM_FRAMES, GNTMAP_host_map, &h, NULL);
+        if ( fault_walk_failed(&w, st, GNTST_no_space) )
+            assert_null(gnt_frame(&m, GNT_RAM_FRAMES));
+        else
         {
-            sim_fault_disarm();
-            assert_int_equal(st, GNTST_okay);
-            assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN + n, 0),
+            assert_string_equal(gnt_frame(&m, GNT_RAM_FRAMES), "faults");
+            assert_int_equal(gnt_unmap(&m, h, GNT_RAM_FRAMES, 0),
                              GNTST_okay);
-            break;
         }
-        assert_true(st == GNTST_okay || st < 0);
-        if ( st == GNTST_okay )
-            assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN + n, 0),
-                             GNTST_okay);
+        assert_int_equal(gnttab_debug_pin(A.d, 9), 0);
+        gnt_guest_destroy(&m);
+        checks();
+    }
+    assert_true(w.failed >= 1);
+
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    fault_walk_init(&w, FAULT_WALK_ANY, 200);
+    while ( fault_walk_next(&w) )
+    {
+        uint64_t gfn = GNT_MAP_GFN + (w.nth << 27);
+
+        fault_walk_arm(&w);
+        st = gnt_map(&B, 1, 8, gfn, GNTMAP_host_map, &h, NULL);
+        if ( fault_walk_failed(&w, st, GNTST_general_error) )
+        {
+            assert_null(gnt_frame(&B, gfn));
+            assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing),
+                             0);
+        }
+        else
+        {
+            assert_string_equal(gnt_frame(&B, gfn), "faults");
+            assert_int_equal(gnt_unmap(&B, h, gfn, 0), GNTST_okay);
+        }
         assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
         checks();
     }
-    for ( n = 1; ; n++ )
+    assert_true(w.failed >= 3); /* a P2M table per level, at least */
+    /* The hypercall alone (gnt_set_version also maps the status frames). */
+    fault_walk_init(&w, FAULT_WALK_ANY, 200);
+    while ( fault_walk_next(&w) )
     {
+        struct gnttab_set_version sv = { .version = 2 };
         long rc;
 
-        sim_fault_arm_any(n);
-        rc = gnt_set_version(&C, 2);
-        if ( !sim_fault_fired() )
+        fault_walk_arm(&w);
+        rc = gnt_op(&C, 0, GNTTABOP_set_version, &sv, 1, sizeof(sv));
+        if ( fault_walk_failed(&w, rc, -ENOMEM) )
         {
-            sim_fault_disarm();
-            assert_int_equal(rc, 0);
-            break;
+            assert_int_equal(sv.version, 1);
+            assert_int_equal(info_of(&C).version, 1);
         }
-        if ( rc == 0 )
-            assert_int_equal(gnt_set_version(&C, 1), 0);
+        else
+        {
+            assert_int_equal(sv.version, 2);
+            assert_int_equal(info_of(&C).version, 2);
+            sv.version = 1;
+            assert_int_equal(gnt_op(&C, 0, GNTTABOP_set_version, &sv, 1,
+                                    sizeof(sv)), 0);
+        }
         checks();
     }
+    assert_true(w.failed >= 1);
     checks();
 }
 

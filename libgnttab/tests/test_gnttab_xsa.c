@@ -82,6 +82,7 @@
 #include <libxsm/xsm.h>
 #include <public/memory.h>
 
+#include "fault_walk.h"
 #include "gnttab_fixture.h"
 
 
@@ -364,9 +365,10 @@ static void test_xsa26_grow_faults(void **state)
     base = domain_pages_now();
     for ( i = 0; i < sizeof(cases) / sizeof(cases[0]); i++ )
     {
-        unsigned long n, failures = 0;
+        struct fault_walk w;
 
-        for ( n = 1; ; n++ )
+        fault_walk_init(&w, FAULT_WALK_ANY, 400);
+        while ( fault_walk_next(&w) )
         {
             struct gnttab_setup_table st = { .dom = DOMID_SELF,
                                              .nr_frames = cases[i].to,
@@ -374,7 +376,7 @@ static void test_xsa26_grow_faults(void **state)
                                              .status = 99 };
             struct gnttab_info before, after;
             grant_handle_t h;
-            bool ok, fired;
+            long rc, err;
 
             assert_int_equal(gnt_guest_create(&C, 3, 1), 0);
             assert_int_equal(gnt_set_version(&C, cases[i].version), 0);
@@ -385,17 +387,22 @@ static void test_xsa26_grow_faults(void **state)
             st.nr_frames = cases[i].to;
             st.status = 99;
             before = info_of(&C);
-            sim_fault_arm_any(n);
+            fault_walk_arm(&w);
             if ( cases[i].physmap )
-                ok = physmap(&C, cases[i].to - 1,
-                             GNT_TABLE_GFN + cases[i].to - 1) == 0;
+            {
+                rc = physmap(&C, cases[i].to - 1,
+                             GNT_TABLE_GFN + cases[i].to - 1);
+                err = -ENOMEM;
+            }
             else
-                ok = gnt_op(&C, 0, GNTTABOP_setup_table, &st, 1,
-                            sizeof(st)) == 0 && st.status == GNTST_okay;
-            fired = sim_fault_fired();
-            sim_fault_disarm();
+            {
+                rc = gnt_op(&C, 0, GNTTABOP_setup_table, &st, 1, sizeof(st));
+                if ( !rc )
+                    rc = st.status;
+                err = GNTST_general_error;
+            }
             after = info_of(&C);
-            if ( ok )
+            if ( !fault_walk_failed(&w, rc, err) )
             {
                 assert_int_equal(after.nr_grant_frames, cases[i].to);
                 assert_int_equal(after.nr_status_frames,
@@ -406,10 +413,6 @@ static void test_xsa26_grow_faults(void **state)
             }
             else
             {
-                assert_true(fired);
-                failures++;
-                if ( !cases[i].physmap )
-                    assert_int_equal(st.status, GNTST_general_error);
                 assert_int_equal(after.nr_grant_frames,
                                  before.nr_grant_frames);
                 assert_int_equal(after.nr_status_frames,
@@ -425,13 +428,11 @@ static void test_xsa26_grow_faults(void **state)
             gnt_guest_destroy(&C);
             assert_int_equal(domain_pages_now(), base);
             checks();
-            if ( !fired )
-                break;
         }
         /* The growth has allocation points, and each one was walked. */
         print_message("XSA-26 case %u: %lu allocation points failed\n", i,
-                      failures);
-        assert_true(failures >= 2);
+                      w.failed);
+        assert_true(w.failed >= 2);
     }
 }
 
@@ -692,6 +693,7 @@ static void test_xsa235_physmap_errors(void **state)
         { 2, 1UL << 31, 6, -EEXIST },
         { 1, 1, GNT_TABLE_GFN, -EEXIST },           /* frame 0 is there */
     };
+    struct fault_walk w;
     unsigned int i;
 
     (void)state;
@@ -712,31 +714,28 @@ static void test_xsa235_physmap_errors(void **state)
         assert_true(info_of(&A).nr_grant_frames >= frames);
         checks();
     }
-    /* Out of memory for the P2M's tables at a far gfn, at every point. */
-    for ( i = 1; ; i++ )
+    /*
+     * Out of memory for the P2M's tables at a far gfn, at every point: each
+     * run maps at a gfn in a 512 GiB of its own, so that it needs new
+     * tables at three levels even after a run that succeeded.
+     */
+    fault_walk_init(&w, FAULT_WALK_ANY, 200);
+    while ( fault_walk_next(&w) )
     {
-        uint64_t gfn = 0x4000000ULL + i;
+        uint64_t gfn = 0x4000000ULL + (w.nth << 27);
         long rc;
-        bool fired;
 
-        sim_fault_arm_any(i);
+        fault_walk_arm(&w);
         rc = physmap(&A, 1, gfn);
-        fired = sim_fault_fired();
-        sim_fault_disarm();
-        if ( rc )
-        {
-            assert_true(fired);
-            assert_int_equal(rc, -ENOMEM);
+        if ( fault_walk_failed(&w, rc, -ENOMEM) )
             assert_null(gnt_frame(&A, gfn));
-        }
         else
             assert_non_null(gnt_frame(&A, gfn));
         assert_int_equal(gnt_set_version(&A, 2), 0);
         assert_int_equal(gnt_set_version(&A, 1), 0);
         checks();
-        if ( !fired )
-            break;
     }
+    assert_true(w.failed >= 3);
 }
 
 /*

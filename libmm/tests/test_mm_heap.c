@@ -216,17 +216,52 @@ static void test_scrub(void **state)
     mm_world_destroy(b);
 }
 
-/* The clock, filtered flushes on reallocation, and the wrap. */
+/*
+ * Takes order-0 heap pages one at a time until `pg` comes back, keeping the
+ * others in `taken`; returns how many.  However many the allocator hands
+ * out first is its own business (per-CPU caches, the order of frees).
+ */
+static unsigned long take_until(struct page_info *pg,
+                                struct page_info **taken, unsigned long max)
+{
+    struct page_info *p;
+    unsigned long n = 0;
+
+    while ( (p = alloc_domheap_page(NULL, 0)) != pg )
+    {
+        if ( !p )
+            fail_msg("the heap ran dry before the page came back");
+        assert_true(n < max);
+        taken[n++] = p;
+    }
+    return n;
+}
+
+static void give_back(struct page_info **taken, unsigned long n)
+{
+    while ( n )
+        free_domheap_page(taken[--n]);
+}
+
+/*
+ * The clock, then what it is for: a page freed under a stamp (a dying
+ * domain's page, which some CPU's TLB may still map) is not handed out
+ * again until every CPU that might hold it has flushed after the stamp; a
+ * page freed unstamped (a hypervisor page) is handed out with no flush.
+ */
 static void test_tlbflush_clock(void **state)
 {
-    struct page_info *pg;
+    unsigned long max = sim_machine_frames(), n;
+    struct page_info *pg, **taken = calloc(max, sizeof(*taken));
+    hal_cpumask_t all = hal_cpu_all_mask();
     struct mm_stats s0, s1;
     struct domain *d;
-    unsigned long f0;
     uint32_t t0, stamp;
+    unsigned long f0;
 
+    assert_non_null(taken);
     t0 = tlbflush_current_time();
-    flush_tlb_mask(hal_cpu_all_mask());
+    flush_tlb_mask(all);
     assert_int_equal(tlbflush_current_time(), t0 + 1);
     assert_int_equal(tlbflush_cpu_time(3), t0 + 1);
     assert_false(tlbflush_need_flush(tlbflush_cpu_time(0), t0));
@@ -235,43 +270,69 @@ static void test_tlbflush_clock(void **state)
     flush_tlb_mask(1); /* only CPU 0 */
     assert_int_equal(tlbflush_filter_mask(0xf, t0 + 1), 0xe);
 
-    /* A dying domain's page goes back to the heap stamped: reusing it
-     * with no flush in between costs a flush of the CPUs that have not
-     * flushed since; after one, none.  A hypervisor page is not stamped.
-     * (The per-CPU cache hands the page freed last back first.) */
+    /*
+     * A dying domain's page goes back to the heap stamped with the clock.
+     * The destroy flushes nothing itself (the clock does not move), so the
+     * stamp is the clock's value and every CPU may still hold the page.
+     */
     d = mm_world_domain(1, 16, false);
     pg = alloc_domheap_page(d, 0);
     assert_non_null(pg);
     stamp = tlbflush_current_time();
     mm_world_destroy(d);
-    assert_int_equal(pg->tlbflush_timestamp, stamp);
+    assert_int_equal(tlbflush_current_time(), stamp);
+    assert_int_equal(tlbflush_filter_mask(all, stamp), all);
     mm_get_stats(&s0);
     f0 = sim_tlb_flush_all_count();
-    {
-        /* Other subsystems' destroy hooks free their (unstamped) hypervisor
-         * pages after `pg`; take those first, they cost no flush. */
-        struct page_info *other[16], *p;
-        unsigned int n = 0;
-
-        while ( (p = alloc_domheap_page(NULL, 0)) != pg )
-        {
-            assert_non_null(p);
-            assert_true(n < 16);
-            other[n++] = p;
-        }
-        while ( n )
-            free_domheap_page(other[--n]);
-    }
+    n = take_until(pg, taken, max);
+    /* When it comes back, no CPU may hold it any more: a flush did it. */
+    assert_int_equal(tlbflush_filter_mask(all, stamp), 0);
     mm_get_stats(&s1);
-    assert_int_equal(s1.tlb_flushes, s0.tlb_flushes + 1);
-    assert_int_equal(sim_tlb_flush_all_count(), f0 + 1);
+    assert_true(s1.tlb_flushes > s0.tlb_flushes);
+    assert_true(sim_tlb_flush_all_count() > f0);
+    give_back(taken, n);
+
+    /*
+     * A hypervisor page is freed unstamped.  Right after a flush of every
+     * CPU, a page stamped now would need another one; this one comes back
+     * without any, and nothing the heap hands out first needs one either.
+     */
+    flush_tlb_mask(all);
+    assert_int_equal(tlbflush_filter_mask(all, tlbflush_current_time()), all);
     free_domheap_page(pg);
     mm_get_stats(&s0);
-    assert_ptr_equal(alloc_domheap_page(NULL, 0), pg);
+    n = take_until(pg, taken, max);
     mm_get_stats(&s1);
     assert_int_equal(s1.tlb_flushes, s0.tlb_flushes);
+    give_back(taken, n);
     free_domheap_page(pg);
+    free(taken);
     assert_int_equal(mm_check(), 0);
+}
+
+/*
+ * The world runs over the direct map when the build's default asks for it
+ * (HVCORE_DIRECTMAP=full) or this is the suite's direct-map twin, and over
+ * map_domain_page's per-CPU slots otherwise: a mapping takes a slot exactly
+ * when there is no direct map.
+ */
+static void test_directmap_choice(void **state)
+{
+#ifdef MM_TEST_DIRECTMAP
+    bool want = true;
+#else
+    bool want = HVCORE_DIRECTMAP_FULL;
+#endif
+    struct page_info *pg = alloc_domheap_page(NULL, 0);
+    unsigned int slots = mapcache_cpu_in_use();
+    void *p;
+
+    assert_non_null(pg);
+    assert_int_equal(mm_has_directmap(), want);
+    p = map_domain_page(page_to_mfn(pg));
+    assert_int_equal(mapcache_cpu_in_use(), slots + !want);
+    unmap_domain_page(p);
+    free_domheap_page(pg);
 }
 
 static void test_tlbflush_wrap(void **state)
@@ -452,6 +513,10 @@ static void test_stress_mt(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* First: the first world of a process starts from the build's
+         * default, not from what a previous world's mm_fini restored. */
+        cmocka_unit_test_setup_teardown(test_directmap_choice, mm_world_setup,
+                                        mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_buddy_roundtrip, mm_world_setup,
                                         mm_world_teardown),
         cmocka_unit_test_setup_teardown(test_address_width, mm_world_setup,

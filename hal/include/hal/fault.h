@@ -7,6 +7,11 @@
  * true.  The simulator lets a test arm the Nth hit of one site, or of any
  * site, so a test can walk every allocation point of an operation.  Bare
  * metal never injects.
+ *
+ * A walk asserts that a failed point fails the operation and changes
+ * nothing.  Code that recovers from a failed hit by design (a retry, a
+ * fallback) says so with `hal_fault_absorbed`, so that the walk expects the
+ * operation to succeed instead.
  */
 #ifndef HAL_FAULT_H
 #define HAL_FAULT_H
@@ -24,5 +29,12 @@ enum hal_fault_site {
 
 /** Returns true if this hit of `site` must fail. */
 bool hal_fault_hit(enum hal_fault_site site);
+
+/**
+ * Reports that the calling CPU recovered, by design, from the failure of its
+ * last hit of `site` (or of a call that failed only because of such a hit):
+ * the operation in progress goes on as if the hit had not failed.
+ */
+void hal_fault_absorbed(enum hal_fault_site site);
 
 #endif /* HAL_FAULT_H */

@@ -64,8 +64,21 @@ void sim_cpu_bind(unsigned int cpu);
 
 /*
  * Fault injection.  Each `hal_fault_hit(site)` is one hit.  An armed fault
- * makes the nth hit from the arming fail, once, then disarms itself.
+ * makes the nth hit from the arming fail, once, then disarms itself.  Code
+ * that recovers from the failure by design reports it (`hal_fault_absorbed`),
+ * so a test can tell a fault that failed the operation from one that did
+ * not: harness/world/fault_walk.h walks an operation's points that way.
  */
+
+/** What the fault armed last did. */
+enum sim_fault_outcome {
+    SIM_FAULT_NOT_FIRED, /* not (yet) fired, or disarmed before it fired */
+    SIM_FAULT_FAILED,    /* fired, and nothing absorbed it: the operation
+                            that hit it must fail */
+    SIM_FAULT_ABSORBED,  /* fired, and the code recovered by design: the
+                            operation must go on as if it had not */
+};
+
 /** Arms a fault on the `nth` (≥ 1) hit of `site` from now. */
 void sim_fault_arm(enum hal_fault_site site, unsigned long nth);
 /** Arms a fault on the `nth` (≥ 1) hit of any site from now. */
@@ -74,7 +87,9 @@ void sim_fault_arm_any(unsigned long nth);
 void sim_fault_disarm(void);
 /** Returns how many hits `site` has had since sim_init returned. */
 unsigned long sim_fault_hits(enum hal_fault_site site);
-/** Returns true if the fault armed last has fired. */
+/** Returns what the fault armed last did (kept when it is disarmed). */
+enum sim_fault_outcome sim_fault_outcome(void);
+/** Returns true if the fault armed last has fired, absorbed or not. */
 bool sim_fault_fired(void);
 
 /** Sets the handler of guest upcalls (NULL: upcalls are only counted). */
