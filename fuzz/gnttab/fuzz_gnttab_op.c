@@ -3,7 +3,7 @@
  * libFuzzer target: GNTTABOP sequences from three domains (A = 1, B = 2,
  * C = 3, two vCPUs each) through the hypercall entry, while a hostile
  * granter rewrites its entries between the ops and, in the threaded
- * variant, during them from another pCPU thread (sim_run_cpus).  After
+ * variant, during them from pCPU 1's thread (the rewriter).  After
  * every step gnttab_check() and mm_check() must pass and no element may
  * carry a positive status (XSA-316); at the end every domain is destroyed
  * and the world must be as the input found it (fuzz_world.h).
@@ -13,7 +13,9 @@
  * stream that yields zeros when it runs out.  gen_seeds.py writes the seed
  * corpus in this format.
  */
+#include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,17 +233,60 @@ struct step_ctx {
 
 static void run_step(struct step_ctx *c);
 
-static void threaded_cpu(unsigned int cpu, void *arg)
-{
-    struct step_ctx *c = arg;
+/*
+ * The hostile granter's thread, pCPU 1: started by the first threaded step
+ * of the process and handed one step at a time (starting a thread for each
+ * step cost more than most steps).
+ */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct hostile *job; /* the step's, until the rewriter has finished it */
+    bool started;
+} rewriter = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+               false };
 
-    if ( cpu == 0 )
+static void *rewriter_main(void *arg)
+{
+    (void)arg;
+    sim_cpu_bind(1);
+    pthread_mutex_lock(&rewriter.lock);
+    for ( ;; )
     {
-        run_step(c);
-        __atomic_store_n(&c->hostile->done, 1, __ATOMIC_RELEASE);
+        while ( !rewriter.job )
+            pthread_cond_wait(&rewriter.cond, &rewriter.lock);
+        pthread_mutex_unlock(&rewriter.lock);
+        hostile_rewrite(rewriter.job, 100000);
+        pthread_mutex_lock(&rewriter.lock);
+        rewriter.job = NULL;
+        pthread_cond_broadcast(&rewriter.cond);
     }
-    else
-        hostile_rewrite(c->hostile, 100000);
+    return NULL;
+}
+
+/* Runs step `c` on this thread (pCPU 0) while the rewriter races it. */
+static void run_step_raced(struct step_ctx *c)
+{
+    pthread_t t;
+
+    if ( !rewriter.started )
+    {
+        if ( pthread_create(&t, NULL, rewriter_main, NULL) )
+            fail("cannot start the rewriter", c->step);
+        pthread_detach(t);
+        rewriter.started = true;
+    }
+    c->hostile->done = 0;
+    pthread_mutex_lock(&rewriter.lock);
+    rewriter.job = c->hostile;
+    pthread_cond_broadcast(&rewriter.cond);
+    pthread_mutex_unlock(&rewriter.lock);
+    run_step(c);
+    __atomic_store_n(&c->hostile->done, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&rewriter.lock);
+    while ( rewriter.job )
+        pthread_cond_wait(&rewriter.cond, &rewriter.lock);
+    pthread_mutex_unlock(&rewriter.lock);
 }
 
 static void record(struct gnt_guest *g, grant_handle_t h, uint64_t gfn,
@@ -581,10 +626,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ( flags & FLAG_PREEMPT )
             hypercall_force_preempt(1 + c.a[7] % 3);
         if ( (flags & FLAG_THREADED) && c.op % FZ_NR_OPS != FZ_VERSION )
-        {
-            hostile.done = 0;
-            sim_run_cpus(2, threaded_cpu, &c);
-        }
+            run_step_raced(&c);
         else
             run_step(&c);
         check("gnttab_check", step);
