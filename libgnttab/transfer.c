@@ -6,9 +6,11 @@
  * names the guest frame where the page must appear; the entry is marked
  * committed, the page is assigned there (mm_assign_page, which flushes the
  * CPUs that may still hold the sender's translation), then the entry is
- * marked completed.  Every failure after the steal frees the page: it never
- * leaks and is never left in two places.  No grant lock is held across a
- * libmm call that takes the page lock (XSA-73).
+ * marked completed; if the assignment fails (the receiver is over its
+ * limit, or out of memory for its P2M) the commit is taken back.  Every
+ * failure after the steal frees the page: it never leaks and is never left
+ * in two places.  No grant lock is held across a libmm call that takes the
+ * page lock (XSA-73).
  */
 #include "private.h"
 
@@ -54,6 +56,24 @@ static int prepare_for_transfer(struct grant_table *rgt, grant_ref_t ref,
     return rc;
 }
 
+/**
+ * Takes back the commit of `ref` (prepare_for_transfer) when the page could
+ * not be given to the receiver, so the entry is again what the receiver
+ * wrote: a guest waits for GTF_transfer_completed once it sees
+ * GTF_transfer_committed (Linux's gnttab_end_foreign_transfer_ref spins on
+ * it), and no transfer will complete this one.  Only our bit is cleared,
+ * and only while the table has the version the commit was made under.
+ */
+static void unprepare_transfer(struct grant_table *rgt, grant_ref_t ref,
+                               unsigned int version)
+{
+    hal_read_lock(&rgt->lock);
+    if ( rgt->gt_version == version && ref < nr_grant_entries(rgt) )
+        hal_fetch_and(&((uint16_t *)shared_header_word(rgt, ref))[0],
+                      (uint16_t)~GTF_transfer_committed);
+    hal_read_unlock(&rgt->lock);
+}
+
 /** Frees a page taken from the sender after a failure. */
 static void free_taken(struct page_info *pg)
 {
@@ -93,7 +113,10 @@ void gnttab_transfer_one(struct vcpu *v, struct gnttab_transfer *op)
         goto put;
     rc = GNTST_general_error;
     if ( mm_assign_page(rd, pg, _gfn(gfn)) )
+    {
+        unprepare_transfer(rgt, op->ref, version);
         goto put;
+    }
     /* The page is the receiver's now, at `gfn`. */
     hal_read_lock(&rgt->lock);
     if ( rgt->gt_version == version && op->ref < nr_grant_entries(rgt) )
