@@ -21,11 +21,6 @@
 
 #include "gnttab_fixture.h"
 
-/* One pin of each kind, as gnttab_debug_pin reports them. */
-#define GNTPIN_HSTW_ONE 0x00000001U
-#define GNTPIN_HSTR_ONE 0x00000100U
-#define GNTPIN_DEVW_ONE 0x00010000U
-
 
 /* Map, see the granter's bytes, write through, unmap. */
 static void test_map_unmap_v1(void **state)
@@ -979,54 +974,6 @@ static void test_mapper_destroyed(void **state)
     checks();
 }
 
-/* Fault injection at every allocation point of map and of set_version. */
-static void test_faults(void **state)
-{
-    unsigned long n;
-    int16_t st;
-
-    (void)state;
-    gnt_grant_access(&A, 8, 2, 10, false);
-    for ( n = 1; ; n++ )
-    {
-        grant_handle_t h;
-
-        sim_fault_arm_any(n);
-        st = gnt_map(&B, 1, 8, GNT_MAP_GFN + n, GNTMAP_host_map, &h, NULL);
-        if ( !sim_fault_fired() )
-        {
-            sim_fault_disarm();
-            assert_int_equal(st, GNTST_okay);
-            assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN + n, 0),
-                             GNTST_okay);
-            break;
-        }
-        assert_true(st == GNTST_okay || st < 0);
-        if ( st == GNTST_okay )
-            assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN + n, 0),
-                             GNTST_okay);
-        assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
-        checks();
-    }
-    for ( n = 1; ; n++ )
-    {
-        long rc;
-
-        sim_fault_arm_any(n);
-        rc = gnt_set_version(&C, 2);
-        if ( !sim_fault_fired() )
-        {
-            sim_fault_disarm();
-            assert_int_equal(rc, 0);
-            break;
-        }
-        if ( rc == 0 )
-            assert_int_equal(gnt_set_version(&C, 1), 0);
-        checks();
-    }
-    checks();
-}
-
 /*
  * One copy hypercall keeps its sides across elements and chunks: ops on
  * sides still held get the same checks as fresh ones (offsets, sub-page
@@ -1520,7 +1467,6 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_mapper_destroyed, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_preempt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_held_names, setup,
                                         teardown),
