@@ -43,7 +43,7 @@ static struct gnt_guest F;
 /** One fault walk; the callbacks share the state of the op under test. */
 struct fault_walk {
     const char *name;
-    void (*prepare)(void);          /* the starting state, the same each time */
+    void (*prepare)(unsigned long n); /* the same starting state, for point n */
     int (*op)(void);                /* 0, or the op's error or GNTST code */
     int failure;                    /* what an allocation failure gives */
     void (*check_done)(void);       /* the whole effect; then undoes it */
@@ -70,7 +70,7 @@ static void walk(const struct fault_walk *w)
     for ( n = 1; ; n++ )
     {
         assert_true(n < 1000);
-        w->prepare();
+        w->prepare(n);
         checks();
         hits = fault_hits();
         sim_fault_arm_any(n);
@@ -136,14 +136,16 @@ static void map_prepare(uint64_t gfn, bool maptrack_ready)
 
 /* F has no maptrack page yet: the map allocates one (its only allocation,
  * the gfn's P2M leaf exists). */
-static void map_prepare_maptrack(void)
+static void map_prepare_maptrack(unsigned long n)
 {
+    (void)n;
     map_prepare(MAP_NEAR_GFN, false);
 }
 
 /* F has a maptrack page; the gfn needs new P2M tables. */
-static void map_prepare_p2m(void)
+static void map_prepare_p2m(unsigned long n)
 {
+    (void)n;
     map_prepare(MAP_FAR_GFN, true);
 }
 
@@ -190,28 +192,7 @@ static void map_cleanup(void)
     assert_int_equal(gnt_end_access(&A, MAP_REF), 0);
 }
 
-static void test_map_maptrack_faults(void **state)
-{
-    static const struct fault_walk w = {
-        "map (maptrack page)", map_prepare_maptrack, map_op,
-        GNTST_no_space, map_check_done, map_check_unchanged, map_cleanup,
-        true,
-    };
 
-    (void)state;
-    walk(&w);
-}
-
-static void test_map_p2m_faults(void **state)
-{
-    static const struct fault_walk w = {
-        "map (P2M tables)", map_prepare_p2m, map_op, GNTST_general_error,
-        map_check_done, map_check_unchanged, map_cleanup, true,
-    };
-
-    (void)state;
-    walk(&w);
-}
 
 /* ---- set_version 1 -> 2: the status frames --------------------------- */
 
@@ -227,8 +208,9 @@ static grant_entry_v1_t *sv_v1_entry(grant_ref_t ref)
     return (grant_entry_v1_t *)gnt_frame(&C, GNT_TABLE_GFN) + ref;
 }
 
-static void sv_prepare(void)
+static void sv_prepare(unsigned long n)
 {
+    (void)n;
     assert_int_equal(info_of(&C).version, 1);
     gnt_grant_access(&C, SV_RESERVED_REF, 0, SV_RESERVED_GFN, false);
     gnt_grant_access(&C, SV_REF, 2, 6, true);
@@ -289,16 +271,6 @@ static void sv_cleanup(void)
     assert_int_equal(gnt_end_access(&C, SV_REF), 0);
 }
 
-static void test_set_version_faults(void **state)
-{
-    static const struct fault_walk w = {
-        "set_version 1->2", sv_prepare, sv_op, -ENOMEM, sv_check_done,
-        sv_check_unchanged, sv_cleanup, true,
-    };
-
-    (void)state;
-    walk(&w);
-}
 
 /* ---- transfer: the receiver's P2M tables ----------------------------- */
 
@@ -311,9 +283,9 @@ static mfn_t tr_mfn;
 static uint64_t tr_a_tot, tr_f_tot;
 static struct gnttab_stats tr_stats;
 
-static void tr_prepare(void)
+static void tr_prepare(unsigned long n)
 {
-    tr_src_gfn = tr_src_gfn ? tr_src_gfn + 1 : TR_FIRST_SRC_GFN;
+    tr_src_gfn = TR_FIRST_SRC_GFN + n - 1;
     assert_true(tr_src_gfn < GNT_RAM_FRAMES);
     assert_int_equal(gnt_guest_create(&F, FRESH_DOMID, 1), 0);
     gnt_grant_transfer(&F, TR_REF, 1, TR_GFN);
@@ -397,17 +369,6 @@ static void tr_cleanup(void)
     gnt_guest_destroy(&F);
 }
 
-static void test_transfer_faults(void **state)
-{
-    static const struct fault_walk w = {
-        "transfer", tr_prepare, tr_op, GNTST_general_error, tr_check_done,
-        tr_check_unchanged, tr_cleanup, true,
-    };
-
-    (void)state;
-    tr_src_gfn = 0;
-    walk(&w);
-}
 
 /* ---- copy: a granted page to a local one, and back ------------------- */
 
@@ -455,13 +416,15 @@ static void cp_prepare(uint16_t flags)
     cp_refs[1] = page_refcount(gfn_page(&A, 11));
 }
 
-static void cp_prepare_from_gref(void)
+static void cp_prepare_from_gref(unsigned long n)
 {
+    (void)n;
     cp_prepare(GNTCOPY_source_gref);
 }
 
-static void cp_prepare_to_gref(void)
+static void cp_prepare_to_gref(unsigned long n)
 {
+    (void)n;
     cp_prepare(GNTCOPY_dest_gref);
 }
 
@@ -510,41 +473,46 @@ static void cp_cleanup(void)
     assert_int_equal(gnt_end_access(&A, CP_DST_REF), 0);
 }
 
+/* ---- the walks ----------------------------------------------------- */
+
 /*
  * Copy allocates nothing (it maps both frames with map_domain_page, whose
  * faults are absorbed), so every point must end in a full copy; were an
  * allocation added, its failure would have to be general_error with
  * nothing written.
  */
-static void test_copy_faults(void **state)
-{
-    static const struct fault_walk from = {
-        "copy from a grant", cp_prepare_from_gref, cp_op,
-        GNTST_general_error, cp_check_done, cp_check_unchanged, cp_cleanup,
-        false,
-    };
-    static const struct fault_walk to = {
-        "copy to a grant", cp_prepare_to_gref, cp_op, GNTST_general_error,
-        cp_check_done, cp_check_unchanged, cp_cleanup, false,
-    };
+static const struct fault_walk walks[] = {
+    { "map, maptrack page", map_prepare_maptrack, map_op, GNTST_no_space,
+      map_check_done, map_check_unchanged, map_cleanup, true },
+    { "map, P2M tables", map_prepare_p2m, map_op, GNTST_general_error,
+      map_check_done, map_check_unchanged, map_cleanup, true },
+    { "set_version 1 to 2", sv_prepare, sv_op, -ENOMEM, sv_check_done,
+      sv_check_unchanged, sv_cleanup, true },
+    { "transfer", tr_prepare, tr_op, GNTST_general_error, tr_check_done,
+      tr_check_unchanged, tr_cleanup, true },
+    { "copy from a grant", cp_prepare_from_gref, cp_op, GNTST_general_error,
+      cp_check_done, cp_check_unchanged, cp_cleanup, false },
+    { "copy to a grant", cp_prepare_to_gref, cp_op, GNTST_general_error,
+      cp_check_done, cp_check_unchanged, cp_cleanup, false },
+};
+#define NR_WALKS (sizeof(walks) / sizeof(walks[0]))
 
-    (void)state;
-    walk(&from);
-    walk(&to);
+/* One CMocka test per walk, named after it; the walk is its state. */
+static void test_walk(void **state)
+{
+    walk(*state);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_map_maptrack_faults, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_map_p2m_faults, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_set_version_faults, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_transfer_faults, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_copy_faults, setup, teardown),
-    };
+    struct CMUnitTest tests[NR_WALKS];
+    unsigned int i;
 
+    for ( i = 0; i < NR_WALKS; i++ )
+        tests[i] = (struct CMUnitTest){
+            .name = walks[i].name, .test_func = test_walk,
+            .setup_func = setup, .teardown_func = teardown,
+            .initial_state = (void *)&walks[i],
+        };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
