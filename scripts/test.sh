@@ -34,16 +34,26 @@ for p in "${presets[@]}"; do
   ctest --preset "$p" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   summary=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
-  rm -f "$log"
   if [ -z "$summary" ]; then
+    rm -f "$log"
     failed_presets+=("$p(no tests)"); total_fail=$((total_fail + 1)); continue
   fi
   nfail=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$summary")
   nall=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$summary")
-  total_pass=$((total_pass + nall - nfail))
-  total_fail=$((total_fail + nfail))
+  # ctest counts a skipped test as passed (and a disabled one not at all)
+  # and lists both under "The following tests did not run:".  A test that
+  # did not run checked nothing, so here it counts as failed.
+  read -r nskip ndis < <(awk '/^The following tests did not run:/ { on = 1; next }
+      on && /^[[:space:]]+[0-9]+ - .*\(Skipped\)$/ { s++; next }
+      on && /^[[:space:]]+[0-9]+ - / { d++; next }
+      { on = 0 }
+      END { print s + 0, d + 0 }' "$log")
+  rm -f "$log"
+  total_pass=$((total_pass + nall - nfail - nskip))
+  total_fail=$((total_fail + nfail + nskip + ndis))
   [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ] && { failed_presets+=("$p(rc=$rc)"); total_fail=$((total_fail + 1)); }
   [ "$nfail" -ne 0 ] && failed_presets+=("$p")
+  [ $((nskip + ndis)) -ne 0 ] && failed_presets+=("$p($((nskip + ndis)) did not run)")
 done
 end=$(date +%s)
 echo

@@ -4,13 +4,18 @@
 #include "world_cmocka.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 
 #include <common/domain.h>
 #include <common/errno.h>
 #include <common/hypercall.h>
 #include <common/subsys.h>
+#include <common/init.h>
 #include <hal/atomic.h>
+#include <hal/map.h>
 #include <hal_sim/sim.h>
+#include <libmm/mm.h>
+#include <libmm/page.h>
 
 static struct domain *create(domid_t id, domid_t target, unsigned int vcpus)
 {
@@ -202,13 +207,104 @@ static void concurrent_lookup_and_destroy(void **state)
     assert_int_equal(domain_count(), 0);
 }
 
+/*
+ * Where the frame table lives in machine memory: the machine frame behind
+ * each of its pages, read before hvcore_fini unmaps it.  The simulator's
+ * machine memory outlives hvcore_fini (until sim_fini), so the page_info
+ * entries hvcore left behind can still be read through it.
+ */
+struct frame_table_copy {
+    uint64_t nr_frames;
+    unsigned long nr_pages;
+    hal_mfn_t *mfns;
+};
+
+static void frame_table_locate(struct frame_table_copy *ft)
+{
+    uintptr_t base = (uintptr_t)frame_table;
+    unsigned long i;
+
+    ft->nr_frames = mm_max_mfn;
+    ft->nr_pages = (unsigned long)((ft->nr_frames * sizeof(struct page_info) +
+                                    HAL_PAGE_SIZE - 1) / HAL_PAGE_SIZE);
+    assert_int_equal(base % HAL_PAGE_SIZE, 0);
+    ft->mfns = calloc(ft->nr_pages, sizeof(*ft->mfns));
+    assert_non_null(ft->mfns);
+    for ( i = 0; i < ft->nr_pages; i++ )
+        assert_true(hal_translate(base + i * HAL_PAGE_SIZE, &ft->mfns[i],
+                                  NULL));
+}
+
+/* Frame `mfn`'s page_info, read through the simulator's view. */
+static const struct page_info *frame_table_entry(
+    const struct frame_table_copy *ft, uint64_t mfn)
+{
+    size_t off = (size_t)mfn * sizeof(struct page_info);
+    const char *page = sim_machine_frame(ft->mfns[off / HAL_PAGE_SIZE]);
+
+    assert_non_null(page);
+    return (const struct page_info *)(page + off % HAL_PAGE_SIZE);
+}
+
+/* Frames in use and owned by some domain (owner slot 0 is Xen's own). */
+static unsigned long domain_owned_frames(const struct frame_table_copy *ft)
+{
+    unsigned long n = 0;
+    uint64_t mfn;
+
+    for ( mfn = 0; mfn < ft->nr_frames; mfn++ )
+    {
+        const struct page_info *pg = frame_table_entry(ft, mfn);
+
+        if ( page_state(pg) == PGC_state_inuse && pg->v.owner != 0 )
+            n++;
+    }
+    return n;
+}
+
+static bool fini_done;
+
+static int teardown_after_fini(void **state)
+{
+    if ( !fini_done )
+        return world_teardown(state);
+    sim_fini();
+    return 0;
+}
+
+/*
+ * hvcore_fini destroys the domains still registered: afterwards no domain
+ * is found and no machine frame is still owned by a domain (their RAM,
+ * grant and event channel pages went back).  The test calls hvcore_fini
+ * itself and reads the frame table hvcore left in machine memory.
+ */
 static void fini_destroys_remaining_domains(void **state)
 {
+    struct frame_table_copy ft;
+    struct domain *d30 = create(30, DOMID_INVALID, 1);
+    struct domain *d31 = create(31, 30, 2);
+    unsigned long done = 0, before;
+
     (void)state;
-    put_domain(create(30, DOMID_INVALID, 1));
-    put_domain(create(31, 30, 2));
+    assert_int_equal(mm_populate_physmap(d30, _gfn(0), 16, 0, &done), 0);
+    assert_int_equal(mm_populate_physmap(d31, _gfn(0), 2, 2, &done), 0);
+    put_domain(d30);
+    put_domain(d31);
     assert_int_equal(domain_count(), 2);
-    /* world_teardown's hvcore_fini must release both; Valgrind checks it. */
+    frame_table_locate(&ft);
+    before = domain_owned_frames(&ft);
+    assert_true(before >= 16 + 2 * 4);
+
+    fini_done = true;
+    hvcore_fini();
+
+    assert_int_equal(domain_count(), 0);
+    assert_null(get_domain_by_id(30));
+    assert_null(get_domain_by_id(31));
+    if ( domain_owned_frames(&ft) )
+        fail_msg("%lu of %lu frames still owned by a domain after hvcore_fini",
+                 domain_owned_frames(&ft), before);
+    free(ft.mfns);
 }
 
 int main(void)
@@ -224,7 +320,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(concurrent_lookup_and_destroy, world_setup,
                                         world_teardown),
         cmocka_unit_test_setup_teardown(fini_destroys_remaining_domains, world_setup,
-                                        world_teardown),
+                                        teardown_after_fini),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,11 @@
 
 static struct gnt_guest A, B, C; /* granter, mapper, third domain */
 
+/* One pin of each kind, as gnttab_debug_pin reports them. */
+#define GNTPIN_HSTW_ONE 0x00000001U
+#define GNTPIN_HSTR_ONE 0x00000100U
+#define GNTPIN_DEVW_ONE 0x00010000U
+
 static int setup(void **state)
 {
     if ( world_setup(state) )

@@ -19,13 +19,7 @@
 #include <libmm/mm.h>
 #include <public/memory.h>
 
-#include "fault_walk.h"
 #include "gnttab_fixture.h"
-
-/* One pin of each kind, as gnttab_debug_pin reports them. */
-#define GNTPIN_HSTW_ONE 0x00000001U
-#define GNTPIN_HSTR_ONE 0x00000100U
-#define GNTPIN_DEVW_ONE 0x00010000U
 
 
 /* Map, see the granter's bytes, write through, unmap. */
@@ -407,11 +401,19 @@ static void test_pin_overflow(void **state)
     checks();
 }
 
-/* A batch of 40 unmaps costs two TLB flushes, not 40. */
+/*
+ * A hypercall of 40 unmaps is two batches (GNTTAB_UNMAP_BATCH, 32: Xen's
+ * one flush per 32 ops, reference/gnttab.md §5) and costs two TLB
+ * flushes, not 40.  The flushes are counted where they happen, in the
+ * simulator's TLB (hal/sim/tlb.c), not by a counter beside the call;
+ * flushes of every kind are counted, so a per-element flush of a single
+ * page fails as a per-element full flush does.
+ */
 static void test_unmap_batch_flush(void **state)
 {
     struct gnttab_unmap_grant_ref ops[40];
     struct gnttab_stats before, after;
+    unsigned long flushes, full_flushes;
     unsigned int i;
 
     (void)state;
@@ -427,10 +429,19 @@ static void test_unmap_batch_flush(void **state)
             .status = 99 };
     }
     ops[5].handle = 9999; /* one bad element in the batch */
+    mm_deferred_flush(); /* nothing queued from before flushes meanwhile */
     gnttab_get_stats(&before);
+    flushes = sim_tlb_flush_count();
+    full_flushes = sim_tlb_flush_all_count();
     assert_int_equal(gnt_op(&B, 0, GNTTABOP_unmap_grant_ref, ops, 40,
                             sizeof(ops[0])), 0);
+    full_flushes = sim_tlb_flush_all_count() - full_flushes;
+    flushes = sim_tlb_flush_count() - flushes;
     gnttab_get_stats(&after);
+    print_message("unmap of 40: %lu TLB flushes, %lu of them full\n",
+                  flushes, full_flushes);
+    assert_int_equal(full_flushes, 2);
+    assert_int_equal(flushes, 2);
     assert_int_equal(after.unmap_flushes - before.unmap_flushes, 2);
     for ( i = 0; i < 40; i++ )
         assert_int_equal(ops[i].status, i == 5 ? GNTST_bad_handle
@@ -964,100 +975,6 @@ static void test_mapper_destroyed(void **state)
 }
 
 /*
- * Fault injection at every allocation point of map and of set_version
- * (fault_walk.h): a point that fails the op leaves no pin, no mapping and
- * the old version; one that does not (absorbed, or past the last) maps,
- * or switches, as without faults.  Each walk starts every run from the
- * same state, so that a run that succeeds grows nothing a later one needs:
- * a map by a fresh mapper (its maptrack grows; the gfn needs no P2M
- * table), then maps by B (its maptrack in place) each to a gfn of its own
- * 512 GiB (new P2M tables at three levels).
- */
-static void test_faults(void **state)
-{
-    struct gnt_guest m;
-    struct fault_walk w;
-    grant_handle_t h;
-    int16_t st;
-
-    (void)state;
-    memcpy(gnt_frame(&A, 10), "faults", 7);
-    gnt_grant_access(&A, 8, 2, 10, false);
-    gnt_grant_access(&A, 9, 4, 10, false);
-    fault_walk_init(&w, FAULT_WALK_ANY, 200);
-    while ( fault_walk_next(&w) )
-    {
-        assert_int_equal(gnt_guest_create(&m, 4, 1), 0);
-        fault_walk_arm(&w);
-        st = gnt_map(&m, 1, 9, GNT_RAM_FRAMES, GNTMAP_host_map, &h, NULL);
-        if ( fault_walk_failed(&w, st, GNTST_no_space) )
-            assert_null(gnt_frame(&m, GNT_RAM_FRAMES));
-        else
-        {
-            assert_string_equal(gnt_frame(&m, GNT_RAM_FRAMES), "faults");
-            assert_int_equal(gnt_unmap(&m, h, GNT_RAM_FRAMES, 0),
-                             GNTST_okay);
-        }
-        assert_int_equal(gnttab_debug_pin(A.d, 9), 0);
-        gnt_guest_destroy(&m);
-        checks();
-    }
-    assert_true(w.failed >= 1);
-
-    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h,
-                             NULL), GNTST_okay);
-    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
-    fault_walk_init(&w, FAULT_WALK_ANY, 200);
-    while ( fault_walk_next(&w) )
-    {
-        uint64_t gfn = GNT_MAP_GFN + (w.nth << 27);
-
-        fault_walk_arm(&w);
-        st = gnt_map(&B, 1, 8, gfn, GNTMAP_host_map, &h, NULL);
-        if ( fault_walk_failed(&w, st, GNTST_general_error) )
-        {
-            assert_null(gnt_frame(&B, gfn));
-            assert_int_equal(gnt_flags(&A, 8) & (GTF_reading | GTF_writing),
-                             0);
-        }
-        else
-        {
-            assert_string_equal(gnt_frame(&B, gfn), "faults");
-            assert_int_equal(gnt_unmap(&B, h, gfn, 0), GNTST_okay);
-        }
-        assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
-        checks();
-    }
-    assert_true(w.failed >= 3); /* a P2M table per level, at least */
-    /* The hypercall alone (gnt_set_version also maps the status frames). */
-    fault_walk_init(&w, FAULT_WALK_ANY, 200);
-    while ( fault_walk_next(&w) )
-    {
-        struct gnttab_set_version sv = { .version = 2 };
-        long rc;
-
-        fault_walk_arm(&w);
-        rc = gnt_op(&C, 0, GNTTABOP_set_version, &sv, 1, sizeof(sv));
-        if ( fault_walk_failed(&w, rc, -ENOMEM) )
-        {
-            assert_int_equal(sv.version, 1);
-            assert_int_equal(info_of(&C).version, 1);
-        }
-        else
-        {
-            assert_int_equal(sv.version, 2);
-            assert_int_equal(info_of(&C).version, 2);
-            sv.version = 1;
-            assert_int_equal(gnt_op(&C, 0, GNTTABOP_set_version, &sv, 1,
-                                    sizeof(sv)), 0);
-        }
-        checks();
-    }
-    assert_true(w.failed >= 1);
-    checks();
-}
-
-/*
  * One copy hypercall keeps its sides across elements and chunks: ops on
  * sides still held get the same checks as fresh ones (offsets, sub-page
  * window), a zero-length op with garbage in between changes nothing, a
@@ -1550,7 +1467,6 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_mapper_destroyed, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_preempt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_held_names, setup,
                                         teardown),
