@@ -7,6 +7,9 @@
 #   FUZZ_JOBS     cores to use (default: all); each target gets an equal
 #                 share, in libFuzzer's fork mode so that a finding does not
 #                 end its target's run
+#   FUZZ_BUILD    the fuzz build to run (default build/fuzz; another
+#                 build of the fuzz preset, e.g. cmake --preset fuzz -B DIR,
+#                 keeps a long campaign apart from rebuilds)
 #   FUZZ_CORPUS   where the campaign's corpora live (default
 #                 build/fuzz/campaign): <dir>/corpus/<target> grows across
 #                 campaigns (new inputs are merged into it, keeping only
@@ -21,9 +24,10 @@ cd "$(dirname "$0")/.."
 
 secs=${FUZZ_SECONDS:-3600}
 jobs=${FUZZ_JOBS:-$(nproc)}
-dir=${FUZZ_CORPUS:-build/fuzz/campaign}
-list=build/fuzz/fuzzers.list
-bin=build/fuzz/bin
+build=${FUZZ_BUILD:-build/fuzz}
+dir=${FUZZ_CORPUS:-$build/campaign}
+list=$build/fuzzers.list
+bin=$build/bin
 
 [ -s "$list" ] || { echo "fuzz-campaign: no fuzz targets built ($list)"; exit 1; }
 mapfile -t targets < <(awk '{print $1}' "$list")
