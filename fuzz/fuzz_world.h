@@ -14,9 +14,14 @@
  *  - every heap page back: no domain pages, an empty deferred-free queue,
  *    and the same hypervisor pages in use as after start-up, apart from
  *    the two high-water marks that libmm keeps by design (page-table pages
- *    given to the HAL, frames behind vmap's metadata).
+ *    given to the HAL, frames behind vmap's metadata).  The last is
+ *    compared only where xmalloc passes through to the host (every fuzzing
+ *    build; the leak sanitizer watches that memory): with libmm's own
+ *    xmalloc, its slabs also hold what lives on by design, such as FLASK's
+ *    sid table, which only grows, as Xen's does.
  * What fuzz_world_leave resets, so an input that stopped half-way cannot
- * leak it: an armed fault, forced preemption, the map cache's flush mode.
+ * leak it: an armed fault, forced preemption, the map cache's flush mode,
+ * FLASK's access vector cache.
  *
  * Fuzzers are quiet: the console (printk) of the current input is kept in
  * memory, not printed, and fuzz_world_fail prints it before aborting, so a
