@@ -36,6 +36,13 @@
 #define MAX_STEPS 48
 /* RAM per guest: a small pool, so that ops collide and an input is cheap. */
 #define FZ_RAM_FRAMES 16U
+/*
+ * Grant frames per guest: a small limit, so that setup_table's and the
+ * growth paths' bound is reached often, and gnttab_check, which walks every
+ * entry after every step, stays cheap (a table of Xen's default 64 frames
+ * has 32768 entries).
+ */
+#define FZ_GRANT_FRAMES 4U
 #define NR_HANDLES 32
 #define FLAG_THREADED 0x1   /* hostile rewrites during every op */
 #define FLAG_PREEMPT 0x2    /* force preemption inside batches */
@@ -483,10 +490,13 @@ static void op_table(struct step_ctx *c)
     {
     case 0:
     {
-        /* The frame list lands in the caller's gfn 2, nr_frames <= 66. */
+        /* The frame list lands in the caller's gfn 2; nr_frames mostly
+         * around the limit, sometimes far beyond it. */
         struct gnttab_setup_table st = {
-            .dom = d, .nr_frames = c->a[3] % 67, .frame_list = 2 << 12,
-            .status = 99 };
+            .dom = d,
+            .nr_frames = c->a[3] & 0x80 ? c->a[3]
+                                        : c->a[3] % (FZ_GRANT_FRAMES + 3),
+            .frame_list = 2 << 12, .status = 99 };
 
         if ( gnt_op(g, 0, GNTTABOP_setup_table, &st, 1, sizeof(st)) )
             fail("setup_table failed", c->step);
@@ -606,13 +616,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct stream s = { .p = data, .left = size };
     uint8_t flags = get8(&s), order = get8(&s);
     struct hostile hostile = { .g = &dom[0], .seed = 1 };
+    struct domain_config cfg;
     unsigned int step, i;
 
     (void)getn(&s, 2);
     fuzz_world_enter(&fw);
+    domain_config_default(&cfg);
+    cfg.max_vcpus = 2;
+    cfg.max_pages = 4096;
+    cfg.max_grant_frames = FZ_GRANT_FRAMES;
     memset(maps, 0, sizeof(maps));
     for ( i = 0; i < 3; i++ )
-        if ( gnt_guest_create_ram(&dom[i], (domid_t)(i + 1), 2,
+        if ( gnt_guest_create_ram(&dom[i], (domid_t)(i + 1), &cfg,
                                   FZ_RAM_FRAMES) )
             fail("creating a guest failed", 0);
 

@@ -102,10 +102,10 @@ long gnt_set_version(struct gnt_guest *g, unsigned int version)
     return rc;
 }
 
-/** Creates the domain, populates `ram_frames` of RAM, maps grant frame 0. */
-static int guest_create(struct gnt_guest *g, domid_t domid,
-                        const struct domain_config *cfg,
-                        unsigned int ram_frames)
+/** See gntlib.h. */
+int gnt_guest_create_ram(struct gnt_guest *g, domid_t domid,
+                         const struct domain_config *cfg,
+                         unsigned int ram_frames)
 {
     unsigned long done;
 
@@ -119,28 +119,21 @@ static int guest_create(struct gnt_guest *g, domid_t domid,
 }
 
 /** See gntlib.h. */
-int gnt_guest_create_ram(struct gnt_guest *g, domid_t domid,
-                         unsigned int vcpus, unsigned int ram_frames)
+int gnt_guest_create(struct gnt_guest *g, domid_t domid, unsigned int vcpus)
 {
     struct domain_config cfg;
 
     domain_config_default(&cfg);
     cfg.max_vcpus = vcpus;
     cfg.max_pages = 4096;
-    return guest_create(g, domid, &cfg, ram_frames);
-}
-
-/** See gntlib.h. */
-int gnt_guest_create(struct gnt_guest *g, domid_t domid, unsigned int vcpus)
-{
-    return gnt_guest_create_ram(g, domid, vcpus, GNT_RAM_FRAMES);
+    return gnt_guest_create_cfg(g, domid, &cfg);
 }
 
 /** See gntlib.h. */
 int gnt_guest_create_cfg(struct gnt_guest *g, domid_t domid,
                          const struct domain_config *cfg)
 {
-    return guest_create(g, domid, cfg, GNT_RAM_FRAMES);
+    return gnt_guest_create_ram(g, domid, cfg, GNT_RAM_FRAMES);
 }
 
 /** See gntlib.h. */

@@ -34,9 +34,10 @@ int gnt_guest_create(struct gnt_guest *g, domid_t domid, unsigned int vcpus);
 /** The same with the caller's configuration (privilege, target, ...). */
 int gnt_guest_create_cfg(struct gnt_guest *g, domid_t domid,
                          const struct domain_config *cfg);
-/** gnt_guest_create with RAM at gfns 0..`ram_frames`-1 only (fuzzers). */
+/** gnt_guest_create_cfg with RAM at gfns 0..`ram_frames`-1 only. */
 int gnt_guest_create_ram(struct gnt_guest *g, domid_t domid,
-                         unsigned int vcpus, unsigned int ram_frames);
+                         const struct domain_config *cfg,
+                         unsigned int ram_frames);
 /** Destroys the domain (all steps) and drops the reference. */
 void gnt_guest_destroy(struct gnt_guest *g);
 
