@@ -5,14 +5,20 @@
 # an output pattern: PASS_REGULAR_EXPRESSION makes it ignore the status,
 # so a program that printed the right line and then failed was green.
 #
-#   cmake [-DPASS=file] [-DFAIL=file] [-DCMOCKA=1] [-DTIMEOUT=s]
+#   cmake [-DEXIT=n] [-DPASS=file] [-DFAIL=file] [-DSTDOUT=file]
+#         [-DSTDERR=file] [-DSTDERR_LINES=n] [-DCMOCKA=1] [-DTIMEOUT=s]
 #         -P HvcoreRunTest.cmake -- COMMAND [ARG...]
 #
 # The test passes only if all of these hold:
-#   - the command exits with status 0 (a signal or a timeout is a failure);
+#   - the command exits with status EXIT, 0 by default (a signal or a
+#     timeout is a failure);
 #   - with PASS, its output (stdout and stderr together, as ctest sees it)
 #     matches the regular expression in that file;
 #   - with FAIL, its output does not match the one in that file;
+#   - with STDOUT or STDERR, that stream alone, less its last newline,
+#     matches the expression in that file (command-line checks: what goes
+#     to which stream is part of the behaviour);
+#   - with STDERR_LINES, standard error has that many lines;
 #   - with CMOCKA, CMocka reports at least one test passed: a suite whose
 #     every test was skipped, or that registered none, ran nothing, and a
 #     run that checked nothing must not be green.
@@ -38,16 +44,48 @@ set(timeout_args)
 if(TIMEOUT)
   set(timeout_args TIMEOUT ${TIMEOUT})
 endif()
-# One variable for both pipes keeps their order; the ECHO options copy the
-# output to ours as it comes, so a log shows it even if we are killed.
-execute_process(COMMAND ${cmd} ${timeout_args}
-  RESULT_VARIABLE rc
-  OUTPUT_VARIABLE out ERROR_VARIABLE out
-  ECHO_OUTPUT_VARIABLE ECHO_ERROR_VARIABLE)
+if(NOT DEFINED EXIT)
+  set(EXIT 0)
+endif()
+# One variable for both pipes keeps their order, unless a stream is checked
+# on its own; the ECHO options copy the output to ours as it comes, so a
+# log shows it even if we are killed.
+if(DEFINED STDOUT OR DEFINED STDERR OR DEFINED STDERR_LINES)
+  execute_process(COMMAND ${cmd} ${timeout_args}
+    RESULT_VARIABLE rc
+    OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr
+    ECHO_OUTPUT_VARIABLE ECHO_ERROR_VARIABLE)
+  set(out "${stdout}${stderr}")
+else()
+  execute_process(COMMAND ${cmd} ${timeout_args}
+    RESULT_VARIABLE rc
+    OUTPUT_VARIABLE out ERROR_VARIABLE out
+    ECHO_OUTPUT_VARIABLE ECHO_ERROR_VARIABLE)
+endif()
 
 set(why)
-if(NOT rc STREQUAL "0")
-  list(APPEND why "exit status ${rc}, want 0")
+if(NOT rc STREQUAL "${EXIT}")
+  list(APPEND why "exit status ${rc}, want ${EXIT}")
+endif()
+foreach(stream STDOUT STDERR)
+  if(DEFINED ${stream})
+    file(READ "${${stream}}" re)
+    string(TOLOWER ${stream} var)
+    string(REGEX REPLACE "\n$" "" text "${${var}}")
+    if(NOT text MATCHES "${re}")
+      list(APPEND why "${var} does not match the expression in ${${stream}}")
+    endif()
+  endif()
+endforeach()
+if(DEFINED STDERR_LINES)
+  string(REGEX MATCHALL "\n" newlines "${stderr}")
+  list(LENGTH newlines lines)
+  if(NOT stderr STREQUAL "" AND NOT stderr MATCHES "\n$")
+    math(EXPR lines "${lines} + 1") # a last line without its newline
+  endif()
+  if(NOT lines EQUAL STDERR_LINES)
+    list(APPEND why "${lines} stderr line(s), want ${STDERR_LINES}")
+  endif()
 endif()
 if(PASS)
   file(READ "${PASS}" pass_re)

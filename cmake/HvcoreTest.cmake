@@ -87,54 +87,6 @@ function(hvcore_add_test name)
   endif()
 endfunction()
 
-# Command-line checks of a program (hvsim, hvbench): its exit status and
-# its output, both (cmake/run_cli_test.cmake).
-#
-#   hvcore_add_cli_test(NAME
-#     WHAT common|mm|xsm|evtchn|gnttab
-#     HELP [STDOUT regex] | ERROR regex | EXIT n [STDOUT regex] [STDERR regex]
-#     COMMAND target args...)
-#
-# HELP: exit 0, stdout starts with "usage: " (or matches STDOUT), nothing
-# on stderr.
-# ERROR: exit 2, nothing on stdout, and stderr is one line matching
-# `regex` whole.  Otherwise the exit status `n` and the regexes given,
-# matched against each output less its last newline.  Labels: scenario,
-# cli and WHAT.
-set(HVCORE_CLI_TEST_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/run_cli_test.cmake)
-function(hvcore_add_cli_test name)
-  cmake_parse_arguments(T "HELP" "WHAT;ERROR;EXIT;STDOUT;STDERR" "COMMAND"
-    ${ARGN})
-  if(NOT T_WHAT OR NOT T_COMMAND)
-    message(FATAL_ERROR "hvcore_add_cli_test(${name}): WHAT and COMMAND are required")
-  endif()
-  set(checks)
-  if(T_HELP)
-    if(NOT DEFINED T_STDOUT)
-      set(T_STDOUT "^usage: ")
-    endif()
-    list(APPEND checks -DEXIT=0 "-DSTDOUT=${T_STDOUT}" -DSTDERR_LINES=0)
-  elseif(DEFINED T_ERROR)
-    list(APPEND checks -DEXIT=2 "-DSTDOUT=^$" "-DSTDERR=^${T_ERROR}$"
-      -DSTDERR_LINES=1)
-  elseif(DEFINED T_EXIT)
-    list(APPEND checks -DEXIT=${T_EXIT})
-    foreach(stream STDOUT STDERR)
-      if(DEFINED T_${stream})
-        list(APPEND checks "-D${stream}=${T_${stream}}")
-      endif()
-    endforeach()
-  else()
-    message(FATAL_ERROR "hvcore_add_cli_test(${name}): HELP, ERROR or EXIT")
-  endif()
-  list(POP_FRONT T_COMMAND target)
-  add_test(NAME ${name}
-    COMMAND ${CMAKE_COMMAND} ${checks} -P ${HVCORE_CLI_TEST_SCRIPT}
-            -- $<TARGET_FILE:${target}> ${T_COMMAND})
-  set_tests_properties(${name} PROPERTIES
-    LABELS "scenario;cli;${T_WHAT}" TIMEOUT 120)
-endfunction()
-
 # The runner and its checks (HvcoreRunTest.cmake).
 set(HVCORE_RUN_TEST ${CMAKE_CURRENT_LIST_DIR}/HvcoreRunTest.cmake)
 # CMocka's plain output, whatever the caller's environment asks for: the
@@ -187,6 +139,62 @@ function(hvcore_add_command_test name)
   if(T_ENVIRONMENT)
     set_tests_properties(${name} PROPERTIES ENVIRONMENT "${T_ENVIRONMENT}")
   endif()
+endfunction()
+
+# Command-line checks of a program (hvsim, hvbench): its exit status and
+# each output stream, all of them (the runner's EXIT, STDOUT, STDERR and
+# STDERR_LINES).
+#
+#   hvcore_add_cli_test(NAME
+#     WHAT common|mm|xsm|evtchn|gnttab
+#     HELP [STDOUT regex] | ERROR regex | EXIT n [STDOUT regex] [STDERR regex]
+#     COMMAND target args...)
+#
+# HELP: exit 0, stdout starts with "usage: " (or matches STDOUT), nothing
+# on stderr.
+# ERROR: exit 2, nothing on stdout, and stderr is one line matching
+# `regex` whole.  Otherwise the exit status `n` and the regexes given,
+# matched against each output less its last newline.  Labels: scenario,
+# cli and WHAT.
+function(hvcore_add_cli_test name)
+  cmake_parse_arguments(T "HELP" "WHAT;ERROR;EXIT;STDOUT;STDERR" "COMMAND"
+    ${ARGN})
+  if(NOT T_WHAT OR NOT T_COMMAND)
+    message(FATAL_ERROR "hvcore_add_cli_test(${name}): WHAT and COMMAND are required")
+  endif()
+  set(checks)
+  if(T_HELP)
+    if(NOT DEFINED T_STDOUT)
+      set(T_STDOUT "^usage: ")
+    endif()
+    set(exit 0)
+    set(T_STDERR_LINES 0)
+  elseif(DEFINED T_ERROR)
+    set(exit 2)
+    set(T_STDOUT "^$")
+    set(T_STDERR "^${T_ERROR}$")
+    set(T_STDERR_LINES 1)
+  elseif(DEFINED T_EXIT)
+    set(exit ${T_EXIT})
+  else()
+    message(FATAL_ERROR "hvcore_add_cli_test(${name}): HELP, ERROR or EXIT")
+  endif()
+  list(APPEND checks -DEXIT=${exit})
+  if(DEFINED T_STDERR_LINES)
+    list(APPEND checks -DSTDERR_LINES=${T_STDERR_LINES})
+  endif()
+  set(dir ${CMAKE_CURRENT_BINARY_DIR}/hvcore-test)
+  foreach(stream STDOUT STDERR)
+    if(DEFINED T_${stream})
+      hvcore_write_if_changed(${dir}/${name}.${stream} "${T_${stream}}")
+      list(APPEND checks -D${stream}=${dir}/${name}.${stream})
+    endif()
+  endforeach()
+  list(POP_FRONT T_COMMAND target)
+  hvcore_run_test_command(run 120 ${checks})
+  add_test(NAME ${name} COMMAND ${run} $<TARGET_FILE:${target}> ${T_COMMAND})
+  set_tests_properties(${name} PROPERTIES
+    LABELS "scenario;cli;${T_WHAT}" TIMEOUT 120)
 endfunction()
 
 # Refuses ctest's PASS_REGULAR_EXPRESSION anywhere in the project's CMake
