@@ -12,11 +12,10 @@
  *  - the op succeeded, and all of its effect is there.
  * A fault that fired does not mean the op failed: some are absorbed by
  * design (map_domain_page maps its slot again), and then the op must
- * succeed in full.  So the outcome, not the firing, chooses the checks; a
- * failure is accepted only when a fault was injected.  The walk ends at the
- * first n the op does not reach, and a walk over an op that allocates must
- * have seen it fail at least once.  gnttab_check and mm_check run after
- * every step.
+ * succeed in full.  So the fault's outcome (harness/world/fault_walk.h),
+ * not its firing, chooses the checks.  The walk ends at the first n the op
+ * does not reach, and a walk over an op that allocates must have seen it
+ * fail at least once.  gnttab_check and mm_check run after every step.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +32,7 @@
 #include <libmm/p2m.h>
 #include <libmm/page.h>
 
+#include "fault_walk.h"
 #include "gnttab_fixture.h"
 
 /* A fourth domain, made afresh for each fault point where the op's
@@ -40,8 +40,8 @@
 #define FRESH_DOMID 4
 static struct gnt_guest F;
 
-/** One fault walk; the callbacks share the state of the op under test. */
-struct fault_walk {
+/** One op's walk; the callbacks share the state of the op under test. */
+struct gnttab_walk {
     const char *name;
     void (*prepare)(unsigned long n); /* the same starting state, for point n */
     int (*op)(void);                /* 0, or the op's error or GNTST code */
@@ -52,57 +52,32 @@ struct fault_walk {
     bool allocates;                 /* some fault point must fail the op */
 };
 
-static unsigned long fault_hits(void)
+/* Walks every fault point of `gw`'s op with harness/world/fault_walk.h. */
+static void walk(const struct gnttab_walk *gw)
 {
-    unsigned long n = 0;
-    unsigned int s;
-
-    for ( s = 0; s < HAL_FAULT_SITE_COUNT; s++ )
-        n += sim_fault_hits((enum hal_fault_site)s);
-    return n;
-}
-
-static void walk(const struct fault_walk *w)
-{
-    unsigned long n, hits, failed = 0, done = 0;
+    struct fault_walk w;
     int rc;
 
-    for ( n = 1; ; n++ )
+    fault_walk_init(&w, FAULT_WALK_ANY, 1000);
+    while ( fault_walk_next(&w) )
     {
-        assert_true(n < 1000);
-        w->prepare(n);
+        gw->prepare(w.nth);
         checks();
-        hits = fault_hits();
-        sim_fault_arm_any(n);
-        rc = w->op();
-        sim_fault_disarm();
-        hits = fault_hits() - hits;
-        if ( rc == 0 )
-        {
-            w->check_done();
-            done++;
-        }
+        fault_walk_arm(&w);
+        rc = gw->op();
+        if ( fault_walk_failed(&w, rc, gw->failure) )
+            gw->check_unchanged();
         else
-        {
-            if ( rc != w->failure || hits < n )
-                fail_msg("%s, fault at point %lu (%s): result %d, "
-                         "want success or %d", w->name, n,
-                         hits < n ? "not reached" : "injected", rc,
-                         w->failure);
-            w->check_unchanged();
-            failed++;
-        }
-        if ( w->cleanup )
-            w->cleanup();
+            gw->check_done();
+        if ( gw->cleanup )
+            gw->cleanup();
         checks();
-        if ( hits < n )
-            break; /* the op ran with nothing injected: every point is done */
     }
-    print_message("%s: %lu fault points, %lu failed cleanly, %lu succeeded "
-                  "(the last with no fault)\n", w->name, n - 1, failed, done);
-    if ( w->allocates && !failed )
+    print_message("%s: %lu fault points, %lu failed cleanly, %lu absorbed\n",
+                  gw->name, w.nth - 1, w.failed, w.absorbed);
+    if ( gw->allocates && !w.failed )
         fail_msg("%s: no fault point failed the op: the walk reached none of "
-                 "its allocations", w->name);
+                 "its allocations", gw->name);
 }
 
 /* ---- map: the maptrack page, then the P2M tables ------------------------ */
@@ -486,7 +461,7 @@ static void cp_cleanup(void)
  * allocation added, its failure would have to be general_error with
  * nothing written.
  */
-static const struct fault_walk walks[] = {
+static const struct gnttab_walk walks[] = {
     { "map, maptrack page", map_prepare_maptrack, map_op, GNTST_no_space,
       map_check_done, map_check_unchanged, map_cleanup, true },
     { "map, P2M tables", map_prepare_p2m, map_op, GNTST_general_error,
