@@ -17,8 +17,11 @@
 #                 each crash, leak or timeout with a .replay file holding the
 #                 command that replays it; <dir>/logs/<target>.log the run
 #
-# The committed corpus (fuzz/*/corpus) is read, never written: copy what
-# is worth keeping there by hand, a finding's input first.
+# The committed corpora are read, never written: fuzz/<lib>/corpus (seeds
+# and regressions, which CI replays) and, where it exists,
+# fuzz/campaign/<target> (what earlier campaigns reached, kept so that the
+# next one starts there; not replayed by CI).  Copy what is worth keeping
+# into them by hand, a finding's input first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,12 +46,15 @@ for t in "${targets[@]}"; do
   dict_arg=()
   [ "$dict" != "-" ] && dict_arg=(-dict="$dict")
   mkdir -p "$dir/corpus/$t" "$dir/findings/$t"
+  earlier=()
+  [ -d "fuzz/campaign/$t" ] && earlier=("fuzz/campaign/$t")
   (
     TIMEFORMAT='%U %S'
     time "$bin/$t" -fork="$share" -ignore_crashes=1 -ignore_timeouts=1 \
       -ignore_ooms=1 -max_total_time="$secs" -max_len=4096 -timeout=30 \
       -rss_limit_mb=4096 -artifact_prefix="$dir/findings/$t/" \
-      "${dict_arg[@]}" "$dir/corpus/$t" "$seeds" >"$dir/logs/$t.log" 2>&1
+      "${dict_arg[@]}" "$dir/corpus/$t" "$seeds" "${earlier[@]}" \
+      >"$dir/logs/$t.log" 2>&1
   ) 2>"$dir/logs/$t.cpu" &
   pids+=($!)
 done
