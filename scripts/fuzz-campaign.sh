@@ -4,6 +4,7 @@
 # on all cores, for FUZZ_SECONDS of wall time, then one line per target.
 #
 #   FUZZ_SECONDS  wall time of the campaign (default 3600)
+#   FUZZ_TARGETS  the targets to run (default: every one built)
 #   FUZZ_JOBS     cores to use (default: all); each target gets an equal
 #                 share, in libFuzzer's fork mode so that a finding does not
 #                 end its target's run
@@ -33,7 +34,14 @@ list=$build/fuzzers.list
 bin=$build/bin
 
 [ -s "$list" ] || { echo "fuzz-campaign: no fuzz targets built ($list)"; exit 1; }
-mapfile -t targets < <(awk '{print $1}' "$list")
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+  read -r -a targets <<<"$FUZZ_TARGETS"
+  for t in "${targets[@]}"; do
+    grep -q "^$t " "$list" || { echo "fuzz-campaign: no target $t in $list"; exit 2; }
+  done
+else
+  mapfile -t targets < <(awk '{print $1}' "$list")
+fi
 n=${#targets[@]}
 share=$(( jobs / n ))
 [ "$share" -ge 1 ] || share=1

@@ -223,10 +223,12 @@ static void hostile_rewrite(struct hostile *h, unsigned int rounds)
             break;              /* same value: still a racing write */
         }
         write_header(h->g, ref, w);
-        /* On one core, let the op's thread run between rewrites: a race
-         * needs it to make progress, and the spinning would halve the
-         * fuzzer's throughput.  On several cores this returns at once. */
-        sched_yield();
+        /* On one core, let the op's thread run now and then: a race needs
+         * it to make progress.  On several idle cores this returns at
+         * once; on a loaded machine, rarely enough not to hand the core
+         * to other processes at every write. */
+        if ( (i & 15) == 15 )
+            sched_yield();
     }
 }
 
@@ -243,7 +245,9 @@ static void run_step(struct step_ctx *c);
 /*
  * The hostile granter's thread, pCPU 1: started by the first threaded step
  * of the process and handed one step at a time (starting a thread for each
- * step cost more than most steps).
+ * step cost more than most steps).  It sleeps between steps; the step's
+ * thread waits for it to finish by spinning, since a second wake-up per
+ * step, on a loaded machine, cost more than the step.
  */
 static struct {
     pthread_mutex_t lock;
@@ -255,18 +259,18 @@ static struct {
 
 static void *rewriter_main(void *arg)
 {
+    struct hostile *h;
+
     (void)arg;
     sim_cpu_bind(1);
-    pthread_mutex_lock(&rewriter.lock);
     for ( ;; )
     {
-        while ( !rewriter.job )
+        pthread_mutex_lock(&rewriter.lock);
+        while ( !(h = __atomic_load_n(&rewriter.job, __ATOMIC_ACQUIRE)) )
             pthread_cond_wait(&rewriter.cond, &rewriter.lock);
         pthread_mutex_unlock(&rewriter.lock);
-        hostile_rewrite(rewriter.job, 100000);
-        pthread_mutex_lock(&rewriter.lock);
-        rewriter.job = NULL;
-        pthread_cond_broadcast(&rewriter.cond);
+        hostile_rewrite(h, 100000);
+        __atomic_store_n(&rewriter.job, NULL, __ATOMIC_RELEASE);
     }
     return NULL;
 }
@@ -285,15 +289,13 @@ static void run_step_raced(struct step_ctx *c)
     }
     c->hostile->done = 0;
     pthread_mutex_lock(&rewriter.lock);
-    rewriter.job = c->hostile;
+    __atomic_store_n(&rewriter.job, c->hostile, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&rewriter.cond);
     pthread_mutex_unlock(&rewriter.lock);
     run_step(c);
     __atomic_store_n(&c->hostile->done, 1, __ATOMIC_RELEASE);
-    pthread_mutex_lock(&rewriter.lock);
-    while ( rewriter.job )
-        pthread_cond_wait(&rewriter.cond, &rewriter.lock);
-    pthread_mutex_unlock(&rewriter.lock);
+    while ( __atomic_load_n(&rewriter.job, __ATOMIC_ACQUIRE) )
+        sched_yield();
 }
 
 static void record(struct gnt_guest *g, grant_handle_t h, uint64_t gfn,
