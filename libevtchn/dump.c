@@ -15,7 +15,7 @@
 struct evtchn_dump_entry {
     unsigned int port;
     struct evtchn_port_info info;
-    char abi[8];
+    char abi[16];
 };
 
 /* Fills `info` for a valid port; event lock held. */
