@@ -381,8 +381,9 @@ static void evtchn_fifo_init(struct domain *d, struct evtchn *chn,
 }
 
 /*
- * The dump's ABI column: the priority, 'B' if BUSY, then the LINK value if
- * LINKED or '-' if not; '?' if the port has no array page.
+ * The dump's ABI column: "p" and the priority, then 'B' if BUSY, then
+ * "L" and the LINK value if LINKED or '-' if not; '?' if the port has no
+ * array page (Xen's columns, with the priority added).
  */
 static void evtchn_fifo_print_state(struct domain *d, unsigned int vcpu_id,
                                     unsigned int port, char *buf, size_t size)
@@ -394,16 +395,16 @@ static void evtchn_fifo_print_state(struct domain *d, unsigned int vcpu_id,
     (void)vcpu_id;
     if ( !word )
     {
-        hv_snprintf(buf, size, "%u?", prio);
+        hv_snprintf(buf, size, "p%u ?", prio);
         return;
     }
     w = hal_read_once(word);
     if ( (w >> EVTCHN_FIFO_LINKED) & 1 )
-        hv_snprintf(buf, size, "%u%s%u", prio,
-                    (w >> EVTCHN_FIFO_BUSY) & 1 ? "B" : "L",
+        hv_snprintf(buf, size, "p%u %sL%u", prio,
+                    (w >> EVTCHN_FIFO_BUSY) & 1 ? "B" : "",
                     w & EVTCHN_FIFO_LINK_MASK);
     else
-        hv_snprintf(buf, size, "%u%s-", prio,
+        hv_snprintf(buf, size, "p%u %s-", prio,
                     (w >> EVTCHN_FIFO_BUSY) & 1 ? "B" : "");
 }
 
@@ -528,7 +529,8 @@ static void fifo_setup_ports(struct domain *d, unsigned int prev_ports)
  * -ENOENT (no such vCPU), -EINVAL (offset past PAGE_SIZE - 72, or not
  * 8-aligned), -EBUSY (the domain uses 3 levels), -ENOMEM, -EINVAL (that
  * vCPU has a control block, or the gfn is not a writable RAM page of the
- * caller).  `link_bits` is set in every case, as Xen sets it.  On error
+ * caller).  `link_bits` is set first, as Xen sets it; the guest sees it
+ * only on success (OUT fields are copied back only then).  On error
  * nothing changed.
  */
 int evtchn_fifo_init_control(struct vcpu *cur, struct evtchn_init_control *c)
