@@ -507,6 +507,58 @@ static void test_requeue(void **state)
     ew_destroy(d);
 }
 
+/**
+ * The last-queue tracking (e33d4257fc): a port that was the tail of vCPU
+ * 0's queue and is linked next on vCPU 1 empties vCPU 0's queue, so the
+ * next event on vCPU 0 becomes a new head there (READY, upcall) instead of
+ * being linked behind the moved port on vCPU 1.
+ */
+static void test_old_tail_invalidated(void **state)
+{
+    struct domain *d = make_dom(1, 2, false);
+    struct shared_info *si = ew_shared_info(d);
+    struct guest_fifo g = { 0 };
+    struct evtchn_bind_vcpu bv;
+    struct evtchn_alloc_unbound au = { .dom = DOMID_SELF,
+                                       .remote_dom = DOMID_SELF };
+    unsigned int out[8];
+    long a, b;
+
+    (void)state;
+    g_init(&g, d, 0);
+    g_init(&g, d, 1);
+    g_expand(&g);
+    /* A loopback pair: a's events are sent from b. */
+    assert_int_equal(ew_op(d, EVTCHNOP_alloc_unbound, &au), 0);
+    a = au.port;
+    b = ew_bind_interdomain(d, DOMID_SELF, a);
+    assert_true(b > 0);
+    g_unmask(&g, a);
+    g_unmask(&g, b);
+    assert_int_equal(g_drain(&g, 0, out, 8), 1);   /* b, from the bind */
+    assert_int_equal(ew_send(d, b), 0);            /* a: tail of v0 q7 */
+    assert_int_equal(g_drain(&g, 0, out, 8), 1);
+    assert_int_equal(out[0], a);
+
+    bv.port = a;
+    bv.vcpu = 1;
+    assert_int_equal(ew_op(d, EVTCHNOP_bind_vcpu, &bv), 0);
+    assert_int_equal(ew_send(d, b), 0);            /* a: head of v1 q7 */
+    assert_int_equal(g.cb[1]->head[7], a);
+    si->vcpu_info[0].evtchn_upcall_pending = 0;
+    assert_int_equal(ew_send(d, a), 0);            /* b: v0 q7, empty */
+    assert_int_equal(g.cb[0]->ready, 1U << 7);
+    assert_int_equal(g.cb[0]->head[7], b);
+    assert_int_equal(si->vcpu_info[0].evtchn_upcall_pending, 1);
+    assert_int_equal(*g_word(&g, a) & EVTCHN_FIFO_LINK_MASK, 0);
+    assert_int_equal(g_drain(&g, 0, out, 8), 1);
+    assert_int_equal(out[0], b);
+    assert_int_equal(g_drain(&g, 1, out, 8), 1);
+    assert_int_equal(out[0], a);
+    assert_int_equal(evtchn_check(), 0);
+    ew_destroy(d);
+}
+
 /** A still-LINKED closed port is not handed out again (78e24c269b). */
 static void test_linked_port_not_reused(void **state)
 {
@@ -671,6 +723,7 @@ int main(void)
         T(test_set_priority_errors),
         T(test_deliver),
         T(test_requeue),
+        T(test_old_tail_invalidated),
         T(test_linked_port_not_reused),
         T(test_pages_back),
         T(test_hostile_guest),
