@@ -119,26 +119,29 @@ static inline uint8_t *chn_flags_byte(struct evtchn *chn)
     return (uint8_t *)&chn->state + 1;
 }
 
-static void chn_set_pending_flag(struct evtchn *chn, bool pending)
+/* Sets `pending` (if >= 0) and `priority` (if >= 0) in one update. */
+static void chn_flags_update(struct evtchn *chn, int pending, int priority)
 {
     union fifo_chn_flags old, new;
 
     old.raw = hal_read_once(chn_flags_byte(chn));
     do {
         new = old;
-        new.f.pending = pending;
+        if ( pending >= 0 )
+            new.f.pending = pending;
+        if ( priority >= 0 )
+            new.f.priority = priority;
     } while ( !hal_cmpxchg(chn_flags_byte(chn), &old.raw, new.raw) );
 }
 
-static void chn_set_priority(struct evtchn *chn, unsigned int priority)
+static inline void chn_set_pending_flag(struct evtchn *chn, bool pending)
 {
-    union fifo_chn_flags old, new;
+    chn_flags_update(chn, pending, -1);
+}
 
-    old.raw = hal_read_once(chn_flags_byte(chn));
-    do {
-        new = old;
-        new.f.priority = priority;
-    } while ( !hal_cmpxchg(chn_flags_byte(chn), &old.raw, new.raw) );
+static inline void chn_set_priority(struct evtchn *chn, unsigned int priority)
+{
+    chn_flags_update(chn, -1, (int)priority);
 }
 
 static inline unsigned int chn_priority(struct evtchn *chn)
@@ -699,6 +702,20 @@ unsigned int evtchn_fifo_check(struct domain *d)
     struct evtchn_domain *ed = d->evtchn;
     const struct evtchn_fifo_domain *f = ed->fifo;
     unsigned int i, q, nr, port, bad = 0;
+    struct evtchn probe;
+    union fifo_chn_flags fl;
+
+    /* `union fifo_chn_flags` is the compiler's layout of the bitfields. */
+    memset(&probe, 0, sizeof(probe));
+    probe.xen_consumer = 5;
+    probe.pending = 1;
+    probe.priority = 9;
+    fl.raw = *chn_flags_byte(&probe);
+    if ( fl.f.xen_consumer != 5 || !fl.f.pending || fl.f.priority != 9 )
+    {
+        printk("evtchn_check: FIFO flag byte layout differs\n");
+        bad++;
+    }
 
     if ( (f != NULL) != (ed->ops == &evtchn_port_ops_fifo) )
     {
