@@ -723,6 +723,70 @@ static void test_concurrent_delivery(void **state)
     free(r);
 }
 
+struct reset_race {
+    struct domain *d;
+    volatile int done;
+    unsigned int expanded, resets;
+};
+
+/* CPU 1: expand_array from vCPU 1; CPU 0: reset, then init_control. */
+static void reset_race_cpu(unsigned int cpu, void *arg)
+{
+    struct reset_race *r = arg;
+    unsigned int i;
+
+    if ( cpu == 1 )
+    {
+        while ( !__atomic_load_n(&r->done, __ATOMIC_SEQ_CST) )
+        {
+            struct evtchn_expand_array e = { .array_gfn = ARR_GFN };
+            long rc = world_guest_op(r->d, 1, __HYPERVISOR_event_channel_op,
+                                     EVTCHNOP_expand_array, EW_RAM_GFN + 30,
+                                     &e, sizeof(e));
+
+            if ( rc == 0 )
+                r->expanded++;
+            else if ( rc != -EOPNOTSUPP && rc != -ENOSPC )
+                break;
+        }
+        return;
+    }
+    for ( i = 0; i < 300; i++ )
+    {
+        struct evtchn_reset rs = { .dom = DOMID_SELF };
+
+        if ( ew_op(r->d, EVTCHNOP_reset, &rs) ||
+             init_control(r->d, 0, CB_GFN, 0, NULL) )
+            break;
+        r->resets++;
+    }
+    __atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
+}
+
+/**
+ * expand_array racing with reset (XSA-505): each sees FIFO present or
+ * absent under the event lock, so no page is added to a torn-down array
+ * and every page reference comes back.
+ */
+static void test_expand_vs_reset(void **state)
+{
+    struct reset_race r = { 0 };
+    struct evtchn_reset rs = { .dom = DOMID_SELF };
+    uint64_t r0;
+
+    (void)state;
+    r.d = make_dom(1, 2, false);
+    r0 = refs(r.d, ARR_GFN);
+    assert_int_equal(init_control(r.d, 0, CB_GFN, 0, NULL), 0);
+    ew_run_cpus(reset_race_cpu, &r);
+    assert_int_equal(r.resets, 300);
+    assert_int_equal(evtchn_check(), 0);
+    assert_int_equal(ew_op(r.d, EVTCHNOP_reset, &rs), 0);
+    assert_int_equal(refs(r.d, ARR_GFN), r0);
+    assert_int_equal(refs(r.d, CB_GFN), r0);
+    ew_destroy(r.d);
+}
+
 /* --- a hostile guest ------------------------------------------------- */
 
 struct hostile {
@@ -823,6 +887,7 @@ int main(void)
         T(test_linked_port_not_reused),
         T(test_pages_back),
         T(test_concurrent_delivery),
+        T(test_expand_vs_reset),
         T(test_hostile_guest),
     };
 #undef T

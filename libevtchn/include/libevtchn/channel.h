@@ -10,10 +10,9 @@
  * word, vCPU id << 4 | priority, read and written whole as Xen's 32-bit
  * `fifo_lastq` is; the FLASK sid is stored inline (union xsm_evtchn_ssid,
  * 4 bytes); the per-state union is packed to 20 bytes.  An interdomain
- * channel keeps
- * its peer's channel beside the peer's domain and port, so a send reaches
- * the peer with one load instead of the peer's bucket walk (the peer's
- * bucket cannot go while the two are bound).  The channel does not store
+ * channel keeps its peer's channel beside the peer's domain and port, so a
+ * send reaches the peer with one load instead of the peer's bucket walk
+ * (the peer's bucket cannot go while the two are bound).  The channel does not store
  * its own port number: every internal interface passes the port beside the
  * channel.
  *
