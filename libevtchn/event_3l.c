@@ -387,10 +387,11 @@ int evtchn_register_extended(struct domain *d,
     }
 }
 
-/** EVTCHNOP_query_extended: the ABIs `d` may register, and the one in use. */
+/** EVTCHNOP_query_extended: the ABIs `d` may register (FIFO for every
+ * domain), and the one in use. */
 int evtchn_query_extended(struct domain *d, struct evtchn_query_extended *q)
 {
-    q->abis = EVTCHN_ABI_2LEVEL;
+    q->abis = EVTCHN_ABI_2LEVEL | EVTCHN_ABI_FIFO;
     if ( !xsm_evtchn_extended(XSM_DM_PRIV, d) )
         q->abis |= EVTCHN_ABI_3LEVEL;
     q->current_abi = evtchn_ops(d)->abi;

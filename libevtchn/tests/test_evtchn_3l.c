@@ -78,10 +78,11 @@ static void test_register_errors(void **state)
 
     (void)state;
     assert_int_equal(ew_op(u, EVTCHNOP_query_extended, &q), 0);
-    assert_int_equal(q.abis, EVTCHN_ABI_2LEVEL);
+    assert_int_equal(q.abis, EVTCHN_ABI_2LEVEL | EVTCHN_ABI_FIFO);
     assert_int_equal(q.current_abi, EVTCHN_ABI_2LEVEL);
     assert_int_equal(ew_op(p, EVTCHNOP_query_extended, &q), 0);
-    assert_int_equal(q.abis, EVTCHN_ABI_2LEVEL | EVTCHN_ABI_3LEVEL);
+    assert_int_equal(q.abis,
+                     EVTCHN_ABI_2LEVEL | EVTCHN_ABI_3LEVEL | EVTCHN_ABI_FIFO);
 
     assert_int_equal(ew_op(p, EVTCHNOP_register_extended, &r), -EINVAL);
     assert_int_equal(reg_bitmaps(u, 8, PEND_GFN, MASK_GFN), -EPERM);

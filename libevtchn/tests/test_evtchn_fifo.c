@@ -251,6 +251,7 @@ static void test_fifo_and_3l(void **state)
     assert_int_equal(ew_op(q, EVTCHNOP_register_extended, &r), -EBUSY);
     assert_int_equal(ew_op(q, EVTCHNOP_query_extended, &qe), 0);
     assert_int_equal(qe.current_abi, EVTCHN_ABI_FIFO);
+    assert_true(qe.abis & EVTCHN_ABI_FIFO);
     assert_int_equal(evtchn_check(), 0);
     ew_destroy(p);
     ew_destroy(q);
