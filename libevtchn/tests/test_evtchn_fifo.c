@@ -3,10 +3,10 @@
  * The FIFO ABI through the hypercall entry: every error of init_control,
  * expand_array and set_priority (nothing changes on error), delivery to a
  * guest-side consumer written from public/event_channel.h only (drain by
- * priority: READY, HEAD, LINK, clear LINKED), carry-over from 2 levels,
- * re-queueing after bind_vcpu and set_priority, page references given back
- * by reset and destroy, and a guest rewriting its event words while the
- * hypervisor sends.
+ * priority: READY, HEAD, LINK, clear LINKED; the harness's guest driver),
+ * carry-over from 2 levels, re-queueing after bind_vcpu and set_priority,
+ * page references given back by reset and destroy, and a guest rewriting
+ * its event words while the hypervisor sends.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "evtchn_world.h"
+#include "../../harness/evtchn/guest_evtchn.h"
 
 #define CB_GFN (EW_RAM_GFN)           /* control blocks: 2 pages */
 #define ARR_GFN (EW_RAM_GFN + 4)      /* event array: up to 8 pages here */
@@ -78,16 +79,14 @@ static unsigned int abi_of(struct domain *d, unsigned int *fifo_pages)
 
 struct guest_fifo {
     struct domain *d;
-    evtchn_fifo_control_block_t *cb[2];
-    event_word_t *array[8];
-    unsigned int pages;
-    uint32_t head[2][EVTCHN_FIFO_MAX_QUEUES]; /* the consumer's cursors */
+    struct guest_evtchn ge;          /* the harness's guest driver */
+    unsigned int *out, n, max;       /* what g_drain collects */
 };
 
 static event_word_t *g_word(struct guest_fifo *g, unsigned int port)
 {
-    assert_true(port / WORDS_PER_PAGE < g->pages);
-    return &g->array[port / WORDS_PER_PAGE][port % WORDS_PER_PAGE];
+    assert_true(port / WORDS_PER_PAGE < g->ge.fifo_pages);
+    return &g->ge.fifo_array[port / WORDS_PER_PAGE][port % WORDS_PER_PAGE];
 }
 
 /* Registers vCPU `vcpu`'s control block at the page's start. */
@@ -99,19 +98,19 @@ static void g_init(struct guest_fifo *g, struct domain *d, unsigned int vcpu)
     memset(ew_gfn_ptr(d, CB_GFN + vcpu), 0, 4096);
     assert_int_equal(init_control(d, vcpu, CB_GFN + vcpu, 0, &lb), 0);
     assert_int_equal(lb, EVTCHN_FIFO_LINK_BITS);
-    g->cb[vcpu] = ew_gfn_ptr(d, CB_GFN + vcpu);
+    g->ge.fifo_cb[vcpu] = ew_gfn_ptr(d, CB_GFN + vcpu);
 }
 
 /* Adds an array page with every event masked, as Linux does. */
 static void g_expand(struct guest_fifo *g)
 {
-    event_word_t *w = ew_gfn_ptr(g->d, ARR_GFN + g->pages);
+    event_word_t *w = ew_gfn_ptr(g->d, ARR_GFN + g->ge.fifo_pages);
     unsigned int i;
 
     for ( i = 0; i < WORDS_PER_PAGE; i++ )
         w[i] = 1U << EVTCHN_FIFO_MASKED;
-    assert_int_equal(expand(g->d, ARR_GFN + g->pages), 0);
-    g->array[g->pages++] = w;
+    assert_int_equal(expand(g->d, ARR_GFN + g->ge.fifo_pages), 0);
+    g->ge.fifo_array[g->ge.fifo_pages++] = w;
 }
 
 /* The guest unmasks: not while BUSY; the hypervisor relinks if pending. */
@@ -136,53 +135,34 @@ static void g_unmask(struct guest_fifo *g, unsigned int port)
         assert_int_equal(ew_unmask(g->d, port), 0);
 }
 
+static void g_collect(void *arg, unsigned int vcpu, unsigned int port)
+{
+    struct guest_fifo *g = arg;
+
+    (void)vcpu;
+    if ( g->n < g->max )
+        g->out[g->n] = port;
+    g->n++;
+}
+
 /*
- * Drains vCPU `vcpu`'s queues, highest priority first, into `out` (at most
- * `max` ports); returns how many.  As Linux's consumer: READY is taken
- * whole into a local copy and merged again after each event, so a new head
- * the hypervisor announces while a queue empties is not missed; one event
- * at a time, re-picking the highest ready queue after each.
+ * Drains vCPU `vcpu`'s queues with the guest driver's FIFO handler
+ * (harness/evtchn/guest_evtchn.c: highest priority first, READY taken
+ * whole and merged after each event) into `out` (at most `max` ports);
+ * returns how many events it took.
  */
 static unsigned int g_drain(struct guest_fifo *g, unsigned int vcpu,
                             unsigned int *out, unsigned int max)
 {
-    evtchn_fifo_control_block_t *cb = g->cb[vcpu];
-    unsigned int n = 0, guard = 0;
-    uint32_t ready = __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST);
-
-    while ( ready )
-    {
-        unsigned int q = (unsigned int)__builtin_ctz(ready);
-        uint32_t port = g->head[vcpu][q], next;
-        event_word_t *w, old, new;
-
-        assert_true(++guard < 1000000);
-        if ( port == 0 )
-            port = __atomic_load_n(&cb->head[q], __ATOMIC_ACQUIRE);
-        assert_true(port != 0);
-        w = g_word(g, port);
-        old = __atomic_load_n(w, __ATOMIC_SEQ_CST);
-        do
-            new = old & ~((1U << EVTCHN_FIFO_LINKED) | EVTCHN_FIFO_LINK_MASK);
-        while ( !__atomic_compare_exchange_n(w, &old, new, false,
-                                             __ATOMIC_SEQ_CST,
-                                             __ATOMIC_SEQ_CST) );
-        next = old & EVTCHN_FIFO_LINK_MASK;
-        if ( next == 0 )
-            ready &= ~(1U << q);
-        if ( (old & (1U << EVTCHN_FIFO_PENDING)) &&
-             !(old & (1U << EVTCHN_FIFO_MASKED)) )
-        {
-            __atomic_fetch_and(w, ~(1U << EVTCHN_FIFO_PENDING),
-                               __ATOMIC_SEQ_CST);
-            if ( n < max )
-                out[n] = port;
-            n++;
-        }
-        g->head[vcpu][q] = next;
-        ready |= __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST);
-    }
-    return n;
+    g->out = out;
+    g->n = 0;
+    g->max = max;
+    g->ge.abi = EVTCHN_ABI_FIFO;
+    g->ge.nr_vcpus = 2;
+    g->ge.handler = g_collect;
+    g->ge.handler_arg = g;
+    guest_evtchn_scan(&g->ge, vcpu);
+    return g->n;
 }
 
 /* --- the ops and their errors ---------------------------------------- */
@@ -387,15 +367,15 @@ static void test_deliver(void **state)
     assert_int_equal(set_prio(d, virq, 0), 0);
     assert_int_equal(ew_send(d, ipi1), 0);      /* prio 7 */
     assert_int_equal(si->vcpu_info[0].evtchn_upcall_pending, 1);
-    assert_int_equal(g.cb[0]->ready, 1U << 7);
-    assert_int_equal(g.cb[0]->head[7], ipi1);
+    assert_int_equal(g.ge.fifo_cb[0]->ready, 1U << 7);
+    assert_int_equal(g.ge.fifo_cb[0]->head[7], ipi1);
     si->vcpu_info[0].evtchn_upcall_pending = 0;
     assert_int_equal(ew_send(b, bport), 0);     /* prio 7, linked */
     assert_int_equal(si->vcpu_info[0].evtchn_upcall_pending, 0);
     assert_int_equal(*g_word(&g, ipi1) & EVTCHN_FIFO_LINK_MASK, idp);
     assert_int_equal(ew_send(d, ipi2), 0);      /* prio 2 */
     send_guest_vcpu_virq(d->vcpu[0], VIRQ_TIMER); /* prio 0 */
-    assert_int_equal(g.cb[0]->ready, (1U << 7) | (1U << 2) | 1U);
+    assert_int_equal(g.ge.fifo_cb[0]->ready, (1U << 7) | (1U << 2) | 1U);
     /* Sending a pending event again links nothing. */
     assert_int_equal(ew_send(d, ipi1), 0);
     /* The dump: priority, LINKED and LINK per port (idp after ipi1). */
@@ -419,14 +399,14 @@ static void test_deliver(void **state)
     assert_int_equal(out[1], ipi2);
     assert_int_equal(out[2], ipi1);
     assert_int_equal(out[3], idp);
-    assert_int_equal(g.cb[0]->ready, 0);
+    assert_int_equal(g.ge.fifo_cb[0]->ready, 0);
 
     /* Masked: PENDING only; the unmask links it. */
     *g_word(&g, ipi1) |= 1U << EVTCHN_FIFO_MASKED;
     assert_int_equal(ew_send(d, ipi1), 0);
     assert_int_equal(*g_word(&g, ipi1),
                      (1U << EVTCHN_FIFO_MASKED) | (1U << EVTCHN_FIFO_PENDING));
-    assert_int_equal(g.cb[0]->ready, 0);
+    assert_int_equal(g.ge.fifo_cb[0]->ready, 0);
     g_unmask(&g, ipi1);
     assert_int_equal(g_drain(&g, 0, out, 16), 1);
     assert_int_equal(out[0], ipi1);
@@ -471,8 +451,8 @@ static void test_requeue(void **state)
     /* With a block, it goes on vCPU 1's queue. */
     g_init(&g, d, 1);
     assert_int_equal(ew_send(b, bport), 0);
-    assert_int_equal(g.cb[1]->ready, 1U << 7);
-    assert_int_equal(g.cb[1]->head[7], idp);
+    assert_int_equal(g.ge.fifo_cb[1]->ready, 1U << 7);
+    assert_int_equal(g.ge.fifo_cb[1]->head[7], idp);
     /* Moved back while still linked on vCPU 1: stays there until
      * consumed, the next link goes to vCPU 0 at the new priority. */
     bv.vcpu = 0;
@@ -480,9 +460,9 @@ static void test_requeue(void **state)
     assert_int_equal(set_prio(d, idp, 4), 0);
     assert_int_equal(g_drain(&g, 1, out, 8), 1);
     assert_int_equal(ew_send(b, bport), 0);
-    assert_int_equal(g.cb[0]->ready, 1U << 4);
-    assert_int_equal(g.cb[0]->head[4], idp);
-    assert_int_equal(g.cb[1]->ready, 0);
+    assert_int_equal(g.ge.fifo_cb[0]->ready, 1U << 4);
+    assert_int_equal(g.ge.fifo_cb[0]->head[4], idp);
+    assert_int_equal(g.ge.fifo_cb[1]->ready, 0);
     assert_int_equal(g_drain(&g, 0, out, 8), 1);
     assert_int_equal(evtchn_check(), 0);
 
@@ -504,7 +484,7 @@ static void test_requeue(void **state)
 
         memset(w, 0, 4096);    /* this page's events unmasked */
         assert_int_equal(expand(d, ARR_GFN + 1), 0);
-        g.array[g.pages++] = w;
+        g.ge.fifo_array[g.ge.fifo_pages++] = w;
     }
     assert_int_equal(g_drain(&g, 0, out, 8), 1);
     assert_int_equal(out[0], far);
@@ -550,11 +530,11 @@ static void test_old_tail_invalidated(void **state)
     bv.vcpu = 1;
     assert_int_equal(ew_op(d, EVTCHNOP_bind_vcpu, &bv), 0);
     assert_int_equal(ew_send(d, b), 0);            /* a: head of v1 q7 */
-    assert_int_equal(g.cb[1]->head[7], a);
+    assert_int_equal(g.ge.fifo_cb[1]->head[7], a);
     si->vcpu_info[0].evtchn_upcall_pending = 0;
     assert_int_equal(ew_send(d, a), 0);            /* b: v0 q7, empty */
-    assert_int_equal(g.cb[0]->ready, 1U << 7);
-    assert_int_equal(g.cb[0]->head[7], b);
+    assert_int_equal(g.ge.fifo_cb[0]->ready, 1U << 7);
+    assert_int_equal(g.ge.fifo_cb[0]->head[7], b);
     assert_int_equal(si->vcpu_info[0].evtchn_upcall_pending, 1);
     assert_int_equal(*g_word(&g, a) & EVTCHN_FIFO_LINK_MASK, 0);
     assert_int_equal(g_drain(&g, 0, out, 8), 1);
@@ -717,8 +697,8 @@ static void test_concurrent_delivery(void **state)
         assert_int_equal(*g_word(&r->g, r->dport[i]) &
                          ((1U << EVTCHN_FIFO_PENDING) |
                           (1U << EVTCHN_FIFO_LINKED)), 0);
-    assert_int_equal(r->g.cb[0]->ready, 0);
-    assert_int_equal(r->g.cb[1]->ready, 0);
+    assert_int_equal(r->g.ge.fifo_cb[0]->ready, 0);
+    assert_int_equal(r->g.ge.fifo_cb[1]->ready, 0);
     assert_int_equal(evtchn_check(), 0);
     ew_destroy(r->b);
     ew_destroy(r->d);
@@ -844,8 +824,8 @@ static void test_hostile_guest(void **state)
         ports[i] = ew_bind_ipi(d, 0);
         assert_true(ports[i] > 0 && ports[i] < 64);
     }
-    h.words = g.array[0];
-    h.cb = g.cb[0];
+    h.words = g.ge.fifo_array[0];
+    h.cb = g.ge.fifo_cb[0];
     assert_int_equal(pthread_create(&t, NULL, hostile_main, &h), 0);
     for ( k = 0; k < 5000; k++ )
     {
@@ -861,15 +841,15 @@ static void test_hostile_guest(void **state)
 
     /* Garbage left behind: every word LINKED with LINK all ones. */
     for ( i = 0; i < WORDS_PER_PAGE; i++ )
-        g.array[0][i] = (1U << EVTCHN_FIFO_LINKED) | EVTCHN_FIFO_LINK_MASK;
+        g.ge.fifo_array[0][i] = (1U << EVTCHN_FIFO_LINKED) | EVTCHN_FIFO_LINK_MASK;
     for ( k = 0; k < 1000; k++ )
         assert_int_equal(ew_send(d, ports[k % 32]), 0);
     for ( i = 0; i < WORDS_PER_PAGE; i++ )
-        g.array[0][i] = 0;
+        g.ge.fifo_array[0][i] = 0;
     for ( k = 0; k < 1000; k++ )
     {
         assert_int_equal(ew_send(d, ports[k % 32]), 0);
-        g.array[0][ports[(k + 1) % 32]] = ~0U;
+        g.ge.fifo_array[0][ports[(k + 1) % 32]] = ~0U;
     }
     assert_int_equal(evtchn_check(), 0);
     ew_destroy(d);
