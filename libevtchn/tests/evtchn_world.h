@@ -82,6 +82,21 @@ static inline struct domain *ew_domain(domid_t id, unsigned int vcpus,
     return ew_domain_cfg(id, &cfg);
 }
 
+/** A domain whose ABI may go past 2 levels: 300,000 ports allowed. */
+static inline struct domain *ew_domain_wide(domid_t id, unsigned int vcpus,
+                                            bool privileged, bool compat)
+{
+    struct domain_config cfg;
+
+    domain_config_default(&cfg);
+    cfg.max_pages = 256;
+    cfg.max_vcpus = vcpus;
+    cfg.privileged = privileged;
+    cfg.is_32bit = compat;
+    cfg.max_evtchn_port = 300000;
+    return ew_domain_cfg(id, &cfg);
+}
+
 #define ew_destroy world_destroy
 
 /** A host pointer to guest frame `gfn` of `d` (the guest's own view). */

@@ -13,15 +13,7 @@
 
 static struct domain *make_dom(domid_t id, bool privileged, bool compat)
 {
-    struct domain_config cfg;
-
-    domain_config_default(&cfg);
-    cfg.max_pages = 256;
-    cfg.max_vcpus = 2;
-    cfg.privileged = privileged;
-    cfg.is_32bit = compat;
-    cfg.max_evtchn_port = 300000;
-    return ew_domain_cfg(id, &cfg);
+    return ew_domain_wide(id, 2, privileged, compat);
 }
 
 static long reg_bitmaps(struct domain *d, unsigned int nr, uint64_t pend,

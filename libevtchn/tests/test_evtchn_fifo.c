@@ -22,14 +22,7 @@
 
 static struct domain *make_dom(domid_t id, unsigned int vcpus, bool priv)
 {
-    struct domain_config cfg;
-
-    domain_config_default(&cfg);
-    cfg.max_pages = 256;
-    cfg.max_vcpus = vcpus;
-    cfg.privileged = priv;
-    cfg.max_evtchn_port = 200000;
-    return ew_domain_cfg(id, &cfg);
+    return ew_domain_wide(id, vcpus, priv, false);
 }
 
 static long init_control(struct domain *d, unsigned int vcpu, uint64_t gfn,
