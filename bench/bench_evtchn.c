@@ -6,6 +6,9 @@
  *   evtchn.send.2l          interdomain send, 2-level receiver
  *   evtchn.send.2l.flask    the same under FLASK (built-in policy)
  *   evtchn.send.3l          interdomain send, 3-level receiver
+ *   evtchn.send.fifo        interdomain send, FIFO receiver (the event
+ *                           word's PENDING and LINKED cleared before each
+ *                           send, so each links a new head)
  *   evtchn.unmask.2l        unmask of a masked, pending 2-level port
  *   evtchn.send.hypercall   the whole hypercall path (entry, copy-in, send),
  *                           with a direct map (guest copies map nothing)
@@ -74,8 +77,10 @@ static void *gfn_view(struct domain *d, uint64_t gfn)
     return sim_machine_frame(mfn_x(p2m_lookup(d, _gfn(gfn), &t)));
 }
 
+enum evb_abi { EVB_2L, EVB_3L, EVB_FIFO };
+
 /* A world with domains A (sender) and B (receiver) and one channel. */
-static int world(void **state, enum world_xsm xsm, bool three_level,
+static int world(void **state, enum world_xsm xsm, enum evb_abi abi,
                  bool directmap)
 {
     struct evb *x = calloc(1, sizeof(*x));
@@ -90,7 +95,16 @@ static int world(void **state, enum world_xsm xsm, bool three_level,
         goto fail;
     if ( make(1, false, &x->a) || make(2, true, &x->b) )
         goto fail_core;
-    if ( three_level )
+    if ( abi == EVB_FIFO )
+    {
+        struct evtchn_init_control c = { .control_gfn = RAM_GFN };
+        struct evtchn_expand_array e = { .array_gfn = RAM_GFN + 1 };
+
+        if ( op(x->b, EVTCHNOP_init_control, &c, sizeof(c)) ||
+             op(x->b, EVTCHNOP_expand_array, &e, sizeof(e)) )
+            goto fail_core;
+    }
+    if ( abi == EVB_3L )
     {
         struct evtchn_register_extended r = {
             .cmd = EVTCHN_EXTENDED_REGISTER_BITMAPS };
@@ -123,7 +137,18 @@ static int world(void **state, enum world_xsm xsm, bool three_level,
     x->aport = bi.local_port;
     x->bport = au.port;
     x->bit = 1ULL << (x->bport % 64);
-    if ( three_level )
+    if ( abi == EVB_FIFO )
+    {
+        /* The 64-bit word holding the port's event word (ports < 1024). */
+        uint64_t *array = gfn_view(x->b, RAM_GFN + 1);
+
+        x->pending_word = array + x->bport / 2;
+        x->mask_word = x->pending_word;
+        x->bit = (uint64_t)((1U << EVTCHN_FIFO_PENDING) |
+                            (1U << EVTCHN_FIFO_LINKED))
+                 << (32 * (x->bport % 2));
+    }
+    else if ( abi == EVB_3L )
     {
         uint64_t *pend = gfn_view(x->b, RAM_GFN + x->bport / 32768);
         uint64_t *mask = gfn_view(x->b, RAM_GFN + 8 + x->bport / 32768);
@@ -175,19 +200,25 @@ static void teardown(void *state)
 static int setup_2l(void **state, uint64_t iterations)
 {
     (void)iterations;
-    return world(state, WORLD_XSM_DUMMY, false, false);
+    return world(state, WORLD_XSM_DUMMY, EVB_2L, false);
 }
 
 static int setup_2l_flask(void **state, uint64_t iterations)
 {
     (void)iterations;
-    return world(state, WORLD_XSM_FLASK, false, false);
+    return world(state, WORLD_XSM_FLASK, EVB_2L, false);
 }
 
 static int setup_3l(void **state, uint64_t iterations)
 {
     (void)iterations;
-    return world(state, WORLD_XSM_DUMMY, true, false);
+    return world(state, WORLD_XSM_DUMMY, EVB_3L, false);
+}
+
+static int setup_fifo(void **state, uint64_t iterations)
+{
+    (void)iterations;
+    return world(state, WORLD_XSM_DUMMY, EVB_FIFO, false);
 }
 
 /* The hypercall path with a direct map: guest copies map nothing, as on
@@ -195,7 +226,7 @@ static int setup_3l(void **state, uint64_t iterations)
 static int setup_2l_directmap(void **state, uint64_t iterations)
 {
     (void)iterations;
-    return world(state, WORLD_XSM_DUMMY, false, true);
+    return world(state, WORLD_XSM_DUMMY, EVB_2L, true);
 }
 
 static uint64_t run_send(void *state, uint64_t iterations)
@@ -249,6 +280,8 @@ const struct bench bench_evtchn_list[] = {
       .setup = setup_2l_flask, .run = run_send, .teardown = teardown },
     { .name = "evtchn.send.3l", .params = "{\"xsm\":\"dummy\",\"port\":5000}",
       .setup = setup_3l, .run = run_send, .teardown = teardown },
+    { .name = "evtchn.send.fifo", .params = "{\"xsm\":\"dummy\"}",
+      .setup = setup_fifo, .run = run_send, .teardown = teardown },
     { .name = "evtchn.unmask.2l", .params = "{\"xsm\":\"dummy\"}",
       .setup = setup_2l, .run = run_unmask, .teardown = teardown },
     { .name = "evtchn.send.hypercall",

@@ -86,9 +86,9 @@ struct chn_packed32 {
     uint8_t lock;
     uint8_t state;
     uint8_t xen_consumer:3, pending:1, priority:4;
-    uint8_t fifo_last_priority;
+    uint8_t _unused;
     uint16_t notify_vcpu_id;
-    uint16_t fifo_last_vcpu_id;
+    uint16_t fifo_lastq;
     uint32_t ssid;
     union {
         struct { uint16_t remote_domid; } unbound;

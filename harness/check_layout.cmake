@@ -122,6 +122,9 @@ fact(evtchn_2l_ports_compat 1024 "reference/evtchn.md §2: W^2 with W = 32")
 fact(evtchn_3l_ports 262144 "seeds/README.md on seed 001: 64 x 64 x 64")
 fact(evtchn_3l_ports_compat 65536 "seeds/README.md on seed 001: 32 x 32 x 64")
 derived(evtchn_max_ports "${evtchn_3l_ports}" "the 3-level ABI addresses the most ports")
+fact(evtchn_fifo_ports 131072 "reference/evtchn.md §3: EVTCHN_FIFO_NR_CHANNELS = 2^17 (17 LINK bits)")
+fact("struct evtchn_fifo_control_block" 72 "reference/evtchn.md §3: ready, _rsvd, head[16]")
+fact("struct evtchn_init_control" 24 "reference/evtchn.md §1: cmd 11, 24 bytes (align 8)")
 fact("struct evtchn_op" 28 "reference/evtchn.md §1: u32 cmd + 24-byte union")
 derived("struct evtchn_register_extended"
   "8 + 8 + 2 * 8 * (${evtchn_3l_ports} / (8 * ${page_size}))"

@@ -189,6 +189,7 @@ static void check_one(struct domain *d, void *arg)
     check_storage(d, bad);
     check_channels(d, bad);
     *bad += evtchn_3l_check(d);
+    *bad += evtchn_fifo_check(d);
 }
 
 /** See evtchn.h. */

@@ -42,10 +42,10 @@ static void evtchn_domain_free(struct domain *d)
 
     if ( !ed )
         return;
-    if ( ed->l3 )
+    if ( ed->ops->destroy )
     {
         hal_write_lock(&ed->event_lock);
-        evtchn_3l_teardown(d);
+        evtchn_abi_teardown(d);
         hal_write_unlock(&ed->event_lock);
     }
     evtchn_free_storage(d);
@@ -150,7 +150,8 @@ int evtchn_domain_init(struct domain *d, const struct domain_config *cfg)
 
 /**
  * Closes every port of a dying `d` (preemptibly: -ERESTART to be called
- * again), forgets it as a global virq handler and releases 3-level pages.
+ * again), forgets it as a global virq handler and releases 3-level and
+ * FIFO pages.
  * Accepts a domain whose init never ran.
  */
 int evtchn_domain_relinquish(struct domain *d)
@@ -186,7 +187,7 @@ int evtchn_domain_relinquish(struct domain *d)
 
     evtchn_clear_virq_handlers(d);
     hal_write_lock(&ed->event_lock);
-    evtchn_3l_teardown(d);
+    evtchn_abi_teardown(d);
     ASSERT(ed->active_evtchns == 0);
     hal_write_unlock(&ed->event_lock);
     return 0;
@@ -257,5 +258,6 @@ void evtchn_domain_get_stats(struct domain *d, struct evtchn_domain_stats *st)
         st->groups += ed->group[g] != NULL;
     st->abi = evtchn_ops(d)->abi;
     st->l3_pages = evtchn_3l_pages(d);
+    st->fifo_pages = evtchn_fifo_pages(d);
     hal_read_unlock(&ed->event_lock);
 }

@@ -15,7 +15,7 @@
 struct evtchn_dump_entry {
     unsigned int port;
     struct evtchn_port_info info;
-    char abi[8];
+    char abi[16];
 };
 
 /* Fills `info` for a valid port; event lock held. */
@@ -140,7 +140,9 @@ void evtchn_dump_domain(struct domain *d)
     }
     printk("Event channel information for domain %u (%s, %u ports valid):\n",
            d->domain_id,
-           evtchn_ops(d)->abi == EVTCHN_ABI_3LEVEL ? "3-level" : "2-level",
+           evtchn_ops(d)->abi == EVTCHN_ABI_FIFO     ? "FIFO"
+           : evtchn_ops(d)->abi == EVTCHN_ABI_3LEVEL ? "3-level"
+                                                     : "2-level",
            hal_load_acquire(&ed->valid_evtchns));
     for ( ;; )
     {

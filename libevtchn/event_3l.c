@@ -19,7 +19,6 @@
 #include <common/printk.h>
 #include <common/string.h>
 #include <common/xmalloc.h>
-#include <libmm/domain_page.h>
 #include <libmm/p2m.h>
 #include <libmm/page.h>
 
@@ -154,53 +153,6 @@ const struct evtchn_port_ops evtchn_port_ops_3l = {
     .destroy = evtchn_3l_teardown,
 };
 
-/*
- * Takes a writable RAM page of `d` at `gfn` and maps it globally.  Errors:
- * -EINVAL (not a writable RAM page owned by `d`, or typed otherwise),
- * -ENOMEM (no mapping).  Nothing is held on error.
- */
-static int map_guest_page(struct domain *d, uint64_t gfn, void **va,
-                          mfn_t *mfn_out)
-{
-    p2m_type_t t;
-    mfn_t mfn;
-    struct page_info *pg;
-    void *p;
-
-    if ( gfn > P2M_MAX_GFN )
-        return -EINVAL;
-    mfn = p2m_lookup(d, _gfn(gfn), &t);
-    if ( t != p2m_ram_rw || !mfn_valid(mfn) )
-        return -EINVAL;
-    pg = mfn_to_page(mfn);
-    if ( !get_page(pg, d) )
-        return -EINVAL;
-    if ( !get_page_type(pg, PGT_writable_page) )
-    {
-        put_page(pg);
-        return -EINVAL;
-    }
-    p = map_domain_page_global(mfn);
-    if ( !p )
-    {
-        put_page_type(pg);
-        put_page(pg);
-        return -ENOMEM;
-    }
-    *va = p;
-    *mfn_out = mfn;
-    return 0;
-}
-
-static void unmap_guest_page(void *va, mfn_t mfn)
-{
-    struct page_info *pg = mfn_to_page(mfn);
-
-    unmap_domain_page_global(va);
-    put_page_type(pg);
-    put_page(pg);
-}
-
 /* True if frame `mfn` is already registered by `d` (event lock held). */
 static bool l3_page_registered(const struct domain *d, mfn_t mfn)
 {
@@ -225,15 +177,16 @@ static void l3_unmap_bitmaps(struct evtchn_3l *l3)
     for ( i = 0; i < EVTCHN_3L_MAX_BITMAP_PAGES; i++ )
     {
         if ( l3->pending[i] )
-            unmap_guest_page(l3->pending[i], l3->pending_mfn[i]);
+            evtchn_unmap_guest_page(l3->pending[i], l3->pending_mfn[i]);
         if ( l3->mask[i] )
-            unmap_guest_page(l3->mask[i], l3->mask_mfn[i]);
+            evtchn_unmap_guest_page(l3->mask[i], l3->mask_mfn[i]);
     }
 }
 
 /*
  * EVTCHN_EXTENDED_REGISTER_BITMAPS.  Errors, in order: XSM (-EPERM),
- * -EINVAL (nr_pages not the guest's 8 or 2), -EBUSY (already 3-level),
+ * -EINVAL (nr_pages not the guest's 8 or 2), -EBUSY (already 3-level or
+ * FIFO),
  * -ENOMEM, -EINVAL (a gfn twice, or not a writable RAM page of the caller),
  * -ENOMEM (mapping).  On error nothing changed.
  */
@@ -255,7 +208,7 @@ static int register_bitmaps(struct domain *d,
         return -EINVAL;
 
     hal_write_lock(&ed->event_lock);
-    if ( ed->l3 )
+    if ( ed->l3 || ed->fifo )
     {
         rc = -EBUSY;
         goto out;
@@ -287,11 +240,12 @@ static int register_bitmaps(struct domain *d,
     }
     for ( i = 0; i < need; i++ )
     {
-        rc = map_guest_page(d, b->pending_gfn[i], &l3->pending[i],
+        rc = evtchn_map_guest_page(d, b->pending_gfn[i], &l3->pending[i],
                             &l3->pending_mfn[i]);
         if ( rc )
             goto fail;
-        rc = map_guest_page(d, b->mask_gfn[i], &l3->mask[i], &l3->mask_mfn[i]);
+        rc = evtchn_map_guest_page(d, b->mask_gfn[i], &l3->mask[i],
+                                   &l3->mask_mfn[i]);
         if ( rc )
             goto fail;
     }
@@ -380,7 +334,7 @@ static int register_l2(struct domain *d,
             goto out;
         }
     }
-    rc = map_guest_page(d, r->gfn, &va, &mfn);
+    rc = evtchn_map_guest_page(d, r->gfn, &va, &mfn);
     if ( rc )
         goto out;
 
@@ -433,10 +387,11 @@ int evtchn_register_extended(struct domain *d,
     }
 }
 
-/** EVTCHNOP_query_extended: the ABIs `d` may register, and the one in use. */
+/** EVTCHNOP_query_extended: the ABIs `d` may register (FIFO for every
+ * domain), and the one in use. */
 int evtchn_query_extended(struct domain *d, struct evtchn_query_extended *q)
 {
-    q->abis = EVTCHN_ABI_2LEVEL;
+    q->abis = EVTCHN_ABI_2LEVEL | EVTCHN_ABI_FIFO;
     if ( !xsm_evtchn_extended(XSM_DM_PRIV, d) )
         q->abis |= EVTCHN_ABI_3LEVEL;
     q->current_abi = evtchn_ops(d)->abi;
@@ -461,7 +416,7 @@ void evtchn_3l_teardown(struct domain *d)
         if ( !ev || !ev->l2 )
             continue;
         hal_write_once(&ev->l2, NULL);
-        unmap_guest_page(ev->l2_page, ev->l2_mfn);
+        evtchn_unmap_guest_page(ev->l2_page, ev->l2_mfn);
         ev->l2_page = NULL;
         ev->l2_mfn = INVALID_MFN;
     }
@@ -485,29 +440,6 @@ unsigned int evtchn_3l_pages(const struct domain *d)
     return n;
 }
 
-/* Checks one registered page: owned by `d`, referenced, typed writable. */
-static unsigned int check_page(const struct domain *d, mfn_t mfn,
-                               const void *va)
-{
-    struct page_info *pg;
-
-    if ( !va || !mfn_valid(mfn) )
-    {
-        printk("evtchn_check: d%u: 3-level page not mapped\n", d->domain_id);
-        return 1;
-    }
-    pg = mfn_to_page(mfn);
-    if ( page_get_owner(pg) != d || page_refcount(pg) < 1 ||
-         (pg->u.type_info & PGT_type_mask) != PGT_writable_page ||
-         (pg->u.type_info & PGT_count_mask) < 1 )
-    {
-        printk("evtchn_check: d%u: 3-level page %llx not held\n",
-               d->domain_id, (unsigned long long)mfn_x(mfn));
-        return 1;
-    }
-    return 0;
-}
-
 /** See private.h: pages held and each registered (mapped) once. */
 unsigned int evtchn_3l_check(struct domain *d)
 {
@@ -525,8 +457,10 @@ unsigned int evtchn_3l_check(struct domain *d)
     {
         for ( i = 0; i < l3->nr_pages; i++ )
         {
-            bad += check_page(d, l3->pending_mfn[i], l3->pending[i]);
-            bad += check_page(d, l3->mask_mfn[i], l3->mask[i]);
+            bad += evtchn_check_guest_page(d, l3->pending_mfn[i],
+                                           l3->pending[i], "3-level");
+            bad += evtchn_check_guest_page(d, l3->mask_mfn[i], l3->mask[i],
+                                           "3-level");
             seen[n++] = l3->pending_mfn[i];
             seen[n++] = l3->mask_mfn[i];
         }
@@ -543,7 +477,8 @@ unsigned int evtchn_3l_check(struct domain *d)
                    d->domain_id, i);
             bad++;
         }
-        bad += check_page(d, ev->l2_mfn, ev->l2_page);
+        bad += evtchn_check_guest_page(d, ev->l2_mfn, ev->l2_page,
+                                       "3-level");
         seen[n++] = ev->l2_mfn;
     }
     for ( i = 0; i < n; i++ )

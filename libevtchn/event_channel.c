@@ -547,8 +547,8 @@ int evtchn_set_priority(struct domain *d, const struct evtchn_set_priority *s)
  * reset already running, or a continuation with none running).  Closes
  * every port that is not a Xen consumer's from 1 up, checking for
  * preemption every 64 ports (-ERESTART: continue with `resuming`).  Ends
- * with -EAGAIN if ports were opened meanwhile; on success a 3-level domain
- * goes back to 2 levels and its pages are released.
+ * with -EAGAIN if ports were opened meanwhile; on success a 3-level or FIFO
+ * domain goes back to 2 levels and its pages are released.
  */
 int evtchn_reset(struct domain *cur, domid_t dom, bool resuming)
 {
@@ -603,8 +603,8 @@ int evtchn_reset(struct domain *cur, domid_t dom, bool resuming)
     ed->next_reset = 0;
     if ( ed->active_evtchns > ed->xen_evtchns )
         rc = -EAGAIN;
-    else if ( ed->l3 )
-        evtchn_3l_teardown(d);
+    else
+        evtchn_abi_teardown(d);
     hal_write_unlock(&ed->event_lock);
 
  out_put:

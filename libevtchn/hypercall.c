@@ -137,9 +137,10 @@ static int evtchn_op_run(struct vcpu *v, unsigned long cmd,
     case EVTCHNOP_reset_cont:
         return evtchn_reset(d, a->reset.dom, true);
     case EVTCHNOP_init_control:
+        *copy_back = true;
+        return evtchn_fifo_init_control(v, &a->init_control);
     case EVTCHNOP_expand_array:
-        /* The FIFO ABI is not built yet (Xen without CONFIG_EVTCHN_FIFO). */
-        return -EOPNOTSUPP;
+        return evtchn_fifo_expand_array(d, &a->expand_array);
     case EVTCHNOP_set_priority:
         return evtchn_set_priority(d, &a->set_priority);
     case EVTCHNOP_register_extended:

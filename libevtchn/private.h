@@ -3,7 +3,7 @@
  * libevtchn's private structures and the internal event channel interface
  * (seed 002): the channel core calls the ABI only through `struct
  * evtchn_port_ops`, one static const table per ABI (event_2l.c,
- * event_3l.c; the FIFO ABI will add its own).
+ * event_3l.c, event_fifo.c).
  *
  * Lock order (documented once, here):
  *   global_virq_lock (virq.c)
@@ -12,6 +12,8 @@
  *     -> vCPU virq_lock (write, in close; read, in virq senders)
  *      -> channel lock(s) (chn_lock.h): two channels lower address
  *         first, by `double_evtchn_lock`
+ *       -> FIFO queue lock(s) (event_fifo.c): two queues lower address
+ *          first
  * Senders (send, unmask, virq, pirq, consumers) never take an event_lock:
  * they take their own channel's lock in sender mode and no other lock
  * (hypervisor senders only try it, and drop the event if a state change
@@ -41,6 +43,8 @@
 
 struct evtchn_port_ops;
 struct evtchn_3l;
+struct evtchn_fifo_domain;
+struct evtchn_fifo_vcpu;
 
 /** libevtchn's per-vCPU state (`v->evtchn`). */
 struct evtchn_vcpu {
@@ -51,6 +55,8 @@ struct evtchn_vcpu {
     void *l2_page;                      /* global mapping of the page */
     void *l2;                           /* the selector inside it */
     mfn_t l2_mfn;
+    /* FIFO: queues and control block (NULL while the domain is not FIFO). */
+    struct evtchn_fifo_vcpu *fifo;
 };
 
 /** libevtchn's per-domain state (`d->evtchn`). */
@@ -69,6 +75,7 @@ struct evtchn_domain {
     void *shared_info;                  /* hypervisor page, shared */
     void *vcpu_info_extra;              /* vcpu_info of vCPUs >= 32 */
     struct evtchn_3l *l3;               /* 3-level registration, or NULL */
+    struct evtchn_fifo_domain *fifo;    /* FIFO event array, or NULL */
     uint32_t *pirq_to_evtchn;           /* EVTCHN_NR_PIRQS entries */
     unsigned long *pirq_access;         /* bitmap of permitted pirqs */
 };
@@ -102,11 +109,22 @@ struct evtchn_port_ops {
 
 extern const struct evtchn_port_ops evtchn_port_ops_2l;
 extern const struct evtchn_port_ops evtchn_port_ops_3l;
+extern const struct evtchn_port_ops evtchn_port_ops_fifo;
 
 static inline const struct evtchn_port_ops *
 evtchn_ops(const struct domain *d)
 {
     return hal_load_acquire(&d->evtchn->ops);
+}
+
+/** Returns `d` to 2 levels, releasing what its ABI holds; event lock held
+ * for writing. */
+static inline void evtchn_abi_teardown(struct domain *d)
+{
+    const struct evtchn_port_ops *ops = evtchn_ops(d);
+
+    if ( ops->destroy )
+        ops->destroy(d);
 }
 
 /* --- ports.c: storage ----------------------------------------------- */
@@ -227,6 +245,34 @@ void evtchn_3l_teardown(struct domain *d);
 /** Checks the 3-level registration of `d`; returns the violations. */
 unsigned int evtchn_3l_check(struct domain *d);
 unsigned int evtchn_3l_pages(const struct domain *d);
+
+/* --- event_fifo.c ---------------------------------------------------- */
+int __must_check evtchn_fifo_init_control(struct vcpu *cur,
+                                          struct evtchn_init_control *c);
+int __must_check evtchn_fifo_expand_array(struct domain *d,
+                                          const struct evtchn_expand_array *e);
+/** Returns `d` to 2 levels and releases every FIFO page; event lock held
+ * for writing. */
+void evtchn_fifo_destroy(struct domain *d);
+/** Checks the FIFO state of `d`; returns the violations. */
+unsigned int evtchn_fifo_check(struct domain *d);
+/** Guest pages `d` has registered for FIFO (array pages, control blocks). */
+unsigned int evtchn_fifo_pages(const struct domain *d);
+
+/* --- guest_page.c ---------------------------------------------------- */
+/**
+ * Takes a writable RAM page of `d` at `gfn` (a general and a writable-type
+ * reference) and maps it globally.  -EINVAL (not a writable RAM page of
+ * `d`), -ENOMEM (no mapping); nothing is held on error.
+ */
+int __must_check evtchn_map_guest_page(struct domain *d, uint64_t gfn,
+                                       void **va, mfn_t *mfn);
+/** Undoes evtchn_map_guest_page. */
+void evtchn_unmap_guest_page(void *va, mfn_t mfn);
+/** Checker: the page is mapped, owned by `d`, referenced and typed
+ * writable; 1 (and a message naming `what`) if not. */
+unsigned int evtchn_check_guest_page(const struct domain *d, mfn_t mfn,
+                                     const void *va, const char *what);
 
 /* --- virq.c ---------------------------------------------------------- */
 enum virq_type { VIRQ_TYPE_VCPU, VIRQ_TYPE_DOMAIN, VIRQ_TYPE_GLOBAL };

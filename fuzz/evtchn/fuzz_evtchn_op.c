@@ -3,7 +3,8 @@
  * libFuzzer target: EVTCHNOP sequences from two or three domains and their
  * vCPUs through the hypercall entry (32, and 16 for commands 0..9), with
  * hostile arguments, the guest mutating its shared pages between ops
- * (2-level bitmaps and selectors, 3-level bitmaps and L2 selectors),
+ * (2-level bitmaps and selectors, 3-level bitmaps and L2 selectors, FIFO
+ * event words and control blocks),
  * hypervisor-side events (virqs, pirqs, Xen consumers, handler changes),
  * preempted resets, injected allocation failures and domain destruction.
  * evtchn_check() runs after every step; at the end every domain is
@@ -218,6 +219,7 @@ static void step_hypercall(struct stream *s, struct domain *d,
         struct evtchn_register_extended re;
         struct evtchn_query_extended q;
         struct evtchn_init_control ic;
+        struct evtchn_expand_array ea;
         struct evtchn_op legacy;
         uint8_t raw[160];
     } a;
@@ -297,6 +299,24 @@ static void step_hypercall(struct stream *s, struct domain *d,
         /* FIFO ops and unknown commands: raw bytes. */
         for ( i = 0; i < 24; i++ )
             a.raw[i] = get8(s);
+        /*
+         * The FIFO ops read the same 24 bytes (older inputs keep their
+         * stream), shaped so that most name a RAM page of the guest and an
+         * offset that fits: byte 0 >= 0xf0 keeps the raw gfn, byte 2 odd
+         * the raw offset.
+         */
+        if ( cmd == EVTCHNOP_init_control )
+        {
+            uint8_t k = a.raw[0], g = a.raw[1], o = a.raw[2], v = a.raw[3];
+
+            if ( k < 0xf0 )
+                a.ic.control_gfn = RAM_GFN + g % (RAM_PAGES + 2);
+            if ( !(o & 1) )
+                a.ic.offset = (o >> 1) % 64 * 64;
+            a.ic.vcpu = v % 3;
+        }
+        else if ( cmd == EVTCHNOP_expand_array && a.raw[0] < 0xf0 )
+            a.ea.array_gfn = RAM_GFN + a.raw[1] % (RAM_PAGES + 2);
         break;
     }
 

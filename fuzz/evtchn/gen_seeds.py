@@ -81,6 +81,29 @@ def main():
          hc(0, 0, 1, 2, 0),
          bytes([0x04, 2, 2]),
          bytes([0x05, 0x04]))                # free the consumer
+    # FIFO: control blocks for both vCPUs, an array page, IPIs on both
+    # vCPUs, priorities, the guest rewriting an event word, an
+    # interdomain peer, the dump, reset back to 2 levels.
+    def fifo_arg(*b):
+        return tuple(b) + (0,) * (24 - len(b))
+    seed("fifo", 0x00,
+         hc(0, 0, 11, *fifo_arg(0, 0, 0, 0)),    # vcpu 0: RAM+0, offset 0
+         hc(0, 1, 11, *fifo_arg(0, 1, 2, 1)),    # vcpu 1: RAM+1, offset 64
+         hc(0, 0, 12, *fifo_arg(0, 2)),          # array page RAM+2
+         hc(0, 0, 7, 0),                         # ipi vcpu 0: port 1
+         hc(0, 0, 7, 1),                         # ipi vcpu 1: port 2
+         hc(0, 0, 13, port(1), 3),               # priority 3
+         hc(0, 0, 4, port(1)),
+         hc(0, 0, 4, port(2)),
+         bytes([0x03, 4]) + struct.pack("<III", 0, 0x3001ffff, 0),
+         hc(0, 0, 4, port(2)),
+         hc(0, 0, 4, port(1)),
+         hc(0, 0, 9, port(1)),
+         hc(1, 0, 6, SELF, D1),                  # d2 offers a port to d1
+         hc(0, 0, 0, D2, port(1)),
+         hc(1, 0, 4, port(1)),
+         bytes([0x06]),                          # dump d1
+         hc(0, 0, 10, SELF, 0))
     # FLASK with the built-in policy, faults armed.
     seed("faults", 0x08,
          bytes([0x07, 0, 6, 0, SELF, D1]),

@@ -175,8 +175,75 @@ static unsigned int scan_3l(struct guest_evtchn *g, unsigned int vcpu)
     return n;
 }
 
+static event_word_t *fifo_word(struct guest_evtchn *g, unsigned int port)
+{
+    if ( port / 1024 >= g->fifo_pages )
+        return NULL;
+    return &g->fifo_array[port / 1024][port % 1024];
+}
+
+/*
+ * FIFO: READY is swapped to 0 into a local copy and merged again after
+ * each event, so a head the hypervisor announces meanwhile is seen; the
+ * queue's next event is our cursor, or HEAD when the cursor is 0.  Each
+ * event is unlinked (LINKED and LINK cleared together, the old LINK being
+ * the next), then, if PENDING and not MASKED, its PENDING is cleared and
+ * it is dispatched.
+ */
+static unsigned int scan_fifo(struct guest_evtchn *g, unsigned int vcpu)
+{
+    evtchn_fifo_control_block_t *cb = g->fifo_cb[vcpu];
+    unsigned int n = 0;
+    uint32_t ready;
+
+    if ( !cb )
+        return 0;
+    ready = __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST);
+    while ( ready )
+    {
+        unsigned int q = (unsigned int)__builtin_ctz(ready);
+        uint32_t port = g->fifo_head[vcpu][q], next;
+        event_word_t *w, old, new;
+        const event_word_t pm = (1U << EVTCHN_FIFO_PENDING) |
+                                (1U << EVTCHN_FIFO_MASKED);
+
+        if ( port == 0 )
+            port = __atomic_load_n(&cb->head[q], __ATOMIC_SEQ_CST);
+        w = fifo_word(g, port);
+        if ( !w )
+        {
+            /* Not a port we gave the hypervisor a word for: give up. */
+            ready &= ~(1U << q);
+            g->fifo_head[vcpu][q] = 0;
+            continue;
+        }
+        old = __atomic_load_n(w, __ATOMIC_SEQ_CST);
+        do
+            new = old & ~((1U << EVTCHN_FIFO_LINKED) | EVTCHN_FIFO_LINK_MASK);
+        while ( !__atomic_compare_exchange_n(w, &old, new, false,
+                                             __ATOMIC_SEQ_CST,
+                                             __ATOMIC_SEQ_CST) );
+        next = old & EVTCHN_FIFO_LINK_MASK;
+        if ( next == 0 )
+            ready &= ~(1U << q);
+        g->fifo_head[vcpu][q] = next;
+        if ( (old & pm) == (1U << EVTCHN_FIFO_PENDING) &&
+             (__atomic_fetch_and(w, ~(1U << EVTCHN_FIFO_PENDING),
+                                 __ATOMIC_SEQ_CST) &
+              (1U << EVTCHN_FIFO_PENDING)) )
+        {
+            g->handler(g->handler_arg, vcpu, port);
+            n++;
+        }
+        ready |= __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST);
+    }
+    return n;
+}
+
 unsigned int guest_evtchn_scan(struct guest_evtchn *g, unsigned int vcpu)
 {
+    if ( g->abi == EVTCHN_ABI_FIFO )
+        return scan_fifo(g, vcpu);
     return g->abi == EVTCHN_ABI_3LEVEL ? scan_3l(g, vcpu) : scan_2l(g, vcpu);
 }
 
@@ -196,7 +263,14 @@ bool guest_evtchn_upcall_pending(struct guest_evtchn *g, unsigned int vcpu)
 
 void guest_evtchn_mask(struct guest_evtchn *g, unsigned int port)
 {
-    if ( g->abi == EVTCHN_ABI_3LEVEL )
+    if ( g->abi == EVTCHN_ABI_FIFO )
+    {
+        event_word_t *w = fifo_word(g, port);
+
+        if ( w )
+            __atomic_fetch_or(w, 1U << EVTCHN_FIFO_MASKED, __ATOMIC_SEQ_CST);
+    }
+    else if ( g->abi == EVTCHN_ABI_3LEVEL )
         __atomic_fetch_or(&g->l3_mask[port / L3_BITS_PER_PAGE]
                                      [(port % L3_BITS_PER_PAGE) / 64],
                           1ULL << (port % 64), __ATOMIC_SEQ_CST);
@@ -218,6 +292,15 @@ long guest_evtchn_unmask(struct guest_evtchn *g, unsigned int vcpu,
 
 static bool bit_of(struct guest_evtchn *g, bool mask, unsigned int port)
 {
+    if ( g->abi == EVTCHN_ABI_FIFO )
+    {
+        event_word_t *w = fifo_word(g, port);
+
+        if ( !w )
+            return mask;
+        return (__atomic_load_n(w, __ATOMIC_SEQ_CST) >>
+                (mask ? EVTCHN_FIFO_MASKED : EVTCHN_FIFO_PENDING)) & 1;
+    }
     if ( g->abi == EVTCHN_ABI_3LEVEL )
     {
         uint64_t *const *m = mask ? g->l3_mask : g->l3_pending;
@@ -282,6 +365,48 @@ long guest_evtchn_setup_3l(struct guest_evtchn *g, unsigned int nr,
                           sizeof(r));
         if ( rc )
             return rc;
+    }
+    return 0;
+}
+
+long guest_evtchn_setup_fifo(struct guest_evtchn *g, const uint64_t *cb_gfn,
+                             void *const *cb_view, unsigned int nr,
+                             const uint64_t *array_gfn,
+                             void *const *array_view)
+{
+    unsigned int i;
+    long rc;
+
+    if ( nr > GUEST_EVTCHN_FIFO_PAGES )
+        return -1;
+    for ( i = 0; i < g->nr_vcpus; i++ )
+    {
+        struct evtchn_init_control c = { .control_gfn = cb_gfn[i],
+                                         .vcpu = i };
+
+        memset(cb_view[i], 0, sizeof(evtchn_fifo_control_block_t));
+        memset(g->fifo_head[i], 0, sizeof(g->fifo_head[i]));
+        g->fifo_cb[i] = cb_view[i];
+        /* The first switches the ABI: scan the queues from now on. */
+        g->abi = EVTCHN_ABI_FIFO;
+        rc = g->hypercall(g->ctx, i, EVTCHNOP_init_control, &c, sizeof(c));
+        if ( rc )
+            return rc;
+    }
+    for ( i = 0; i < nr; i++ )
+    {
+        struct evtchn_expand_array e = { .array_gfn = array_gfn[i] };
+
+        memset(array_view[i], 0, 4096);
+        g->fifo_array[i] = array_view[i];
+        /* Known before the hypervisor links events on it. */
+        g->fifo_pages = i + 1;
+        rc = g->hypercall(g->ctx, 0, EVTCHNOP_expand_array, &e, sizeof(e));
+        if ( rc )
+        {
+            g->fifo_pages = i;
+            return rc;
+        }
     }
     return 0;
 }

@@ -3,7 +3,9 @@
  * A guest's event channel driver for the simulator, written from the
  * public ABI alone (public/event_channel.h, public/arch-x86/xen.h): the
  * upcall handlers of the 2-level and 3-level ABIs scan the selectors, take
- * pending & ~mask, clear what they take, and dispatch, as Linux does.
+ * pending & ~mask, clear what they take, and dispatch, as Linux does; the
+ * FIFO handler takes READY whole, unlinks from each queue's head, highest
+ * priority first, and dispatches pending, unmasked events, as Linux does.
  * Hypercalls go through a function the embedding test supplies.
  */
 #ifndef HARNESS_EVTCHN_GUEST_EVTCHN_H
@@ -16,21 +18,28 @@
 #include <public/event_channel.h>
 
 #define GUEST_EVTCHN_MAX_VCPUS 64
+#define GUEST_EVTCHN_FIFO_PAGES 8      /* event array pages: 8192 ports */
 
 struct guest_evtchn {
     unsigned int nr_vcpus;
     bool compat;                 /* a 32-bit guest: compat layouts */
-    unsigned int abi;            /* EVTCHN_ABI_2LEVEL or EVTCHN_ABI_3LEVEL */
+    unsigned int abi;            /* EVTCHN_ABI_2LEVEL, _3LEVEL or _FIFO */
     void *shared_info;           /* the guest's view of its shared_info */
     void *vcpu_info[GUEST_EVTCHN_MAX_VCPUS];
     /* 3-level: the guest's views of its registered pages. */
     uint64_t *l3_pending[EVTCHN_3L_MAX_BITMAP_PAGES];
     uint64_t *l3_mask[EVTCHN_3L_MAX_BITMAP_PAGES];
     void *l2[GUEST_EVTCHN_MAX_VCPUS];
+    /* FIFO: control blocks, event array, each queue's next event. */
+    evtchn_fifo_control_block_t *fifo_cb[GUEST_EVTCHN_MAX_VCPUS];
+    event_word_t *fifo_array[GUEST_EVTCHN_FIFO_PAGES];
+    unsigned int fifo_pages;
+    uint32_t fifo_head[GUEST_EVTCHN_MAX_VCPUS][EVTCHN_FIFO_MAX_QUEUES];
     /*
      * Which ports each vCPU handles (Linux's cpu_evtchn_mask): bit p of
      * `bound[v]` (64-bit words) says port p is bound to vCPU v.  A vCPU
-     * takes only its own ports; NULL means it takes every port.
+     * takes only its own ports; NULL means it takes every port.  FIFO
+     * needs none: each vCPU has its own queues.
      */
     uint64_t *bound[GUEST_EVTCHN_MAX_VCPUS];
     /* event_channel_op(cmd, arg) issued by `vcpu`. */
@@ -78,5 +87,17 @@ long guest_evtchn_setup_3l(struct guest_evtchn *g, unsigned int nr,
                            const uint64_t *mask_gfn,
                            const uint64_t *l2_gfn, void *const *pending_view,
                            void *const *mask_view, void *const *l2_view);
+
+/**
+ * Switches to FIFO: registers each vCPU's control block (`cb_gfn[v]` at
+ * offset 0) and `nr` event array pages (`array_gfn`, at most
+ * GUEST_EVTCHN_FIFO_PAGES), their words cleared first (every event
+ * unmasked, as a 2-level guest starts).  `*_view` are the guest's
+ * mappings of the same pages.
+ */
+long guest_evtchn_setup_fifo(struct guest_evtchn *g, const uint64_t *cb_gfn,
+                             void *const *cb_view, unsigned int nr,
+                             const uint64_t *array_gfn,
+                             void *const *array_view);
 
 #endif /* HARNESS_EVTCHN_GUEST_EVTCHN_H */

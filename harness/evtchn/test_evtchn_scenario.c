@@ -4,7 +4,8 @@
  * side of the ABIs (guest_evtchn.c), everything through the hypercall
  * entry:
  *   - every event sent is delivered (coalescing allowed, loss not), on the
- *     vCPU the port is bound to, for 2 levels, 3 levels and a 32-bit guest;
+ *     vCPU the port is bound to, for 2 levels, 3 levels, FIFO and a 32-bit
+ *     guest;
  *   - masked ports are not delivered until unmasked;
  *   - close and rebind while the peer sends;
  *   - reset while other vCPUs bind.
@@ -130,6 +131,21 @@ static void sg_setup_3l(struct sguest *sg)
                      0);
 }
 
+static void sg_setup_fifo(struct sguest *sg)
+{
+    uint64_t cb[GUEST_EVTCHN_MAX_VCPUS], arr = RAM_GFN + 16;
+    void *cv[GUEST_EVTCHN_MAX_VCPUS], *av = gfn_view(sg->d, arr);
+    unsigned int i;
+
+    for ( i = 0; i < sg->g.nr_vcpus; i++ )
+    {
+        cb[i] = RAM_GFN + i;
+        cv[i] = gfn_view(sg->d, cb[i]);
+    }
+    assert_int_equal(guest_evtchn_setup_fifo(&sg->g, cb, cv, 1, &arr, &av),
+                     0);
+}
+
 static void sg_destroy(struct sguest *sg)
 {
     int rc;
@@ -238,8 +254,9 @@ static void delivery_cpu(unsigned int cpu, void *arg)
     guest_evtchn_upcall(&x->b.g, cpu - 2);
 }
 
-static void run_delivery(bool three_level, bool compat, bool mask_some)
+static void run_delivery(unsigned int abi, bool compat, bool mask_some)
 {
+    bool three_level = abi == EVTCHN_ABI_3LEVEL;
     struct delivery *x = test_calloc(1, sizeof(*x));
     unsigned int c, v;
 
@@ -250,6 +267,8 @@ static void run_delivery(bool three_level, bool compat, bool mask_some)
     x->b.g.handler_arg = x;
     for ( v = 0; v < 2; v++ )
         x->b.g.bound[v] = test_calloc(300000 / 64, sizeof(uint64_t));
+    if ( abi == EVTCHN_ABI_FIFO )
+        sg_setup_fifo(&x->b);
     if ( three_level )
     {
         struct evtchn_bind_ipi ipi = { .vcpu = 0 };
@@ -337,31 +356,43 @@ static void run_delivery(bool three_level, bool compat, bool mask_some)
 static void test_delivery_2l(void **state)
 {
     (void)state;
-    run_delivery(false, false, false);
+    run_delivery(EVTCHN_ABI_2LEVEL, false, false);
 }
 
 static void test_delivery_2l_masked(void **state)
 {
     (void)state;
-    run_delivery(false, false, true);
+    run_delivery(EVTCHN_ABI_2LEVEL, false, true);
 }
 
 static void test_delivery_2l_compat(void **state)
 {
     (void)state;
-    run_delivery(false, true, true);
+    run_delivery(EVTCHN_ABI_2LEVEL, true, true);
 }
 
 static void test_delivery_3l(void **state)
 {
     (void)state;
-    run_delivery(true, false, true);
+    run_delivery(EVTCHN_ABI_3LEVEL, false, true);
 }
 
 static void test_delivery_3l_compat(void **state)
 {
     (void)state;
-    run_delivery(true, true, false);
+    run_delivery(EVTCHN_ABI_3LEVEL, true, false);
+}
+
+static void test_delivery_fifo(void **state)
+{
+    (void)state;
+    run_delivery(EVTCHN_ABI_FIFO, false, false);
+}
+
+static void test_delivery_fifo_masked(void **state)
+{
+    (void)state;
+    run_delivery(EVTCHN_ABI_FIFO, false, true);
 }
 
 /* --- close and rebind while the peer sends ---------------------------- */
@@ -526,6 +557,8 @@ int main(void)
         T(test_delivery_2l_compat),
         T(test_delivery_3l),
         T(test_delivery_3l_compat),
+        T(test_delivery_fifo),
+        T(test_delivery_fifo_masked),
         T(test_close_while_sending),
         T(test_reset_while_binding),
     };

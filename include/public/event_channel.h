@@ -158,7 +158,40 @@ struct evtchn_reset {
     domid_t dom;             /* IN */
 };
 
-/* FIFO ABI structures (the FIFO ABI itself is a later issue). */
+/*
+ * The FIFO ABI (Xen's layout and names).  EVTCHNOP_init_control registers
+ * one vCPU's control block: `offset` must be 8-aligned and the 72-byte
+ * block must not cross the page; the first call switches the domain from
+ * 2 levels to FIFO, carrying over the pending state of the ports already
+ * bound (they are linked when their array page arrives) and resetting
+ * their priority to EVTCHN_FIFO_PRIORITY_DEFAULT.  A second call for the
+ * same vCPU is -EINVAL.  EVTCHNOP_expand_array adds one page of 1024 event
+ * words, at most EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES of them (-EOPNOTSUPP
+ * before init_control).  EVTCHNOP_set_priority takes effect at the next
+ * link.  Every page must be a writable RAM page of the caller.
+ * EVTCHNOP_reset returns the domain to 2 levels and releases the pages.
+ *
+ * hvcore: a domain that registered the 3-level ABI gets -EBUSY from
+ * init_control, and a FIFO domain gets -EBUSY from the 3-level
+ * registration; the ABI is chosen once, until EVTCHNOP_reset.
+ */
+typedef uint32_t event_word_t;
+
+#define EVTCHN_FIFO_PRIORITY_MAX 0
+#define EVTCHN_FIFO_PRIORITY_DEFAULT 7
+#define EVTCHN_FIFO_PRIORITY_MIN 15
+#define EVTCHN_FIFO_MAX_QUEUES (EVTCHN_FIFO_PRIORITY_MIN + 1)
+
+#define EVTCHN_FIFO_PENDING 31
+#define EVTCHN_FIFO_MASKED 30
+#define EVTCHN_FIFO_LINKED 29
+#define EVTCHN_FIFO_BUSY 28
+
+#define EVTCHN_FIFO_LINK_BITS 17
+#define EVTCHN_FIFO_LINK_MASK ((1U << EVTCHN_FIFO_LINK_BITS) - 1)
+
+#define EVTCHN_FIFO_NR_CHANNELS (1U << EVTCHN_FIFO_LINK_BITS)
+
 struct evtchn_init_control {
     uint64_t control_gfn;    /* IN */
     uint32_t offset;         /* IN */
@@ -173,8 +206,16 @@ struct evtchn_expand_array {
 
 struct evtchn_set_priority {
     evtchn_port_t port;      /* IN */
-    uint32_t priority;       /* IN */
+    uint32_t priority;       /* IN: 0 (highest) .. 15 */
 };
+
+/* One per vCPU; bit q of `ready` says queue q has a valid head[q]. */
+struct evtchn_fifo_control_block {
+    uint32_t ready;
+    uint32_t _rsvd;
+    uint32_t head[EVTCHN_FIFO_MAX_QUEUES];
+};
+typedef struct evtchn_fifo_control_block evtchn_fifo_control_block_t;
 
 /* The legacy hypercall 16's argument: commands 0..9 only. */
 struct evtchn_op {
@@ -196,7 +237,7 @@ struct evtchn_op {
 /* hvcore's extended ABIs (bits of `evtchn_query_extended.abis`). */
 #define EVTCHN_ABI_2LEVEL (1U << 0)
 #define EVTCHN_ABI_3LEVEL (1U << 1)
-#define EVTCHN_ABI_FIFO (1U << 2)   /* reserved for the FIFO ABI */
+#define EVTCHN_ABI_FIFO (1U << 2)
 
 /* `evtchn_register_extended.cmd` */
 #define EVTCHN_EXTENDED_REGISTER_BITMAPS 1
@@ -258,6 +299,13 @@ static_assert(sizeof(struct evtchn_reset) == 2, "reset");
 static_assert(sizeof(struct evtchn_init_control) == 24, "init_control");
 static_assert(sizeof(struct evtchn_expand_array) == 8, "expand_array");
 static_assert(sizeof(struct evtchn_set_priority) == 8, "set_priority");
+static_assert(__builtin_offsetof(struct evtchn_init_control, link_bits) == 16,
+              "init_control.link_bits");
+static_assert(sizeof(struct evtchn_fifo_control_block) == 72,
+              "fifo control block");
+static_assert(__builtin_offsetof(struct evtchn_fifo_control_block, head) == 8,
+              "fifo control block head");
+static_assert(sizeof(event_word_t) == 4, "event word");
 static_assert(sizeof(struct evtchn_op) == 28, "evtchn_op (hypercall 16)");
 static_assert(sizeof(struct evtchn_register_extended) == 144,
               "register_extended (hvcore)");

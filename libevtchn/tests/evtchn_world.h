@@ -8,10 +8,12 @@
 #define LIBEVTCHN_TESTS_EVTCHN_WORLD_H
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -77,6 +79,21 @@ static inline struct domain *ew_domain(domid_t id, unsigned int vcpus,
     cfg.max_vcpus = vcpus;
     cfg.privileged = privileged;
     cfg.max_pages = 256;
+    return ew_domain_cfg(id, &cfg);
+}
+
+/** A domain whose ABI may go past 2 levels: 300,000 ports allowed. */
+static inline struct domain *ew_domain_wide(domid_t id, unsigned int vcpus,
+                                            bool privileged, bool compat)
+{
+    struct domain_config cfg;
+
+    domain_config_default(&cfg);
+    cfg.max_pages = 256;
+    cfg.max_vcpus = vcpus;
+    cfg.privileged = privileged;
+    cfg.is_32bit = compat;
+    cfg.max_evtchn_port = 300000;
     return ew_domain_cfg(id, &cfg);
 }
 
@@ -191,6 +208,25 @@ static inline unsigned int ew_connect(struct domain *a, struct domain *b,
 static inline int ew_bit(const unsigned long *map, unsigned int nr)
 {
     return (int)((map[nr / 64] >> (nr % 64)) & 1);
+}
+
+static inline void ew_watchdog_fired(int sig)
+{
+    static const char msg[] = "watchdog: the pCPU threads did not finish\n";
+
+    (void)sig;
+    if ( write(2, msg, sizeof(msg) - 1) < 0 )
+        _exit(3);
+    _exit(2);
+}
+
+/** sim_run_cpus(2) under a watchdog: a lost wake-up or a hang fails. */
+static inline void ew_run_cpus(void (*fn)(unsigned int, void *), void *arg)
+{
+    signal(SIGALRM, ew_watchdog_fired);
+    alarm(240);
+    sim_run_cpus(2, fn, arg);
+    alarm(0);
 }
 
 #endif /* LIBEVTCHN_TESTS_EVTCHN_WORLD_H */

@@ -13,15 +13,7 @@
 
 static struct domain *make_dom(domid_t id, bool privileged, bool compat)
 {
-    struct domain_config cfg;
-
-    domain_config_default(&cfg);
-    cfg.max_pages = 256;
-    cfg.max_vcpus = 2;
-    cfg.privileged = privileged;
-    cfg.is_32bit = compat;
-    cfg.max_evtchn_port = 300000;
-    return ew_domain_cfg(id, &cfg);
+    return ew_domain_wide(id, 2, privileged, compat);
 }
 
 static long reg_bitmaps(struct domain *d, unsigned int nr, uint64_t pend,
@@ -78,10 +70,11 @@ static void test_register_errors(void **state)
 
     (void)state;
     assert_int_equal(ew_op(u, EVTCHNOP_query_extended, &q), 0);
-    assert_int_equal(q.abis, EVTCHN_ABI_2LEVEL);
+    assert_int_equal(q.abis, EVTCHN_ABI_2LEVEL | EVTCHN_ABI_FIFO);
     assert_int_equal(q.current_abi, EVTCHN_ABI_2LEVEL);
     assert_int_equal(ew_op(p, EVTCHNOP_query_extended, &q), 0);
-    assert_int_equal(q.abis, EVTCHN_ABI_2LEVEL | EVTCHN_ABI_3LEVEL);
+    assert_int_equal(q.abis,
+                     EVTCHN_ABI_2LEVEL | EVTCHN_ABI_3LEVEL | EVTCHN_ABI_FIFO);
 
     assert_int_equal(ew_op(p, EVTCHNOP_register_extended, &r), -EINVAL);
     assert_int_equal(reg_bitmaps(u, 8, PEND_GFN, MASK_GFN), -EPERM);

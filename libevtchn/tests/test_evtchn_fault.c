@@ -2,7 +2,8 @@
 /*
  * Fault injection at every allocation point of libevtchn's mutating ops:
  * domain creation, a port that needs a new bucket, one that needs a new
- * group, 3-level registration (bitmaps and L2), the dump.  After each
+ * group, 3-level registration (bitmaps and L2), FIFO registration (the
+ * first and a later control block, an array page), the dump.  After each
  * injected failure the op reports an error and nothing changed: the
  * domain's counters, the heap's free pages and evtchn_check().
  */
@@ -24,12 +25,12 @@ static uint64_t free_pages(void)
  * Walks the allocation points of `op` (returns >= 0 or a negative errno)
  * with every site's hits (fault_walk.h).  A failure must be -ENOMEM and
  * leave `d`'s stats and the heap as they were; a success (the fault
- * absorbed, or past the last point) must leave `l3_pages` guest pages
- * mapped, and is undone with `undo` before the next point.  Returns how
+ * absorbed, or past the last point) must leave `pages` guest pages
+ * mapped (3-level or FIFO), and is undone with `undo` before the next point.  Returns how
  * many points failed the op.
  */
 static unsigned int walk(struct domain *d, long (*op)(struct domain *d),
-                         unsigned int l3_pages,
+                         unsigned int pages,
                          void (*undo)(struct domain *d, long rc))
 {
     struct evtchn_domain_stats st0, st1;
@@ -51,7 +52,7 @@ static unsigned int walk(struct domain *d, long (*op)(struct domain *d),
             assert_int_equal(free_pages(), f0);
         }
         else
-            assert_int_equal(st1.l3_pages, l3_pages);
+            assert_int_equal(st1.l3_pages + st1.fifo_pages, pages);
         assert_int_equal(evtchn_check(), 0);
         if ( rc >= 0 )
             undo(d, rc);
@@ -226,6 +227,58 @@ static void test_register(void **state)
     ew_destroy(d);
 }
 
+static long op_init_control(struct domain *d, unsigned int vcpu)
+{
+    struct evtchn_init_control c = { .control_gfn = EW_RAM_GFN + 20 + vcpu,
+                                     .vcpu = vcpu };
+
+    return ew_op(d, EVTCHNOP_init_control, &c);
+}
+
+static long op_fifo_first(struct domain *d)
+{
+    return op_init_control(d, 0);
+}
+
+static long op_fifo_second(struct domain *d)
+{
+    return op_init_control(d, 1);
+}
+
+static long op_expand(struct domain *d)
+{
+    struct evtchn_expand_array e = { .array_gfn = EW_RAM_GFN + 22 };
+
+    return ew_op(d, EVTCHNOP_expand_array, &e);
+}
+
+static void undo_to_fifo(struct domain *d, long rc)
+{
+    undo_reset(d, rc);
+    assert_int_equal(op_fifo_first(d), 0);
+}
+
+/** FIFO registration fails cleanly at every point. */
+static void test_register_fifo(void **state)
+{
+    struct domain *d = ew_domain(1, 2, false);
+    struct evtchn_domain_stats st;
+
+    (void)state;
+    assert_true(ew_bind_ipi(d, 1) > 0);
+    /* Both vCPUs' queues, the array state, the control block's mapping. */
+    assert_true(walk(d, op_fifo_first, 1, undo_reset) >= 4);
+    assert_int_equal(op_fifo_first(d), 0);
+    assert_true(walk(d, op_fifo_second, 2, undo_to_fifo) >= 1);
+    assert_true(walk(d, op_expand, 2, undo_to_fifo) >= 1);
+    assert_int_equal(op_expand(d), 0);
+    assert_int_equal(op_fifo_second(d), 0);
+    evtchn_domain_get_stats(d, &st);
+    assert_int_equal(st.fifo_pages, 3);
+    assert_int_equal(st.abi, EVTCHN_ABI_FIFO);
+    ew_destroy(d);
+}
+
 /** The dump with no memory for its snapshot says so and holds nothing. */
 static void test_dump(void **state)
 {
@@ -249,6 +302,7 @@ int main(void)
         T(test_grow_bucket),
         T(test_grow_group),
         T(test_register),
+        T(test_register_fifo),
         T(test_dump),
     };
 #undef T

@@ -15,7 +15,6 @@
  *  - a state change is not starved by a guest that sends without pause.
  */
 #include <sched.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "evtchn_world.h"
@@ -197,25 +196,6 @@ static void test_send_cases(void **state)
 
 /* --- two pCPU threads --------------------------------------------------- */
 
-static void watchdog_fired(int sig)
-{
-    static const char msg[] = "watchdog: the pCPU threads did not finish\n";
-
-    (void)sig;
-    if ( write(2, msg, sizeof(msg) - 1) < 0 )
-        _exit(3);
-    _exit(2);
-}
-
-/* sim_run_cpus under a watchdog: a lost wake-up fails, it does not hang. */
-static void run_cpus(void (*fn)(unsigned int, void *), void *arg)
-{
-    signal(SIGALRM, watchdog_fired);
-    alarm(240);
-    sim_run_cpus(2, fn, arg);
-    alarm(0);
-}
-
 struct race {
     struct domain *a, *b;
     unsigned int port;          /* a's port the hammer sends on */
@@ -286,7 +266,7 @@ static void test_virq_waits_for_a_sender(void **state)
     (void)state;
     r.a = ew_domain(1, 2, false);
     r.port = (unsigned int)ew_bind_virq(r.a, VIRQ_TIMER, 0);
-    run_cpus(virq_vs_sender_cpu, &r);
+    ew_run_cpus(virq_vs_sender_cpu, &r);
     assert_int_equal(r.failed, 0);
     assert_int_equal(r.bad, 0);
     assert_true(r.sends > 0);
@@ -409,7 +389,7 @@ static void test_lock_modes(void **state)
 
     /* A guest sender holds it: the virq waits, then is delivered. */
     h.mode = EVTCHN_LOCK_SENDER;
-    run_cpus(hold_cpu, &h);
+    ew_run_cpus(hold_cpu, &h);
     assert_int_equal(h.early, 0);
     assert_int_equal(h.lost, 0);
 
@@ -418,7 +398,7 @@ static void test_lock_modes(void **state)
     h.mode = EVTCHN_LOCK_WRITER;
     h.held = h.released = 0;
     clear_pending(h.b, h.bp);
-    run_cpus(hold_cpu, &h);
+    ew_run_cpus(hold_cpu, &h);
     assert_int_equal(h.early, 0);
     assert_int_equal(h.lost, 0);
 
@@ -435,7 +415,7 @@ static void test_state_change_not_starved(void **state)
     r.a = ew_domain(1, 2, false);
     r.b = ew_domain(2, 2, false);
     r.port = ew_connect(r.a, r.b, &r.bport);
-    run_cpus(writer_vs_sender_cpu, &r);
+    ew_run_cpus(writer_vs_sender_cpu, &r);
     assert_int_equal(r.failed, 0);
     assert_int_equal(r.bad, 0);
     assert_true(pending(r.b, r.bport));

@@ -5,12 +5,14 @@
  * `struct evtchn` is 32 bytes on x86-64 where Xen's is 64: the per-channel
  * lock is one byte (libevtchn/chn_lock.h); the Xen-consumer index, the FIFO
  * `pending` flag and the FIFO priority share one bitfield byte after the
- * state; the FIFO's last queue is Xen's two fields, a priority byte and a
- * vCPU id; the FLASK sid is stored inline (union xsm_evtchn_ssid, 4 bytes);
- * the per-state union is packed to 20 bytes.  An interdomain channel keeps
- * its peer's channel beside the peer's domain and port, so a send reaches
- * the peer with one load instead of the peer's bucket walk (the peer's
- * bucket cannot go while the two are bound).  The channel does not store
+ * state (FIFO code changes that byte with compare-exchange: senders of two
+ * different channels may write it); the FIFO's last queue is one 16-bit
+ * word, vCPU id << 4 | priority, read and written whole as Xen's 32-bit
+ * `fifo_lastq` is; the FLASK sid is stored inline (union xsm_evtchn_ssid,
+ * 4 bytes); the per-state union is packed to 20 bytes.  An interdomain
+ * channel keeps its peer's channel beside the peer's domain and port, so a
+ * send reaches the peer with one load instead of the peer's bucket walk
+ * (the peer's bucket cannot go while the two are bound).  The channel does not store
  * its own port number: every internal interface passes the port beside the
  * channel.
  *
@@ -20,9 +22,9 @@
  *     2    1  xen_consumer:3   0 = guest channel, else consumer table index + 1
  *                pending:1     FIFO: pending while the port has no array page
  *                priority:4    FIFO priority, 0..15 (default 7)
- *     3    1  fifo_last_priority  FIFO: the last queue's priority
+ *     3    1  (unused)
  *     4    2  notify_vcpu_id
- *     6    2  fifo_last_vcpu_id   FIFO: the last queue's vCPU
+ *     6    2  fifo_lastq       FIFO: the last queue, vCPU << 4 | priority
  *     8    4  ssid             inline FLASK sid
  *    12   20  u                per-state data; interdomain: the peer's
  *                              channel (12), domain (20) and port (28)
@@ -40,6 +42,7 @@
 #include <common/domain.h>
 #include <common/types.h>
 #include <libxsm/xsm.h>
+#include <public/event_channel.h>
 
 /* Channel states: Xen's ECS_* numbers (also libxsm's XSM_ECS_*). */
 #define ECS_FREE 0
@@ -50,8 +53,6 @@
 #define ECS_VIRQ 5
 #define ECS_IPI 6
 #define ECS_NR 7
-
-#define EVTCHN_FIFO_PRIORITY_DEFAULT 7
 
 /** The per-channel lock; its operations are in chn_lock.h. */
 typedef struct evtchn_lock {
@@ -65,9 +66,9 @@ struct evtchn {
     uint8_t xen_consumer:3;
     uint8_t pending:1;
     uint8_t priority:4;
-    uint8_t fifo_last_priority;
+    uint8_t _unused;
     uint16_t notify_vcpu_id;
-    uint16_t fifo_last_vcpu_id;
+    uint16_t fifo_lastq;
     union xsm_evtchn_ssid ssid;
     union {
         struct {
@@ -87,9 +88,8 @@ struct evtchn {
 
 ABI_CHECK_SIZE(struct evtchn, 32, "seed 000: 32 bytes with the FLASK sid");
 ABI_CHECK_OFFSET(struct evtchn, state, 1, "libevtchn/channel.h");
-ABI_CHECK_OFFSET(struct evtchn, fifo_last_priority, 3, "libevtchn/channel.h");
 ABI_CHECK_OFFSET(struct evtchn, notify_vcpu_id, 4, "libevtchn/channel.h");
-ABI_CHECK_OFFSET(struct evtchn, fifo_last_vcpu_id, 6, "libevtchn/channel.h");
+ABI_CHECK_OFFSET(struct evtchn, fifo_lastq, 6, "libevtchn/channel.h");
 ABI_CHECK_OFFSET(struct evtchn, ssid, 8, "libevtchn/channel.h");
 ABI_CHECK_OFFSET(struct evtchn, u, 12, "libevtchn/channel.h");
 ABI_CHECK_OFFSET(struct evtchn, u.interdomain.remote_dom, 20,

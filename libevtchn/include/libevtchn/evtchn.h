@@ -96,6 +96,7 @@ struct evtchn_domain_stats {
     unsigned int groups;          /* group pages */
     unsigned int abi;             /* EVTCHN_ABI_* in use */
     unsigned int l3_pages;        /* guest pages mapped for 3 levels */
+    unsigned int fifo_pages;      /* guest pages mapped for FIFO */
 };
 void evtchn_domain_get_stats(struct domain *d,
                              struct evtchn_domain_stats *st);
