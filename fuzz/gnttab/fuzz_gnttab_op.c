@@ -244,18 +244,20 @@ static void run_step(struct step_ctx *c);
 
 /*
  * The hostile granter's thread, pCPU 1: started by the first threaded step
- * of the process and handed one step at a time (starting a thread for each
- * step cost more than most steps).  It sleeps between steps; the step's
- * thread waits for it to finish by spinning, since a second wake-up per
- * step, on a loaded machine, cost more than the step.
+ * of the process and offered one step at a time (starting a thread for
+ * each step cost more than most steps).  It sleeps between steps.  A step
+ * whose offer it has not taken by the time the step ends withdraws it, and
+ * a step it took waits for it by spinning: on a loaded machine, waiting for
+ * a sleeping thread to be scheduled cost more than the step.
  */
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    struct hostile *job; /* the step's, until the rewriter has finished it */
+    struct hostile *offered; /* a step's, until taken or withdrawn */
+    bool running;            /* the rewriter is racing a step */
     bool started;
 } rewriter = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
-               false };
+               false, false };
 
 static void *rewriter_main(void *arg)
 {
@@ -266,11 +268,14 @@ static void *rewriter_main(void *arg)
     for ( ;; )
     {
         pthread_mutex_lock(&rewriter.lock);
-        while ( !(h = __atomic_load_n(&rewriter.job, __ATOMIC_ACQUIRE)) )
+        while ( !rewriter.offered )
             pthread_cond_wait(&rewriter.cond, &rewriter.lock);
+        h = rewriter.offered;
+        rewriter.offered = NULL;
+        __atomic_store_n(&rewriter.running, true, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&rewriter.lock);
         hostile_rewrite(h, 100000);
-        __atomic_store_n(&rewriter.job, NULL, __ATOMIC_RELEASE);
+        __atomic_store_n(&rewriter.running, false, __ATOMIC_RELEASE);
     }
     return NULL;
 }
@@ -289,12 +294,15 @@ static void run_step_raced(struct step_ctx *c)
     }
     c->hostile->done = 0;
     pthread_mutex_lock(&rewriter.lock);
-    __atomic_store_n(&rewriter.job, c->hostile, __ATOMIC_RELEASE);
-    pthread_cond_broadcast(&rewriter.cond);
+    rewriter.offered = c->hostile;
+    pthread_cond_signal(&rewriter.cond);
     pthread_mutex_unlock(&rewriter.lock);
     run_step(c);
     __atomic_store_n(&c->hostile->done, 1, __ATOMIC_RELEASE);
-    while ( __atomic_load_n(&rewriter.job, __ATOMIC_ACQUIRE) )
+    pthread_mutex_lock(&rewriter.lock);
+    rewriter.offered = NULL; /* not taken: the step ran alone */
+    pthread_mutex_unlock(&rewriter.lock);
+    while ( __atomic_load_n(&rewriter.running, __ATOMIC_ACQUIRE) )
         sched_yield();
 }
 
