@@ -146,21 +146,39 @@ static void write_entry(struct gnt_guest *g, grant_ref_t ref, uint16_t flags,
 }
 
 /*
- * Before a version switch, the guest consumes the transfers completed into
- * its reserved entries (refs 0..7).  Xen carries those entries' bits 3-4
- * into the v2 status words whatever the entry's type, so a completed v1
- * accept_transfer would reappear as GTF_reading on an entry nobody pinned:
- * the guest's own doing, which the checker would blame on the hypervisor.
+ * Before a version switch, the guest tidies its reserved entries (refs
+ * 0..7), the ones Xen carries across, so that the checker cannot blame the
+ * hypervisor for what the guest did to them:
+ *  - v1 to v2: it consumes the transfers completed into them.  Xen carries
+ *    their bits 3-4 into the v2 status words whatever the entry's type, so
+ *    a completed accept_transfer would reappear as GTF_reading on an entry
+ *    nobody pinned.
+ *  - v2 to v1: an entry its status word shows pinned gets its
+ *    permit_access type back.  Xen keeps only the reserved entries still of
+ *    that type and clears the others, pinned or not, which would erase the
+ *    hypervisor's reading/writing bits of an entry the guest retyped.
+ * Version steps are never raced, so nothing rewrites the entries meanwhile.
  */
-static void consume_reserved_transfers(struct gnt_guest *g)
+static void tidy_reserved_entries(struct gnt_guest *g)
 {
+    const uint32_t rw = GTF_reading | GTF_writing;
+    const uint16_t *status = g->version == 2
+                             ? gnt_frame(g, GNT_STATUS_GFN) : NULL;
     grant_ref_t ref;
 
-    if ( g->version != 1 )
-        return;
     for ( ref = 0; ref < GNTTAB_NR_RESERVED_ENTRIES; ref++ )
-        if ( (*header(g, ref) & GTF_type_mask) == GTF_accept_transfer )
-            write_header(g, ref, GTF_invalid);
+    {
+        uint32_t h = *header(g, ref);
+
+        if ( !status )
+        {
+            if ( (h & GTF_type_mask) == GTF_accept_transfer )
+                write_header(g, ref, GTF_invalid);
+        }
+        else if ( (status[ref] & rw) &&
+                  (h & GTF_type_mask) != GTF_permit_access )
+            write_header(g, ref, (h & ~GTF_type_mask) | GTF_permit_access);
+    }
 }
 
 static domid_t pick_dom(uint8_t b)
@@ -580,7 +598,7 @@ static void run_step(struct step_ctx *c)
     {
         long rc;
 
-        consume_reserved_transfers(g);
+        tidy_reserved_entries(g);
         rc = gnt_set_version(g, c->a[1] % 4);
 
         if ( rc > 0 || rc == -1000 )
