@@ -30,6 +30,7 @@
 #include <common/printk.h>
 #include <common/string.h>
 #include <common/xmalloc.h>
+#include <hal/bitstring.h>
 #include <hal/spinlock.h>
 
 #include "private.h"
@@ -76,7 +77,7 @@ static inline struct evtchn_fifo_domain *fifo_of(const struct domain *d)
 }
 
 /* The event word of `port`, or NULL where there is no array page. */
-static event_word_t *fifo_word(const struct domain *d, unsigned int port)
+static __always_inline event_word_t *fifo_word(const struct domain *d, unsigned int port)
 {
     struct evtchn_fifo_domain *f = fifo_of(d);
 
@@ -240,80 +241,187 @@ static void fifo_unlock_queues(struct evtchn_fifo_queue *q,
 }
 
 /*
+ * Sets PENDING in `word` (last seen holding `old`), and LINKED too if the
+ * event is neither masked nor linked, in one compare-exchange: true if it
+ * set LINKED.  Testing MASKED in the same atomic step that sets PENDING
+ * gives what Xen's test-and-set of PENDING then test of MASKED gives: a
+ * guest that clears MASKED and then finds PENDING clear can count on the
+ * event being linked.  Against a guest that keeps rewriting the word, the
+ * compare-exchange is tried FIFO_LINK_TRIES + 1 times, then PENDING is set
+ * on its own and the event is not linked (lost to that guest).
+ */
+static bool fifo_mark(event_word_t *word, event_word_t old)
+{
+    const event_word_t masked_or_linked =
+        (1U << EVTCHN_FIFO_MASKED) | (1U << EVTCHN_FIFO_LINKED);
+    unsigned int try;
+
+    for ( try = 0; try <= FIFO_LINK_TRIES; try++ )
+    {
+        bool link = !(old & masked_or_linked);
+        event_word_t new = old | (1U << EVTCHN_FIFO_PENDING) |
+                           (link ? 1U << EVTCHN_FIFO_LINKED : 0);
+
+        if ( hal_cmpxchg(word, &old, new) )
+            return link;
+    }
+    word_test_and_set(word, EVTCHN_FIFO_PENDING);
+    return false;
+}
+
+/* True if `q` has a tail other than `port` whose word is still LINKED. */
+static bool fifo_tail_linked(const struct domain *d,
+                             const struct evtchn_fifo_queue *q,
+                             unsigned int port)
+{
+    event_word_t *tw;
+
+    if ( !q->tail || q->tail == port )
+        return false;
+    tw = fifo_word(d, q->tail);
+    return tw && word_test(tw, EVTCHN_FIFO_LINKED);
+}
+
+/*
+ * Marks `port` pending and links it on `q` (on `v`), with `q` and `old_q`,
+ * the queue the channel was last on, locked (Xen's evtchn_fifo_set_pending
+ * from its test-and-set of PENDING on); unlocks them.
+ *
+ * Three locked operations on the common path (a new head, READY already
+ * set): the caller's queue lock, the one compare-exchange of the event word
+ * (fifo_mark), and the channel lock the sender took.  Xen makes three more:
+ * PENDING and LINKED separately, and a test-and-set of READY.  That last
+ * one is a full barrier between storing the head and reading READY: without
+ * one, a guest that takes READY (an atomic exchange) and then reads the
+ * head could read the old head while we read READY still set, and the
+ * event would wait for the next one.  Here, when the queue is empty and
+ * the word can be linked, the head is stored *before* the word is marked,
+ * so the compare-exchange is that barrier and READY is only read (and set,
+ * locked, when clear).  A guest that reads the new head before the word is
+ * marked finds it not LINKED: it ends the queue there, and READY is clear
+ * when we read it, so it is set and the guest reads the head again.  When
+ * the event is linked behind a tail, or the word changes under us, the
+ * order is Xen's.
+ */
+static __always_inline void
+fifo_link_locked(struct vcpu *v, struct evtchn_fifo_vcpu *efv,
+                 struct evtchn *chn, unsigned int port, event_word_t *word,
+                 struct evtchn_fifo_queue *q, struct evtchn_fifo_queue *old_q)
+{
+    struct domain *d = v->domain;
+    struct evtchn_fifo_control_block *cb;
+    event_word_t w;
+    bool head_first, new_head = false;
+
+    /* No control block: the guest cannot have unmasked it (XSA-107). */
+    cb = hal_load_acquire(&efv->control_block);
+    if ( unlikely(!cb) )
+        goto unlock;
+
+    w = hal_read_once(word);
+    head_first = !(w & ((1U << EVTCHN_FIFO_MASKED) |
+                        (1U << EVTCHN_FIFO_LINKED))) &&
+                 !fifo_tail_linked(d, q, port);
+    if ( head_first )
+        hal_store_release(q->head, port);
+    if ( !fifo_mark(word, w) )
+        goto unlock;
+
+    /* It was the old queue's tail: that queue is empty now. */
+    if ( old_q->tail == port )
+        old_q->tail = 0;
+    if ( unlikely(old_q != q) )
+    {
+        hal_write_once(&chn->fifo_lastq, lastq_make(v->vcpu_id, q->priority));
+        hal_spin_unlock(&old_q->lock);
+        old_q = q;
+    }
+    if ( head_first )
+        new_head = true;
+    else
+    {
+        event_word_t *tw = q->tail ? fifo_word(d, q->tail) : NULL;
+
+        new_head = !tw || !fifo_set_link(tw, port);
+        if ( new_head )
+            hal_store_release(q->head, port);
+    }
+    q->tail = port;
+
+ unlock:
+    fifo_unlock_queues(q, old_q);
+    /* READY is set only for a new head (70ccddb14a); see above. */
+    if ( !new_head || (head_first && hal_bit_test(&cb->ready, q->priority)) )
+        return;
+    if ( !hal_bit_test_and_set(&cb->ready, q->priority) )
+        vcpu_mark_events_pending(v);
+}
+
+/*
+ * set_pending for a channel that goes to another queue than last time, or
+ * moved while we locked: both queues locked, lower address first, at most
+ * FIFO_QUEUE_LOCK_TRIES times (71ac522909); if it kept moving, the event
+ * is dropped with PENDING untouched.
+ */
+static __noinline void fifo_set_pending_moving(struct vcpu *v,
+                                               struct evtchn *chn,
+                                               unsigned int port,
+                                               event_word_t *word)
+{
+    struct evtchn_fifo_vcpu *efv = v->evtchn->fifo;
+    unsigned int try;
+
+    for ( try = 0; try < FIFO_QUEUE_LOCK_TRIES; try++ )
+    {
+        uint16_t lastq = hal_read_once(&chn->fifo_lastq);
+        struct evtchn_fifo_queue *q = &efv->queue[chn_priority(chn)];
+        struct evtchn_fifo_queue *old_q = lastq_queue(v->domain, lastq);
+
+        fifo_lock_queues(q, old_q);
+        if ( q == &efv->queue[chn_priority(chn)] &&
+             lastq == hal_read_once(&chn->fifo_lastq) )
+        {
+            fifo_link_locked(v, efv, chn, port, word, q, old_q);
+            return;
+        }
+        fifo_unlock_queues(q, old_q);
+    }
+}
+
+/*
  * Marks `port` pending on `v` and links it on `v`'s queue of its priority
  * (Xen's evtchn_fifo_set_pending).  Channel lock (or the peer's) held.
+ * Mostly the channel goes to the queue it was last on: one lock.
  */
 static void evtchn_fifo_set_pending(struct vcpu *v, struct evtchn *chn,
                                     unsigned int port)
 {
-    struct domain *d = v->domain;
     struct evtchn_fifo_vcpu *efv = v->evtchn->fifo;
-    struct evtchn_fifo_control_block *cb;
-    struct evtchn_fifo_queue *q = NULL, *old_q = NULL;
-    event_word_t *word = fifo_word(d, port);
-    unsigned int try;
-    bool linked = true;
+    event_word_t *word = fifo_word(v->domain, port);
+    uint16_t lastq = hal_read_once(&chn->fifo_lastq);
+    unsigned int prio = chn_priority(chn);
+    struct evtchn_fifo_queue *q = &efv->queue[prio];
 
     /* No array page yet: remembered, and raised when the page comes. */
-    if ( !word )
+    if ( unlikely(!word) )
     {
         chn_set_pending_flag(chn, true);
         return;
     }
-
-    /* Lock the queue it goes on and the one it was last on (71ac522909). */
-    for ( try = 0; try < FIFO_QUEUE_LOCK_TRIES; try++ )
+    if ( unlikely(lastq != lastq_make(v->vcpu_id, prio)) )
+        goto moving;
+    hal_spin_lock(&q->lock);
+    if ( unlikely(prio != chn_priority(chn) ||
+                  lastq != hal_read_once(&chn->fifo_lastq)) )
     {
-        uint16_t lastq = hal_read_once(&chn->fifo_lastq);
-
-        q = &efv->queue[chn_priority(chn)];
-        old_q = lastq_queue(d, lastq);
-        fifo_lock_queues(q, old_q);
-        if ( q == &efv->queue[chn_priority(chn)] &&
-             lastq == hal_read_once(&chn->fifo_lastq) )
-            break;
-        fifo_unlock_queues(q, old_q);
+        hal_spin_unlock(&q->lock);
+        goto moving;
     }
-    /* It kept moving: the event is dropped, PENDING untouched. */
-    if ( try == FIFO_QUEUE_LOCK_TRIES )
-        return;
+    fifo_link_locked(v, efv, chn, port, word, q, q);
+    return;
 
-    /* No control block: the guest cannot have unmasked it (XSA-107). */
-    cb = hal_load_acquire(&efv->control_block);
-    if ( !cb )
-        goto unlock;
-
-    word_test_and_set(word, EVTCHN_FIFO_PENDING);
-    if ( !word_test(word, EVTCHN_FIFO_MASKED) &&
-         !word_test_and_set(word, EVTCHN_FIFO_LINKED) )
-    {
-        /* It was the old queue's tail: that queue is empty now. */
-        if ( old_q->tail == port )
-            old_q->tail = 0;
-        if ( old_q != q )
-        {
-            hal_write_once(&chn->fifo_lastq, lastq_make(v->vcpu_id,
-                                                        q->priority));
-            hal_spin_unlock(&old_q->lock);
-            old_q = q;
-        }
-        linked = false;
-        if ( q->tail )
-        {
-            event_word_t *tw = fifo_word(d, q->tail);
-
-            linked = tw && fifo_set_link(tw, port);
-        }
-        if ( !linked )
-            hal_store_release(q->head, port);
-        q->tail = port;
-    }
-
- unlock:
-    fifo_unlock_queues(q, old_q);
-    /* READY is set only for a new head (70ccddb14a). */
-    if ( !linked && !word_test_and_set(&cb->ready, q->priority) )
-        vcpu_mark_events_pending(v);
+ moving:
+    fifo_set_pending_moving(v, chn, port, word);
 }
 
 static void evtchn_fifo_clear_pending(struct domain *d, struct evtchn *chn,

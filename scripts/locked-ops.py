@@ -96,6 +96,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", default="build/release/bin/hvbench")
     ap.add_argument("--iterations", type=int, default=100000)
+    ap.add_argument("--annotate", metavar="FUNCTION",
+                    help="also list FUNCTION's instructions with their "
+                         "executions per operation")
     ap.add_argument("names", nargs="+")
     args = ap.parse_args()
     insns = objdump(args.bin)
@@ -108,6 +111,11 @@ def main():
         if m2 - main_sym != load or load % 4096:
             sys.exit("locked-ops: cannot place the binary's code")
         per = collections.Counter()
+        if args.annotate:
+            for addr in sorted(a for a, (fn, _) in insns.items()
+                               if fn == args.annotate):
+                n = (c2[addr + load] - c1[addr + load]) / (n2 - n1)
+                print(f"  {n:6.2f} {addr:8x}  {insns[addr][1]}")
         for addr in set(c1) | set(c2):
             fn, text = insns.get(addr - load, ("?", "?"))
             if text != "?" and is_locked(text):
