@@ -407,6 +407,19 @@ static void test_deliver(void **state)
     assert_int_equal(ew_send(d, ipi2), 0);
     assert_int_equal(ew_close(d, ipi2), 0);
     assert_int_equal(g_drain(&g, 0, out, 16), 0);
+    /* READY already set on an empty queue (one the guest has not taken
+     * yet): the new head is written, READY and the upcall flag are left
+     * as they are. */
+    si->vcpu_info[0].evtchn_upcall_pending = 0;
+    g.ge.fifo_cb[0]->ready = 1U << 7;
+    assert_int_equal(ew_send(b, bport), 0);
+    assert_int_equal(g.ge.fifo_cb[0]->head[7], idp);
+    assert_int_equal(*g_word(&g, idp),
+                     (1U << EVTCHN_FIFO_PENDING) | (1U << EVTCHN_FIFO_LINKED));
+    assert_int_equal(g.ge.fifo_cb[0]->ready, 1U << 7);
+    assert_int_equal(si->vcpu_info[0].evtchn_upcall_pending, 0);
+    assert_int_equal(g_drain(&g, 0, out, 16), 1);
+    assert_int_equal(out[0], idp);
     assert_int_equal(evtchn_check(), 0);
     ew_destroy(b);
     ew_destroy(d);
