@@ -48,13 +48,19 @@ static_assert(FIFO_WORDS_PER_PAGE == 1024, "1024 event words per page");
 static_assert(EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES == 128, "128 array pages");
 static_assert(HVCORE_MAX_VCPUS <= (1U << 12), "vCPU id fits `fifo_lastq`");
 
-/** One priority queue of one vCPU.  `tail` is protected by `lock`. */
+/**
+ * One priority queue of one vCPU.  `tail` is protected by `lock`.  32
+ * bytes, so a queue's address is a shift of its priority.
+ */
 struct evtchn_fifo_queue {
     hal_spinlock_t lock;
     uint32_t *head;                 /* head[priority] in the control block */
     unsigned int tail;              /* 0: no tail (port 0 is never linked) */
     unsigned int priority;
+    uint64_t pad;
 };
+
+static_assert(sizeof(struct evtchn_fifo_queue) == 32, "a queue is 32 bytes");
 
 /** A vCPU's FIFO state; exists for every vCPU of a FIFO domain. */
 struct evtchn_fifo_vcpu {
@@ -270,7 +276,7 @@ static bool fifo_mark(event_word_t *word, event_word_t old)
 }
 
 /* True if `q` has a tail other than `port` whose word is still LINKED. */
-static bool fifo_tail_linked(const struct domain *d,
+static __always_inline bool fifo_tail_linked(const struct domain *d,
                              const struct evtchn_fifo_queue *q,
                              unsigned int port)
 {
@@ -283,87 +289,129 @@ static bool fifo_tail_linked(const struct domain *d,
 }
 
 /*
- * Marks `port` pending and links it on `q` (on `v`), with `q` and `old_q`,
- * the queue the channel was last on, locked (Xen's evtchn_fifo_set_pending
- * from its test-and-set of PENDING on); unlocks them.
- *
- * Three locked operations on the common path (a new head, READY already
- * set): the caller's queue lock, the one compare-exchange of the event word
- * (fifo_mark), and the channel lock the sender took.  Xen makes three more:
- * PENDING and LINKED separately, and a test-and-set of READY.  That last
- * one is a full barrier between storing the head and reading READY: without
- * one, a guest that takes READY (an atomic exchange) and then reads the
- * head could read the old head while we read READY still set, and the
- * event would wait for the next one.  Here, when the queue is empty and
- * the word can be linked, the head is stored *before* the word is marked,
- * so the compare-exchange is that barrier and READY is only read (and set,
- * locked, when clear).  A guest that reads the new head before the word is
- * marked finds it not LINKED: it ends the queue there, and READY is clear
- * when we read it, so it is set and the guest reads the head again.  When
- * the event is linked behind a tail, or the word changes under us, the
- * order is Xen's.
+ * The event is linked on `q`: if it was the tail of the queue it was last
+ * on, `old_q`, that queue is empty now; if it moved, the new queue is
+ * recorded and `old_q` unlocked.  Returns the queue still locked.
  */
-static __always_inline void
-fifo_link_locked(struct vcpu *v, struct evtchn_fifo_vcpu *efv,
-                 struct evtchn *chn, unsigned int port, event_word_t *word,
+static __always_inline struct evtchn_fifo_queue *
+fifo_linked_from(struct vcpu *v, struct evtchn *chn, unsigned int port,
                  struct evtchn_fifo_queue *q, struct evtchn_fifo_queue *old_q)
 {
-    struct domain *d = v->domain;
-    struct evtchn_fifo_control_block *cb;
-    event_word_t w;
-    bool head_first, new_head = false;
-
-    /* No control block: the guest cannot have unmasked it (XSA-107). */
-    cb = hal_load_acquire(&efv->control_block);
-    if ( unlikely(!cb) )
-        goto unlock;
-
-    w = hal_read_once(word);
-    head_first = !(w & ((1U << EVTCHN_FIFO_MASKED) |
-                        (1U << EVTCHN_FIFO_LINKED))) &&
-                 !fifo_tail_linked(d, q, port);
-    if ( head_first )
-        hal_store_release(q->head, port);
-    if ( !fifo_mark(word, w) )
-        goto unlock;
-
-    /* It was the old queue's tail: that queue is empty now. */
     if ( old_q->tail == port )
         old_q->tail = 0;
     if ( unlikely(old_q != q) )
     {
         hal_write_once(&chn->fifo_lastq, lastq_make(v->vcpu_id, q->priority));
         hal_spin_unlock(&old_q->lock);
-        old_q = q;
     }
-    if ( head_first )
-        new_head = true;
-    else
-    {
-        event_word_t *tw = q->tail ? fifo_word(d, q->tail) : NULL;
+    return q;
+}
 
-        new_head = !tw || !fifo_set_link(tw, port);
-        if ( new_head )
-            hal_store_release(q->head, port);
-    }
-    q->tail = port;
-
- unlock:
-    fifo_unlock_queues(q, old_q);
-    /* READY is set only for a new head (70ccddb14a); see above. */
-    if ( !new_head || (head_first && hal_bit_test(&cb->ready, q->priority)) )
-        return;
-    if ( !hal_bit_test_and_set(&cb->ready, q->priority) )
+/* A new head on `v`'s queue `prio`: READY set, and the upcall if it was
+ * clear. */
+static __noinline void fifo_raise_ready(struct vcpu *v,
+                                        struct evtchn_fifo_control_block *cb,
+                                        unsigned int prio)
+{
+    if ( !hal_bit_test_and_set(&cb->ready, prio) )
         vcpu_mark_events_pending(v);
 }
 
 /*
- * set_pending for a channel that goes to another queue than last time, or
- * moved while we locked: both queues locked, lower address first, at most
- * FIFO_QUEUE_LOCK_TRIES times (71ac522909); if it kept moving, the event
- * is dropped with PENDING untouched.
+ * Every case but the common one, in Xen's order: PENDING (and LINKED if
+ * neither masked nor linked) set, then the event linked behind the tail,
+ * or made the head if the queue is empty, then READY.  `q` and `old_q`
+ * locked; unlocks them.
  */
-static __noinline void fifo_set_pending_moving(struct vcpu *v,
+static __noinline void
+fifo_link_locked_slow(struct vcpu *v, struct evtchn *chn, unsigned int port,
+                      event_word_t *word, struct evtchn_fifo_queue *q,
+                      struct evtchn_fifo_queue *old_q)
+{
+    /* Six arguments at most, so that the common path jumps here. */
+    struct evtchn_fifo_control_block *cb = v->evtchn->fifo->control_block;
+    event_word_t *tw;
+    bool new_head;
+
+    if ( !fifo_mark(word, hal_read_once(word)) )
+    {
+        fifo_unlock_queues(q, old_q);
+        return;
+    }
+    old_q = fifo_linked_from(v, chn, port, q, old_q);
+    tw = q->tail ? fifo_word(v->domain, q->tail) : NULL;
+    new_head = !tw || !fifo_set_link(tw, port);
+    if ( new_head )
+        hal_store_release(q->head, port);
+    q->tail = port;
+    hal_spin_unlock(&q->lock);
+    /* READY is set only for a new head (70ccddb14a). */
+    if ( new_head )
+        fifo_raise_ready(v, cb, q->priority);
+}
+
+/*
+ * Marks `port` pending and links it on `q` (on `v`), with `q` and `old_q`,
+ * the queue the channel was last on, locked (Xen's evtchn_fifo_set_pending
+ * from its test-and-set of PENDING on); unlocks them.
+ *
+ * The common case, an event neither masked nor linked going on an empty
+ * queue, takes three locked operations: the caller's queue lock, the one
+ * compare-exchange of the event word, and the channel lock the sender
+ * took.  Xen makes three more: PENDING and LINKED separately, and a
+ * test-and-set of READY.  That last one is a full barrier between storing
+ * the head and reading READY: without one, a guest that takes READY (an
+ * atomic exchange) and then reads the head could read the old head while
+ * we read READY still set, and the event would wait for the next one.
+ * Here the head is stored *before* the word is marked, so the compare-
+ * exchange is that barrier and READY is only read (and set, locked, when
+ * clear).  A guest that reads the new head before the word is marked finds
+ * it not LINKED: it ends the queue there, and READY is clear when we read
+ * it (the guest took it), so it is set and the guest reads the head again.
+ * Every other case, and a word that changes under us, goes Xen's way.
+ */
+static __always_inline void
+fifo_link_locked(struct vcpu *v, struct evtchn_fifo_vcpu *efv,
+                 struct evtchn *chn, unsigned int port, event_word_t *word,
+                 struct evtchn_fifo_queue *q, struct evtchn_fifo_queue *old_q)
+{
+    const event_word_t masked_or_linked =
+        (1U << EVTCHN_FIFO_MASKED) | (1U << EVTCHN_FIFO_LINKED);
+    /* No control block: the guest cannot have unmasked it (XSA-107). */
+    struct evtchn_fifo_control_block *cb =
+        hal_load_acquire(&efv->control_block);
+    event_word_t w;
+
+    if ( unlikely(!cb) )
+    {
+        fifo_unlock_queues(q, old_q);
+        return;
+    }
+    w = hal_read_once(word);
+    if ( unlikely((w & masked_or_linked) || fifo_tail_linked(v->domain, q, port)) )
+        goto slow;
+    hal_store_release(q->head, port);
+    if ( unlikely(!hal_cmpxchg(word, &w, w | (1U << EVTCHN_FIFO_PENDING) |
+                                         (1U << EVTCHN_FIFO_LINKED))) )
+        goto slow;
+    fifo_linked_from(v, chn, port, q, old_q);
+    q->tail = port;
+    hal_spin_unlock(&q->lock);
+    if ( !hal_bit_test(&cb->ready, q->priority) )
+        fifo_raise_ready(v, cb, q->priority);
+    return;
+
+ slow:
+    fifo_link_locked_slow(v, chn, port, word, q, old_q);
+}
+
+/*
+ * set_pending for a channel that goes to another queue than last time, or
+ * moved while we locked, or whose queue is locked: both queues locked,
+ * lower address first, at most FIFO_QUEUE_LOCK_TRIES times (71ac522909);
+ * if it kept moving, the event is dropped with PENDING untouched.
+ */
+static __noinline void fifo_set_pending_general(struct vcpu *v,
                                                struct evtchn *chn,
                                                unsigned int port,
                                                event_word_t *word)
@@ -391,7 +439,8 @@ static __noinline void fifo_set_pending_moving(struct vcpu *v,
 /*
  * Marks `port` pending on `v` and links it on `v`'s queue of its priority
  * (Xen's evtchn_fifo_set_pending).  Channel lock (or the peer's) held.
- * Mostly the channel goes to the queue it was last on: one lock.
+ * Mostly the channel goes to the queue it was last on, which is free: one
+ * lock, taken at the first try.
  */
 static void evtchn_fifo_set_pending(struct vcpu *v, struct evtchn *chn,
                                     unsigned int port)
@@ -408,20 +457,26 @@ static void evtchn_fifo_set_pending(struct vcpu *v, struct evtchn *chn,
         chn_set_pending_flag(chn, true);
         return;
     }
-    if ( unlikely(lastq != lastq_make(v->vcpu_id, prio)) )
-        goto moving;
-    hal_spin_lock(&q->lock);
-    if ( unlikely(prio != chn_priority(chn) ||
-                  lastq != hal_read_once(&chn->fifo_lastq)) )
+    /* Waiting for the lock, like a move, is left to the general path: a
+     * wait here would keep every value here alive across it. */
+    if ( unlikely(lastq != lastq_make(v->vcpu_id, prio) ||
+                  !hal_spin_trylock(&q->lock)) )
+        goto general;
+    /*
+     * Moved meanwhile (under this lock)?  A priority changed meanwhile
+     * needs no new try, unlike Xen's: set_priority takes no queue lock, so
+     * the send is one made before the change either way.
+     */
+    if ( unlikely(lastq != hal_read_once(&chn->fifo_lastq)) )
     {
         hal_spin_unlock(&q->lock);
-        goto moving;
+        goto general;
     }
     fifo_link_locked(v, efv, chn, port, word, q, q);
     return;
 
- moving:
-    fifo_set_pending_moving(v, chn, port, word);
+ general:
+    fifo_set_pending_general(v, chn, port, word);
 }
 
 static void evtchn_fifo_clear_pending(struct domain *d, struct evtchn *chn,

@@ -32,12 +32,17 @@ static __noinline long send_upcall(struct evtchn *lchn, struct vcpu *v)
     return 0;
 }
 
-/* A peer on an ABI other than 2-level: through the port-ops table. */
+/*
+ * A peer on an ABI other than 2-level, whose ops `ops` were read without
+ * acquire: the fence gives the acquire (the ABI's state was published
+ * before its ops).
+ */
 static __noinline long
 send_via_ops(struct evtchn *lchn, struct vcpu *v, struct evtchn *rchn,
-             unsigned int rport)
+             unsigned int rport, const struct evtchn_port_ops *ops)
 {
-    evtchn_ops(v->domain)->set_pending(v, rchn, rport);
+    hal_smp_rmb();
+    ops->set_pending(v, rchn, rport);
     evtchn_send_unlock(lchn);
     return 0;
 }
@@ -71,18 +76,20 @@ static __always_inline long send_interdomain(struct evtchn *lchn)
     struct evtchn *rchn = lchn->u.interdomain.remote_chn;
     struct domain *rd = lchn->u.interdomain.remote_dom;
     unsigned int rport = lchn->u.interdomain.remote_port;
+    const struct evtchn_port_ops *ops;
     struct vcpu *v;
 
     if ( unlikely(rchn->xen_consumer) )
         return send_to_consumer(lchn, rd, rchn, rport);
     v = rd->vcpu[hal_read_once(&rchn->notify_vcpu_id)];
     /*
-     * Only compared, so no acquire (evtchn_ops): 2-level state is set up
+     * No acquire (evtchn_ops) for the 2-level case: its state is set up
      * with the domain, and an ABI switch waits for our lock (quiesce)
-     * before it moves the bits; send_via_ops reads the ops with acquire.
+     * before it moves the bits; send_via_ops adds the acquire.
      */
-    if ( unlikely(hal_read_once(&rd->evtchn->ops) != &evtchn_port_ops_2l) )
-        return send_via_ops(lchn, v, rchn, rport);
+    ops = hal_read_once(&rd->evtchn->ops);
+    if ( unlikely(ops != &evtchn_port_ops_2l) )
+        return send_via_ops(lchn, v, rchn, rport, ops);
     if ( evtchn_2l_mark(rd, v, rport) )
         return send_upcall(lchn, v);
     evtchn_send_unlock(lchn);
