@@ -3,7 +3,7 @@
 #ifndef BOOT_DEMO_H
 #define BOOT_DEMO_H
 
-/** Runs the demo on both ABIs; returns how many runs failed. */
+/** Runs the demo on each ABI; returns how many runs failed. */
 unsigned int boot_demo_run(void);
 
 #endif /* BOOT_DEMO_H */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `make demo`: the split driver on the simulator (hvsim demo: a privileged
-# backend and three guests, both event channel ABIs), then the x86-64 target
-# booted under QEMU running the same frontend/backend exchange in-kernel.
+# backend and three guests, once per event channel ABI: 2l, 3l, FIFO), then
+# the x86-64 target booted under QEMU running the same frontend/backend
+# exchange in-kernel, on each ABI too.
 # Exits non-zero if any step fails or any check does not hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ cmake --build --preset dev --target hvsim >/dev/null
 
 echo
 echo "=== hvsim demo: split driver, backend domain 0 and 3 guests (README: The demo)"
-build/dev/bin/hvsim demo --guests 3 --vcpus 2 --cpus 4 --requests 2000 --abi both
+build/dev/bin/hvsim demo --guests 3 --vcpus 2 --cpus 4 --requests 2000 --abi all
 
 echo
 echo "=== hvsim layout --json"

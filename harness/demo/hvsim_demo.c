@@ -26,7 +26,7 @@ int hvsim_demo_main(int argc, char **argv);
 #define MAX_REQUESTS 100000000U
 
 struct demo_opts {
-    unsigned int abis[2], nr_abis;
+    unsigned int abis[3], nr_abis;
     unsigned int guests, vcpus, cpus;
     unsigned long requests;
     uint64_t seed;
@@ -56,8 +56,23 @@ static const char *const xsm_names[] = {
     NULL,
 };
 
-/* --abi's values: 2-level, 3-level, one run of each. */
-static const char *const abi_names[] = { "2l", "3l", "both", NULL };
+/* --abi's values: 2-level, 3-level, FIFO, one run of each. */
+static const char *const abi_names[] = { "2l", "3l", "fifo", "all", NULL };
+static const unsigned int abi_values[] = {
+    EVTCHN_ABI_2LEVEL, EVTCHN_ABI_3LEVEL, EVTCHN_ABI_FIFO,
+};
+#define ABI_ALL 3 /* the index of "all", and the number of ABIs */
+
+/* An ABI's --abi name, as the JSON summary and the table's head say it. */
+static const char *abi_short(unsigned int abi)
+{
+    unsigned int i;
+
+    for ( i = 0; i < ABI_ALL; i++ )
+        if ( abi_values[i] == abi )
+            return abi_names[i];
+    return "?";
+}
 
 static enum world_xsm xsm_by_name(const char *name)
 {
@@ -70,7 +85,10 @@ static void usage(void)
            "  A privileged backend (domain 0) serves one split-driver queue per\n"
            "  guest vCPU: rings and data pages granted by the guests, grant\n"
            "  maps and copies, event channels both ways, checksums end to end.\n"
-           "  --abi 2l|3l|both    event channel ABI (default both, one run each)\n"
+           "  --abi 2l|3l|fifo|all\n"
+           "                      event channel ABI of every domain (default\n"
+           "                      all, one run each; 3l: the guests may be\n"
+           "                      refused it and stay on 2l)\n"
            "  --guests N          guest domains (default 3, 1..%u)\n"
            "  --vcpus N           vCPUs (and queues) per domain (default 2, 1..%u)\n"
            "  --cpus N            pCPU threads (default 4, 1..%u)\n"
@@ -92,7 +110,7 @@ static void usage(void)
  * CLI_ERROR. */
 static int parse(int argc, char **argv, struct demo_opts *o)
 {
-    int abi = 2, xsm = -1; /* both; -1: --xsm not given */
+    int abi = ABI_ALL, xsm = -1; /* -1: --xsm not given */
     bool quiet = false;
     const struct cli_opt opts[] = {
         { "abi", CLI_CHOICE, &abi, 0, 0, 0, abi_names },
@@ -116,9 +134,16 @@ static int parse(int argc, char **argv, struct demo_opts *o)
 
     if ( rc )
         return rc;
-    o->abis[0] = abi == 1 ? EVTCHN_ABI_3LEVEL : EVTCHN_ABI_2LEVEL;
-    o->abis[1] = EVTCHN_ABI_3LEVEL;
-    o->nr_abis = abi == 2 ? 2 : 1;
+    if ( abi == ABI_ALL )
+    {
+        memcpy(o->abis, abi_values, sizeof(abi_values));
+        o->nr_abis = ABI_ALL;
+    }
+    else
+    {
+        o->abis[0] = abi_values[abi];
+        o->nr_abis = 1;
+    }
     o->progress = !quiet && isatty(STDERR_FILENO);
     o->xsm = xsm_by_name(xsm_names[xsm < 0 ? 0 : xsm]);
     if ( !o->policy )
@@ -167,7 +192,7 @@ static int run_one(const struct demo_opts *o, unsigned int abi,
     struct run_ctx ctx = { .cpus = o->cpus };
     uint64_t mem = 64ULL << 20;
 
-    r->abi_name = abi == EVTCHN_ABI_3LEVEL ? "3l" : "2l";
+    r->abi_name = abi_short(abi);
     r->rc = world_start_xsm_policy(mem, o->cpus, o->xsm, o->policy_data,
                                    o->policy_size);
     if ( r->rc )
@@ -187,6 +212,8 @@ static int run_one(const struct demo_opts *o, unsigned int abi,
 
 static const char *abi_label(unsigned int abi)
 {
+    if ( abi == EVTCHN_ABI_FIFO )
+        return "FIFO";
     return abi == EVTCHN_ABI_3LEVEL ? "3-level" : "2-level";
 }
 
@@ -219,18 +246,19 @@ static void print_table(const struct demo_opts *o, const struct demo_run *r,
     ROW("queues (rings, ports per side)", "u", r[i].sum.queues);
     ROW("requests served", "lu", r[i].sum.completed);
     ROW("  writes / reads checked", "s", ({
-        static char b[2][32];
+        static char b[3][32];
         snprintf(b[i], sizeof(b[i]), "%lu/%lu", r[i].sum.writes,
                  r[i].sum.reads);
         b[i]; }));
     ROW("events sent (EVTCHNOP_send)", "lu", r[i].sum.sent);
     ROW("  pending from the binds", "lu", r[i].sum.pending_at_start);
     ROW("events delivered (guest upcall)", "lu", r[i].sum.delivered);
+    ROW("  found on another vCPU, re-raised", "lu", r[i].sum.retriggered);
     ROW("events coalesced", "ld",
         (long)(r[i].sum.sent + r[i].sum.pending_at_start) -
         (long)r[i].sum.delivered);
     ROW("upcalls raised / taken", "s", ({
-        static char b[2][32];
+        static char b[3][32];
         snprintf(b[i], sizeof(b[i]), "%lu/%lu", r[i].upcalls_raised,
                  r[i].sum.upcalls);
         b[i]; }));
@@ -238,7 +266,7 @@ static void print_table(const struct demo_opts *o, const struct demo_run *r,
     ROW("grants copied (GNTTABOP_copy)", "lu", r[i].sum.grant_copies);
     ROW("bytes moved", "llu", r[i].sum.bytes);
     ROW("ports in use: peak / after close", "s", ({
-        static char b[2][32];
+        static char b[3][32];
         snprintf(b[i], sizeof(b[i]), "%lu/%lu", r[i].sum.ports_peak,
                  r[i].sum.ports_after);
         b[i]; }));
@@ -264,7 +292,7 @@ static void print_json(const struct demo_opts *o, const struct demo_run *r)
            "\"backend_abi\":\"%s\",\"guest_abi\":\"%s\",\"guest_3l_rc\":%ld,"
            "\"requests\":%lu,\"completed\":%lu,\"writes\":%lu,\"reads\":%lu,"
            "\"errors\":%lu,\"events_sent\":%lu,\"events_pending_at_start\":%lu,"
-           "\"events_delivered\":%lu,"
+           "\"events_delivered\":%lu,\"events_retriggered\":%lu,"
            "\"upcalls_raised\":%lu,\"upcalls_taken\":%lu,"
            "\"grant_maps\":%lu,\"grant_copies\":%lu,\"bytes\":%llu,"
            "\"ports_peak\":%lu,\"ports_after\":%lu,\"maptrack_after\":%lu,"
@@ -273,11 +301,10 @@ static void print_json(const struct demo_opts *o, const struct demo_run *r)
            "\"result\":\"%s\"}\n",
            r->abi_name, o->xsm == WORLD_XSM_FLASK ? "flask" : "dummy",
            o->guests, o->vcpus, o->cpus, s->queues,
-           r->abi_name[0] == '3' && s->backend_abi == EVTCHN_ABI_3LEVEL
-               ? "3l" : "2l",
-           s->guest_abi == EVTCHN_ABI_3LEVEL ? "3l" : "2l", s->guest_3l_rc,
+           abi_short(s->backend_abi), abi_short(s->guest_abi), s->guest_3l_rc,
            s->requests, s->completed, s->writes, s->reads, s->errors,
-           s->sent, s->pending_at_start, s->delivered, r->upcalls_raised, s->upcalls,
+           s->sent, s->pending_at_start, s->delivered, s->retriggered,
+           r->upcalls_raised, s->upcalls,
            s->grant_maps, s->grant_copies, s->bytes, s->ports_peak,
            s->ports_after, s->maptrack_after,
            (unsigned long long)s->pages_before,
@@ -293,7 +320,7 @@ int hvsim_demo_main(int argc, char **argv)
     struct demo_opts o = {
         .guests = 3, .vcpus = 2, .cpus = 4, .requests = 2000, .seed = 1,
     };
-    struct demo_run runs[2];
+    struct demo_run runs[ABI_ALL];
     unsigned int i, failed = 0;
     int rc = parse(argc, argv, &o);
 

@@ -3,8 +3,7 @@
  * The guest side of the event channel ABIs (see guest_evtchn.h).  Only the
  * public headers are used: offsets come from the public structures.
  */
-#include <string.h>
-
+#include <common/string.h>
 #include <public/arch-x86/xen.h>
 
 #include "guest_evtchn.h"
@@ -261,25 +260,36 @@ bool guest_evtchn_upcall_pending(struct guest_evtchn *g, unsigned int vcpu)
     return __atomic_load_n(upcall_flag(g, vcpu), __ATOMIC_SEQ_CST) != 0;
 }
 
-void guest_evtchn_mask(struct guest_evtchn *g, unsigned int port)
+/* Sets a port's mask bit (`mask`) or pending bit in the guest's view. */
+static void set_bit_of(struct guest_evtchn *g, bool mask, unsigned int port)
 {
     if ( g->abi == EVTCHN_ABI_FIFO )
     {
         event_word_t *w = fifo_word(g, port);
 
         if ( w )
-            __atomic_fetch_or(w, 1U << EVTCHN_FIFO_MASKED, __ATOMIC_SEQ_CST);
+            __atomic_fetch_or(w, 1U << (mask ? EVTCHN_FIFO_MASKED
+                                             : EVTCHN_FIFO_PENDING),
+                              __ATOMIC_SEQ_CST);
     }
     else if ( g->abi == EVTCHN_ABI_3LEVEL )
-        __atomic_fetch_or(&g->l3_mask[port / L3_BITS_PER_PAGE]
-                                     [(port % L3_BITS_PER_PAGE) / 64],
+        __atomic_fetch_or(&(mask ? g->l3_mask : g->l3_pending)
+                              [port / L3_BITS_PER_PAGE]
+                              [(port % L3_BITS_PER_PAGE) / 64],
                           1ULL << (port % 64), __ATOMIC_SEQ_CST);
     else if ( g->compat )
-        __atomic_fetch_or((uint32_t *)mask_2l(g) + port / 32,
+        __atomic_fetch_or((uint32_t *)(mask ? mask_2l(g) : pending_2l(g)) +
+                              port / 32,
                           1U << (port % 32), __ATOMIC_SEQ_CST);
     else
-        __atomic_fetch_or((uint64_t *)mask_2l(g) + port / 64,
+        __atomic_fetch_or((uint64_t *)(mask ? mask_2l(g) : pending_2l(g)) +
+                              port / 64,
                           1ULL << (port % 64), __ATOMIC_SEQ_CST);
+}
+
+void guest_evtchn_mask(struct guest_evtchn *g, unsigned int port)
+{
+    set_bit_of(g, true, port);
 }
 
 long guest_evtchn_unmask(struct guest_evtchn *g, unsigned int vcpu,
@@ -288,6 +298,19 @@ long guest_evtchn_unmask(struct guest_evtchn *g, unsigned int vcpu,
     struct evtchn_unmask u = { .port = port };
 
     return g->hypercall(g->ctx, vcpu, EVTCHNOP_unmask, &u, sizeof(u));
+}
+
+/*
+ * Linux's retrigger (retrigger_dynirq): masked, the port is made pending by
+ * the guest itself, and EVTCHNOP_unmask then delivers it as any pending
+ * port, on the vCPU the port is bound to.
+ */
+long guest_evtchn_retrigger(struct guest_evtchn *g, unsigned int vcpu,
+                            unsigned int port)
+{
+    guest_evtchn_mask(g, port);
+    set_bit_of(g, false, port);
+    return guest_evtchn_unmask(g, vcpu, port);
 }
 
 static bool bit_of(struct guest_evtchn *g, bool mask, unsigned int port)
@@ -374,7 +397,7 @@ long guest_evtchn_setup_fifo(struct guest_evtchn *g, const uint64_t *cb_gfn,
                              const uint64_t *array_gfn,
                              void *const *array_view)
 {
-    unsigned int i;
+    unsigned int i, abi = g->abi;
     long rc;
 
     if ( nr > GUEST_EVTCHN_FIFO_PAGES )
@@ -390,6 +413,8 @@ long guest_evtchn_setup_fifo(struct guest_evtchn *g, const uint64_t *cb_gfn,
         /* The first switches the ABI: scan the queues from now on. */
         g->abi = EVTCHN_ABI_FIFO;
         rc = g->hypercall(g->ctx, i, EVTCHNOP_init_control, &c, sizeof(c));
+        if ( rc && i == 0 )
+            g->abi = abi; /* a failed first call changes nothing */
         if ( rc )
             return rc;
     }

@@ -6,15 +6,14 @@
  * pending & ~mask, clear what they take, and dispatch, as Linux does; the
  * FIFO handler takes READY whole, unlinks from each queue's head, highest
  * priority first, and dispatches pending, unmasked events, as Linux does.
- * Hypercalls go through a function the embedding test supplies.
+ * Hypercalls go through a function the embedder supplies.  Freestanding
+ * (the compiler's builtins and common/string.h): the simulator's tests and
+ * the split-driver demo, on the simulator and in the boot kernel, link it.
  */
 #ifndef HARNESS_EVTCHN_GUEST_EVTCHN_H
 #define HARNESS_EVTCHN_GUEST_EVTCHN_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
+#include <hal/types.h>
 #include <public/event_channel.h>
 
 #define GUEST_EVTCHN_MAX_VCPUS 64
@@ -74,6 +73,14 @@ void guest_evtchn_mask(struct guest_evtchn *g, unsigned int port);
 long guest_evtchn_unmask(struct guest_evtchn *g, unsigned int vcpu,
                          unsigned int port);
 
+/**
+ * Raises `port` again, as Linux's retrigger does: sets its mask and pending
+ * bits, then EVTCHNOP_unmask (as `vcpu`), which delivers it on the vCPU it
+ * is bound to.  Returns the hypercall's result.
+ */
+long guest_evtchn_retrigger(struct guest_evtchn *g, unsigned int vcpu,
+                            unsigned int port);
+
 bool guest_evtchn_is_pending(struct guest_evtchn *g, unsigned int port);
 bool guest_evtchn_is_masked(struct guest_evtchn *g, unsigned int port);
 
@@ -93,7 +100,9 @@ long guest_evtchn_setup_3l(struct guest_evtchn *g, unsigned int nr,
  * offset 0) and `nr` event array pages (`array_gfn`, at most
  * GUEST_EVTCHN_FIFO_PAGES), their words cleared first (every event
  * unmasked, as a 2-level guest starts).  `*_view` are the guest's
- * mappings of the same pages.
+ * mappings of the same pages.  Returns 0, -1 (`nr` too high) or the first
+ * hypercall error; when vCPU 0's EVTCHNOP_init_control fails, the guest
+ * stays on the ABI it had, as the domain does.
  */
 long guest_evtchn_setup_fifo(struct guest_evtchn *g, const uint64_t *cb_gfn,
                              void *const *cb_view, unsigned int nr,

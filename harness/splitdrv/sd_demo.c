@@ -105,6 +105,9 @@ static int sd_dom_create(struct sd_demo *demo, unsigned int i)
     if ( !rc && cfg->abi == EVTCHN_ABI_3LEVEL )
         rc = mm_populate_physmap(sd->d, _gfn(SD_L3_PENDING_GFN),
                                  SD_L3_FRAMES, 0, &done);
+    if ( !rc && cfg->abi == EVTCHN_ABI_FIFO )
+        rc = mm_populate_physmap(sd->d, _gfn(SD_FIFO_CB_GFN), SD_FIFO_FRAMES,
+                                 0, &done);
     if ( !rc && backend )
         rc = mm_populate_physmap(sd->d, _gfn(SD_BACK_STORE_GFN),
                                  demo->nr_queues * SD_SECTORS, 0, &done);
@@ -131,6 +134,14 @@ static int sd_dom_create(struct sd_demo *demo, unsigned int i)
             return (int)r;
         if ( !backend )
             demo->guest_3l_rc = r;
+    }
+    if ( cfg->abi == EVTCHN_ABI_FIFO )
+    {
+        /* FIFO is every domain's to use (Xen has no XSM hook for it). */
+        long r = sd_evtchn_setup_fifo(&sd->ev);
+
+        if ( r )
+            return (int)r;
     }
     if ( !backend )
     {
@@ -212,7 +223,8 @@ int sd_demo_setup(const struct sd_demo_config *cfg, struct sd_demo **out,
     memset(sum, 0, sizeof(*sum));
     if ( !cfg->guests || cfg->guests > SD_DEMO_MAX_GUESTS || !cfg->vcpus ||
          cfg->vcpus > SD_ENV_MAX_VCPUS || !cfg->requests ||
-         (cfg->abi != EVTCHN_ABI_2LEVEL && cfg->abi != EVTCHN_ABI_3LEVEL) )
+         (cfg->abi != EVTCHN_ABI_2LEVEL && cfg->abi != EVTCHN_ABI_3LEVEL &&
+          cfg->abi != EVTCHN_ABI_FIFO) )
     {
         sum->failure = "bad configuration";
         return -EINVAL;
@@ -424,6 +436,7 @@ int sd_demo_finish(struct sd_demo *demo, struct sd_demo_summary *sum)
         for ( v = 0; v < demo->cfg.vcpus; v++ )
         {
             sum->delivered += demo->dom[i].ev.delivered[v];
+            sum->retriggered += demo->dom[i].ev.retriggered[v];
             sum->upcalls += demo->dom[i].ev.upcalls[v];
         }
     sum->pages_peak = sd_pages_in_use();

@@ -19,7 +19,9 @@ struct sd_demo_config {
     unsigned int guests;          /* 1..SD_DEMO_MAX_GUESTS */
     unsigned int vcpus;           /* per domain, 1..SD_ENV_MAX_VCPUS */
     unsigned long requests;       /* per guest, spread over its queues */
-    unsigned int abi;             /* EVTCHN_ABI_2LEVEL or _3LEVEL */
+    /* EVTCHN_ABI_2LEVEL, _3LEVEL or _FIFO: every domain asks for it (a
+     * guest may be refused 3 levels and stay on 2). */
+    unsigned int abi;
     uint64_t seed;
     uint64_t stall_ns;            /* no completion for this long: fail */
     /* Called on pCPU 0 about every `tick_ns` while the demo runs (progress
@@ -37,6 +39,7 @@ struct sd_demo_summary {
     unsigned long requests, completed, writes, reads;
     unsigned long errors;
     unsigned long sent, delivered, upcalls;
+    unsigned long retriggered;    /* FIFO: raised again on their vCPU */
     unsigned long pending_at_start; /* raised by the binds (Xen marks a
                                      * newly bound interdomain port pending) */
     unsigned long grant_maps, grant_copies;

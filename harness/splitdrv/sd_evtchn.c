@@ -2,7 +2,8 @@
 /*
  * The split driver guest's upcall (sd_evtchn.h).  64-bit guests: selector
  * and bitmap words are 64 bits; shared_info and vcpu_info offsets come from
- * public/arch-x86/xen.h.
+ * public/arch-x86/xen.h.  FIFO is the harness's guest driver, given this
+ * guest's hypercalls and handlers.
  */
 #include <common/errno.h>
 #include <common/string.h>
@@ -15,6 +16,12 @@
 
 #define SD_L3_BITS_PER_PAGE (PAGE_SIZE * 8U)
 #define SD_L3_WORDS_PER_PAGE (PAGE_SIZE / 8U)
+
+static_assert(SD_FIFO_PAGES >= 1 && SD_FIFO_PAGES <= GUEST_EVTCHN_FIFO_PAGES,
+              "the FIFO event array holds the driver's ports");
+static_assert(SD_FIFO_ARRAY_GFN >= SD_FIFO_CB_GFN + SD_ENV_MAX_VCPUS &&
+              SD_FIFO_FRAMES <= SD_L3_FRAMES,
+              "the FIFO frames fit where the 3-level ones go");
 
 static struct vcpu_info *sd_vi(struct sd_evtchn *ev, unsigned int vcpu)
 {
@@ -105,10 +112,99 @@ long sd_evtchn_setup_3l(struct sd_evtchn *ev)
     return rc;
 }
 
+/** The FIFO driver's hypercalls: event_channel_op as vCPU `vcpu`. */
+static long sd_fifo_hypercall(void *ctx, unsigned int vcpu, unsigned int cmd,
+                              void *arg, size_t size)
+{
+    struct sd_evtchn *ev = ctx;
+
+    return sd_env_hypercall(ev->env, vcpu, __HYPERVISOR_event_channel_op,
+                            cmd, arg, (unsigned int)size, 0);
+}
+
+/**
+ * The FIFO driver took `port` off `vcpu`'s queue (unlinked, PENDING
+ * cleared).  A port's event stays on the queue it was linked on when
+ * EVTCHNOP_bind_vcpu moves the port (Xen's last-queue rule), so the
+ * backend's bind-time event may turn up on vCPU 0 for a port of another
+ * vCPU.  Only the owner runs a port's handler (the queues have no locks),
+ * so such an event is raised again, now on the owner's queue.
+ */
+static void sd_fifo_event(void *arg, unsigned int vcpu, unsigned int port)
+{
+    struct sd_evtchn *ev = arg;
+    unsigned int owner = port < SD_EVTCHN_MAX_PORTS
+                             ? hal_load_acquire(&ev->port_vcpu[port])
+                             : SD_EVTCHN_NO_VCPU;
+
+    if ( owner == vcpu )
+    {
+        ev->handler(ev->port_arg[port], port);
+        ev->delivered[vcpu]++;
+    }
+    else if ( owner != SD_EVTCHN_NO_VCPU &&
+              !guest_evtchn_retrigger(&ev->fifo, vcpu, port) )
+        ev->retriggered[vcpu]++;
+}
+
+/** See sd_evtchn.h. */
+long sd_evtchn_setup_fifo(struct sd_evtchn *ev)
+{
+    struct guest_evtchn *g = &ev->fifo;
+    uint64_t cb_gfn[SD_ENV_MAX_VCPUS], array_gfn[SD_FIFO_PAGES];
+    void *cb[SD_ENV_MAX_VCPUS], *array[SD_FIFO_PAGES];
+    unsigned int i;
+    long rc;
+
+    g->nr_vcpus = ev->env->nr_vcpus;
+    g->abi = ev->abi;
+    g->shared_info = ev->env->shared_info;
+    g->hypercall = sd_fifo_hypercall;
+    g->ctx = ev;
+    g->handler = sd_fifo_event;
+    g->handler_arg = ev;
+    /* The views are recorded as they are made, for sd_evtchn_fini. */
+    for ( i = 0; i < g->nr_vcpus; i++ )
+    {
+        g->vcpu_info[i] = ev->env->vcpu_info[i];
+        cb_gfn[i] = SD_FIFO_CB_GFN + i;
+        cb[i] = g->fifo_cb[i] = sd_env_map_global(ev->env, cb_gfn[i]);
+        if ( !cb[i] )
+            return -ENOMEM;
+    }
+    for ( i = 0; i < SD_FIFO_PAGES; i++ )
+    {
+        array_gfn[i] = SD_FIFO_ARRAY_GFN + i;
+        array[i] = g->fifo_array[i] = sd_env_map_global(ev->env,
+                                                        array_gfn[i]);
+        if ( !array[i] )
+            return -ENOMEM;
+    }
+    /* The driver has no port yet: nothing is in flight across the switch. */
+    rc = guest_evtchn_setup_fifo(g, cb_gfn, cb, SD_FIFO_PAGES, array_gfn,
+                                 array);
+    ev->abi = g->abi;
+    return rc;
+}
+
 /** See sd_evtchn.h. */
 void sd_evtchn_fini(struct sd_evtchn *ev)
 {
     unsigned int i;
+
+    for ( i = 0; i < SD_ENV_MAX_VCPUS; i++ )
+    {
+        if ( ev->fifo.fifo_cb[i] )
+            sd_env_unmap_global(ev->env, ev->fifo.fifo_cb[i]);
+        ev->fifo.fifo_cb[i] = NULL;
+    }
+    for ( i = 0; i < SD_FIFO_PAGES; i++ )
+    {
+        if ( ev->fifo.fifo_array[i] )
+            sd_env_unmap_global(ev->env, ev->fifo.fifo_array[i]);
+        ev->fifo.fifo_array[i] = NULL;
+    }
+    ev->fifo.fifo_pages = 0;
 
     for ( i = 0; i < EVTCHN_3L_MAX_BITMAP_PAGES; i++ )
     {
@@ -126,13 +222,17 @@ void sd_evtchn_fini(struct sd_evtchn *ev)
     }
 }
 
-/** The word holding `port`'s mask bit in the ABI in use. */
-static uint64_t *sd_mask_word(struct sd_evtchn *ev, unsigned int port)
+/** Sets `port`'s mask bit in the ABI in use. */
+static void sd_evtchn_mask(struct sd_evtchn *ev, unsigned int port)
 {
-    if ( ev->abi == EVTCHN_ABI_3LEVEL )
-        return &ev->l3_mask[port / SD_L3_BITS_PER_PAGE]
-                           [(port % SD_L3_BITS_PER_PAGE) / 64];
-    return &sd_si(ev)->evtchn_mask[port / 64];
+    if ( ev->abi == EVTCHN_ABI_FIFO )
+        guest_evtchn_mask(&ev->fifo, port);
+    else if ( ev->abi == EVTCHN_ABI_3LEVEL )
+        hal_fetch_or(&ev->l3_mask[port / SD_L3_BITS_PER_PAGE]
+                                 [(port % SD_L3_BITS_PER_PAGE) / 64],
+                     1ULL << (port % 64));
+    else
+        hal_fetch_or(&sd_si(ev)->evtchn_mask[port / 64], 1ULL << (port % 64));
 }
 
 /**
@@ -150,7 +250,7 @@ long sd_evtchn_bind(struct sd_evtchn *ev, unsigned int port,
 
     if ( port >= SD_EVTCHN_MAX_PORTS || vcpu >= ev->env->nr_vcpus )
         return -E2BIG;
-    hal_fetch_or(sd_mask_word(ev, port), 1ULL << (port % 64));
+    sd_evtchn_mask(ev, port);
     ev->port_arg[port] = arg;
     hal_store_release(&ev->port_vcpu[port], (uint8_t)vcpu);
     rc = sd_env_hypercall(ev->env, 0, __HYPERVISOR_event_channel_op,
@@ -261,6 +361,8 @@ bool sd_evtchn_is_pending(struct sd_evtchn *ev, unsigned int port)
 {
     const uint64_t *w;
 
+    if ( ev->abi == EVTCHN_ABI_FIFO )
+        return guest_evtchn_is_pending(&ev->fifo, port);
     if ( ev->abi == EVTCHN_ABI_3LEVEL )
         w = &ev->l3_pending[port / SD_L3_BITS_PER_PAGE]
                            [(port % SD_L3_BITS_PER_PAGE) / 64];
@@ -283,8 +385,11 @@ unsigned int sd_evtchn_upcall(struct sd_evtchn *ev, unsigned int vcpu)
     while ( hal_xchg(&sd_vi(ev, vcpu)->evtchn_upcall_pending, 0) )
     {
         ev->upcalls[vcpu]++;
-        n += ev->abi == EVTCHN_ABI_3LEVEL ? sd_scan_3l(ev, vcpu)
-                                          : sd_scan_2l(ev, vcpu);
+        if ( ev->abi == EVTCHN_ABI_FIFO )
+            n += guest_evtchn_scan(&ev->fifo, vcpu);
+        else
+            n += ev->abi == EVTCHN_ABI_3LEVEL ? sd_scan_3l(ev, vcpu)
+                                              : sd_scan_2l(ev, vcpu);
     }
     return n;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The split driver guest's event channel upcall (2 and 3 levels), written
- * from the public ABI: on each upcall a vCPU clears `evtchn_upcall_pending`,
- * walks its selectors, and takes (test-and-clears) the pending, unmasked
- * ports it handles, as Linux does with cpu_evtchn_mask.  Ports belong to
+ * The split driver guest's event channel upcall, written from the public
+ * ABI: on each upcall a vCPU clears `evtchn_upcall_pending`, walks its
+ * selectors, and takes (test-and-clears) the pending, unmasked ports it
+ * handles, as Linux does with cpu_evtchn_mask (2 and 3 levels).  On FIFO
+ * the vCPU drains its own queues through the harness's guest driver
+ * (harness/evtchn/guest_evtchn.h), highest priority first.  Ports belong to
  * one vCPU each (EVTCHNOP_bind_vcpu); each taken port runs its handler.
  */
 #ifndef SPLITDRV_SD_EVTCHN_H
@@ -11,6 +13,7 @@
 
 #include <public/event_channel.h>
 
+#include "guest_evtchn.h"
 #include "sd_env.h"
 
 #define SD_EVTCHN_MAX_PORTS 1024U   /* the driver's ports are below this */
@@ -22,9 +25,16 @@
 #define SD_L3_L2_GFN 0x20U          /* one per vCPU */
 #define SD_L3_FRAMES (2U * EVTCHN_3L_MAX_BITMAP_PAGES + SD_ENV_MAX_VCPUS)
 
+/* Guest frames of the FIFO pages, in the same range. */
+#define SD_FIFO_CB_GFN 0x10U        /* one control block per vCPU */
+#define SD_FIFO_ARRAY_GFN 0x18U     /* the event array */
+#define SD_FIFO_PAGES                                                      \
+    (SD_EVTCHN_MAX_PORTS / (HAL_PAGE_SIZE / sizeof(event_word_t)))
+#define SD_FIFO_FRAMES (SD_ENV_MAX_VCPUS + SD_FIFO_PAGES)
+
 struct sd_evtchn {
     struct sd_env *env;
-    unsigned int abi;               /* EVTCHN_ABI_2LEVEL or _3LEVEL */
+    unsigned int abi;               /* EVTCHN_ABI_2LEVEL, _3LEVEL or _FIFO */
     uint64_t *l2[SD_ENV_MAX_VCPUS];
     uint64_t *l3_pending[EVTCHN_3L_MAX_BITMAP_PAGES];
     uint64_t *l3_mask[EVTCHN_3L_MAX_BITMAP_PAGES];
@@ -34,6 +44,11 @@ struct sd_evtchn {
     /* Events taken per vCPU (each written by its own vCPU only). */
     unsigned long delivered[SD_ENV_MAX_VCPUS];
     unsigned long upcalls[SD_ENV_MAX_VCPUS];
+    /* FIFO: events a vCPU found on its queue for a port of another vCPU,
+     * raised again there (sd_evtchn.c says when). */
+    unsigned long retriggered[SD_ENV_MAX_VCPUS];
+    /* FIFO: the guest driver, its control blocks and event array. */
+    struct guest_evtchn fifo;
 };
 
 /** Starts on 2 levels with no port handled. */
@@ -48,7 +63,16 @@ void sd_evtchn_init(struct sd_evtchn *ev, struct sd_env *env,
  */
 long sd_evtchn_setup_3l(struct sd_evtchn *ev);
 
-/** Unmaps the 3-level views (after the domain is done with events). */
+/**
+ * Switches to FIFO: EVTCHNOP_init_control for each vCPU's control block
+ * (frames SD_FIFO_CB_GFN..) and EVTCHNOP_expand_array for the event array
+ * (SD_FIFO_ARRAY_GFN..), as a guest does.  Returns 0, -ENOMEM (a frame is
+ * missing) or the hypercall's error; when the first init_control fails
+ * the guest stays on 2 levels.
+ */
+long sd_evtchn_setup_fifo(struct sd_evtchn *ev);
+
+/** Unmaps the 3-level or FIFO views (when the domain is done with events). */
 void sd_evtchn_fini(struct sd_evtchn *ev);
 
 /**
