@@ -72,19 +72,20 @@ static bool race_more(unsigned int round, unsigned int max, uint64_t start)
 }
 
 /*
- * Lets the partner run: every time under Valgrind (one thread at a time),
- * otherwise every 16th call.
+ * Lets the partner run under Valgrind (one thread at a time).  Natively
+ * the two pCPU threads have a host CPU each: a yield could hand a time
+ * slice to another process and leave the partner racing with nobody.
  */
-static void race_pace(unsigned long i)
+static void race_pace(void)
 {
-    if ( under_valgrind() || i % 16 == 15 )
+    if ( under_valgrind() )
         sched_yield();
 }
 
-/* Spins for a while that varies with `i` (up to some microseconds). */
-static void race_delay(unsigned int i)
+/* Spins for a while that varies with `i`: up to `max` pauses. */
+static void race_delay(unsigned int i, unsigned int max)
 {
-    unsigned int k, n = (i * 2654435761U) % 2048U;
+    unsigned int k, n = (i * 2654435761U) % max;
 
     for ( k = 0; k < n; k++ )
         __builtin_ia32_pause();
@@ -93,7 +94,10 @@ static void race_delay(unsigned int i)
 static void race_wait(const unsigned int *flag)
 {
     while ( !__atomic_load_n(flag, __ATOMIC_ACQUIRE) )
-        sched_yield();
+    {
+        __builtin_ia32_pause();
+        race_pace();
+    }
 }
 
 static void race_set(unsigned int *flag)
@@ -171,59 +175,82 @@ static void g_attach(struct guest_fifo *g, struct domain *d)
 
 /* --- XSA-358/359: sends against the switch to FIFO and back ---------- */
 
-#define SW_HOT 4           /* interdomain channels the peer sends on */
-#define SW_MAX_ROUNDS 150
+#define SW_HOT 6           /* interdomain channels the peer sends on */
+#define SW_V0 4            /* channels 0..3 notify vCPU 0, the others vCPU 1 */
+#define SW_MAX_ROUNDS 5000
+/* The peer's sends after the switch starts: spread over init_control. */
+#define SW_LAST_SENDS 8
+
+static unsigned int sw_vcpu(unsigned int channel)
+{
+    return channel < SW_V0 ? 0 : 1;
+}
 
 struct switch_race {
     struct domain *d, *b;
     unsigned int round;
-    /* The peer's ports (UNBOUND towards d after each reset), d's ports. */
+    /* The peer's ports (UNBOUND towards d after each reset), d's ports;
+     * channel i notifies sw_vcpu(i). */
     unsigned int bport[SW_HOT], dport[SW_HOT], ipi[2], virq;
     /* This round: cb of vCPU 1 only after the array page (order B). */
     bool late_v1, reset;
-    unsigned int started, done;
+    unsigned int started, switching, done;
     unsigned long sends, virqs;
     struct race_fail fail;
 };
 
-/* pCPU 1: the peer sends on every channel, and a timer virq is raised. */
+/*
+ * pCPU 1: the peer sends on every channel in turn, and a timer virq is
+ * raised, until pCPU 0 is done; on vCPU 0's channels it stops a number of
+ * sends (varying with the round) after pCPU 0 starts switching, so their
+ * last event falls before, into or after vCPU 0's init_control.
+ */
 static void switch_sender(struct switch_race *r)
 {
-    unsigned long i = 0;
+    unsigned long i, stop = ~0UL;
 
-    while ( !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) )
+    for ( i = 0; !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE); i++ )
     {
-        long rc = peer_send(r->b, r->bport[i % SW_HOT]);
+        unsigned int c = i % SW_HOT;
+        long rc;
 
+        if ( stop == ~0UL && __atomic_load_n(&r->switching, __ATOMIC_ACQUIRE) )
+            stop = i + (r->round * 2654435761U) % SW_LAST_SENDS;
+        if ( c < SW_V0 && i >= stop )
+            continue;
+        rc = peer_send(r->b, r->bport[c]);
         RACE_EXPECT(&r->fail, rc == 0, rc);
-        r->sends++;
-        if ( i % SW_HOT == 0 )
+        __atomic_store_n(&r->sends, r->sends + 1, __ATOMIC_RELEASE);
+        if ( c == 0 )
         {
             send_guest_vcpu_virq(r->d->vcpu[0], VIRQ_TIMER);
             r->virqs++;
         }
         race_set(&r->started);
-        race_pace(i++);
+        race_pace();
     }
 }
 
 /*
- * pCPU 0, the receiver in 2 levels: binds its channels (a bind leaves the
- * local port pending), sends each vCPU an IPI, then switches to FIFO: the
- * control blocks, then the array page (order A), or vCPU 0's block, the
- * page, then vCPU 1's block (order B: vCPU 1's block is published while
- * the page is there and the peer links events).
+ * pCPU 0, the receiver in 2 levels: binds its channels, sends each vCPU an
+ * IPI, takes the events pending on the peer's channels (clears their
+ * bits) and waits until each has been sent again; then, while the peer
+ * goes on sending, switches to FIFO: the control blocks, then the array
+ * page (order A), or vCPU 0's block, the page, then vCPU 1's block (order
+ * B: vCPU 1's block is published while the page is there and the peer
+ * links events).
  */
 static void switch_receiver(struct switch_race *r)
 {
-    const unsigned long *pending = ew_shared_info(r->d)->evtchn_pending;
+    unsigned long *pending = ew_shared_info(r->d)->evtchn_pending;
+    unsigned long s0;
     unsigned int i, v;
     long rc;
 
     race_wait(&r->started);
     for ( i = 0; i < SW_HOT; i++ )
     {
-        struct evtchn_bind_vcpu bv = { .vcpu = i & 1 };
+        struct evtchn_bind_vcpu bv = { .vcpu = sw_vcpu(i) };
 
         rc = ew_bind_interdomain(r->d, r->b->domain_id, r->bport[i]);
         RACE_EXPECT(&r->fail, rc > 0, rc);
@@ -243,10 +270,19 @@ static void switch_receiver(struct switch_race *r)
     rc = ew_bind_virq(r->d, VIRQ_TIMER, 0);
     RACE_EXPECT(&r->fail, rc > 0, rc);
     r->virq = (unsigned int)rc;
-    for ( i = 0; i < SW_HOT; i++ )
-        RACE_EXPECT(&r->fail, ew_bit(pending, r->dport[i]), r->dport[i]);
 
-    race_delay(r->round);
+    /* Each channel's last event now comes after this. */
+    for ( i = 0; i < SW_HOT; i++ )
+        __atomic_fetch_and(&pending[r->dport[i] / 64],
+                           ~(1UL << (r->dport[i] % 64)), __ATOMIC_SEQ_CST);
+    s0 = __atomic_load_n(&r->sends, __ATOMIC_ACQUIRE);
+    while ( __atomic_load_n(&r->sends, __ATOMIC_ACQUIRE) < s0 + 1 + SW_HOT )
+    {
+        __builtin_ia32_pause();
+        race_pace();
+    }
+
+    race_set(&r->switching);
     rc = init_control(r->d, 0, CB_GFN, 0, NULL);
     RACE_EXPECT(&r->fail, rc == 0, rc);
     if ( !r->late_v1 )
@@ -258,6 +294,13 @@ static void switch_receiver(struct switch_race *r)
     RACE_EXPECT(&r->fail, rc == 0, rc);
     if ( r->late_v1 )
     {
+        /* The peer is mid-stream when vCPU 1's block is published. */
+        s0 = __atomic_load_n(&r->sends, __ATOMIC_ACQUIRE);
+        while ( __atomic_load_n(&r->sends, __ATOMIC_ACQUIRE) < s0 + 2 )
+        {
+            __builtin_ia32_pause();
+            race_pace();
+        }
         rc = init_control(r->d, 1, CB_GFN + 1, 0, NULL);
         RACE_EXPECT(&r->fail, rc == 0, rc);
     }
@@ -270,7 +313,7 @@ static void switch_reset(struct switch_race *r)
     long rc;
 
     race_wait(&r->started);
-    race_delay(r->round);
+    race_delay(r->round, 2048);
     rc = ew_op(r->d, EVTCHNOP_reset, &rs);
     RACE_EXPECT(&r->fail, rc == 0, rc);
 }
@@ -295,15 +338,15 @@ static void switch_cpu(unsigned int cpu, void *arg)
 static void switch_half(struct switch_race *r, bool reset)
 {
     r->reset = reset;
-    r->started = 0;
-    r->done = 0;
+    r->started = r->switching = r->done = 0;
     race_run(switch_cpu, r);
     race_assert_ok(&r->fail, r->round);
 }
 
 /*
- * After the switch, with the peer stopped: every port that was pending in
- * 2 levels and whose vCPU had its block when the array page came is
+ * After the switch, with the peer stopped: every port with an event sent
+ * before or during the switch (the IPIs, the peer's last sends on vCPU
+ * 0's channels) whose vCPU had its block when the array page came is
  * PENDING in its word, and is delivered (after an unmask where the guest
  * had the page masked); then nothing is left PENDING, LINKED or READY,
  * and a fresh send on each channel is delivered.
@@ -316,7 +359,7 @@ static void switch_check_fifo(struct switch_race *r, bool masked)
 
     g_attach(&g, r->d);
     for ( i = 0; i < SW_HOT; i++ )
-        if ( !r->late_v1 || (i & 1) == 0 )
+        if ( !r->late_v1 || sw_vcpu(i) == 0 )
             carried[nr_carried++] = r->dport[i];
     carried[nr_carried++] = r->ipi[0];
     if ( !r->late_v1 )
@@ -348,7 +391,7 @@ static void switch_check_fifo(struct switch_race *r, bool masked)
     for ( i = 0; i < SW_HOT; i++ )
     {
         assert_int_equal(ew_send(r->b, r->bport[i]), 0);
-        assert_int_equal(g_drain(&g, i & 1, out[0], 64), 1);
+        assert_int_equal(g_drain(&g, sw_vcpu(i), out[0], 64), 1);
         assert_int_equal(out[0][0], r->dport[i]);
     }
 }
@@ -443,23 +486,32 @@ static void test_sends_vs_init_control(void **state)
 struct expand_race {
     struct domain *d;
     unsigned int round;
-    unsigned int started, added, done;
+    unsigned int started, added, resetting, done;
     unsigned long ok, absent, full;
     struct race_fail fail;
 };
 
-/* pCPU 1: vCPU 1 adds the same page again and again. */
+/*
+ * pCPU 1: vCPU 1 adds the same page again and again while pCPU 0 switches
+ * to FIFO, until one is in; then again while pCPU 0 resets.
+ */
 static void expand_adder(struct expand_race *r)
 {
-    unsigned long i = 0;
-
     while ( !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) )
     {
         struct evtchn_expand_array e = { .array_gfn = ARR_GFN };
-        long rc = world_guest_op(r->d, 1, __HYPERVISOR_event_channel_op,
-                                 EVTCHNOP_expand_array, RACE_ARG_GFN, &e,
-                                 sizeof(e));
+        long rc;
 
+        if ( __atomic_load_n(&r->added, __ATOMIC_ACQUIRE) &&
+             !__atomic_load_n(&r->resetting, __ATOMIC_ACQUIRE) )
+        {
+            __builtin_ia32_pause();
+            race_pace();
+            continue;
+        }
+        rc = world_guest_op(r->d, 1, __HYPERVISOR_event_channel_op,
+                            EVTCHNOP_expand_array, RACE_ARG_GFN, &e,
+                            sizeof(e));
         if ( rc == 0 )
         {
             r->ok++;
@@ -472,14 +524,14 @@ static void expand_adder(struct expand_race *r)
         else
             RACE_EXPECT(&r->fail, false, rc);
         race_set(&r->started);
-        race_pace(i++);
+        race_pace();
     }
 }
 
 /*
  * pCPU 0: with an IPI pending on each vCPU (re-raised by the first page),
  * init_control on vCPU 0 and (every other round) vCPU 1 while the adder
- * meets FIFO absent; once a page went in, reset while it keeps adding.
+ * meets FIFO absent; once a page went in, reset while it adds again.
  */
 static void expand_switcher(struct expand_race *r)
 {
@@ -495,7 +547,7 @@ static void expand_switcher(struct expand_race *r)
         RACE_EXPECT(&r->fail, rc == 0, rc);
     }
     race_wait(&r->started);
-    race_delay(r->round);
+    race_delay(r->round, 2048);
     rc = init_control(r->d, 0, CB_GFN, 0, NULL);
     RACE_EXPECT(&r->fail, rc == 0, rc);
     if ( r->round & 1 )
@@ -504,7 +556,8 @@ static void expand_switcher(struct expand_race *r)
         RACE_EXPECT(&r->fail, rc == 0, rc);
     }
     race_wait(&r->added);
-    race_delay(r->round * 7);
+    race_set(&r->resetting);
+    race_delay(r->round, 256);
     rc = ew_op(r->d, EVTCHNOP_reset, &rs);
     RACE_EXPECT(&r->fail, rc == 0, rc);
 }
@@ -545,7 +598,7 @@ static void test_expand_vs_init_control(void **state)
     for ( r->round = 0; race_more(r->round, EX_MAX_ROUNDS, start);
           r->round++ )
     {
-        r->started = r->added = r->done = 0;
+        r->started = r->added = r->resetting = r->done = 0;
         race_run(expand_cpu, r);
         race_assert_ok(&r->fail, r->round);
         assert_int_equal(evtchn_check(), 0);
@@ -647,7 +700,7 @@ static void toggle_sender(struct toggle_race *r)
         RACE_EXPECT(&r->fail, rc == 0, rc);
         r->sends++;
         race_set(&r->started);
-        race_pace(n);
+        race_pace();
     }
     __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 }
@@ -679,7 +732,7 @@ static void toggle_guest(struct toggle_race *r)
             g_drain(&r->g, 0, out, 64);
             g_drain(&r->g, 1, out, 64);
         }
-        race_pace(n++);
+        race_pace();
     }
 }
 
@@ -810,7 +863,8 @@ static void test_guest_toggles_words(void **state)
     free(r);
 }
 
-int main(void)
+/* An argument runs only the tests whose names match it (CMocka's filter). */
+int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, ew_setup, ew_teardown)
     const struct CMUnitTest tests[] = {
@@ -820,5 +874,7 @@ int main(void)
     };
 #undef T
 
+    if ( argc > 1 )
+        cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
