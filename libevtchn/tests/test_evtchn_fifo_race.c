@@ -623,6 +623,10 @@ static void test_expand_vs_init_control(void **state)
 #define TG_PORTS 6
 #define TG_MAX_ROUNDS 60
 #define TG_SENDS 2000
+/* MASKED flips of every port between two LINKED / PENDING passes. */
+#define TG_CALM 16
+/* MASKED flips of a tail word in one go. */
+#define TG_BURST 256
 /* A hypercall that takes this long has spun on guest memory. */
 #define TG_MAX_NS 2000000000ULL
 
@@ -651,40 +655,52 @@ struct toggle_race {
 
 /*
  * The guest misbehaving as fast as it can (a host thread: guest code, no
- * hypercall): on each port in use, flips MASKED (LINKED stays as it is,
- * so a tail word keeps changing under the hypervisor's compare-exchange),
- * now and then flips LINKED, and clears PENDING as a consumer acks.
+ * hypercall): flips MASKED of each port in use in turn, so that a LINKED
+ * tail word keeps changing under the hypervisor's compare-exchange, and
+ * every TG_CALM passes flips LINKED of some ports and clears PENDING of
+ * others, as a consumer acks.
  */
 static void *toggler_main(void *arg)
 {
     struct toggle_race *r = arg;
     uint32_t x = 2463534242U;
+    unsigned long pass;
 
-    while ( !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) )
+    for ( pass = 0; !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE); pass++ )
     {
-        unsigned int i, k;
+        unsigned int i;
 
         for ( i = 0; i < TG_PORTS; i++ )
         {
-            event_word_t *w = r->word[i];
+            event_word_t w = __atomic_load_n(r->word[i], __ATOMIC_SEQ_CST);
+            /* A queue's tail (LINKED, no LINK) is rewritten in a burst. */
+            unsigned int k, n = (w >> EVTCHN_FIFO_LINKED) & 1 &&
+                                        !(w & EVTCHN_FIFO_LINK_MASK)
+                                    ? TG_BURST
+                                    : 1;
 
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            for ( k = 0; k < 16; k++ )
-                __atomic_fetch_xor(w, 1U << EVTCHN_FIFO_MASKED,
-                                   __ATOMIC_SEQ_CST);
-            if ( x % 8 == 0 )
-                __atomic_fetch_xor(w, 1U << EVTCHN_FIFO_LINKED,
-                                   __ATOMIC_SEQ_CST);
-            if ( x % 3 == 0 )
-                __atomic_fetch_and(w, ~(1U << EVTCHN_FIFO_PENDING),
+            for ( k = 0; k < n; k++ )
+                __atomic_fetch_xor(r->word[i], 1U << EVTCHN_FIFO_MASKED,
                                    __ATOMIC_SEQ_CST);
         }
-        r->toggles++;
+        if ( pass % TG_CALM == TG_CALM - 1 )
+            for ( i = 0; i < TG_PORTS; i++ )
+            {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if ( x & 1 )
+                    __atomic_fetch_xor(r->word[i], 1U << EVTCHN_FIFO_LINKED,
+                                       __ATOMIC_SEQ_CST);
+                if ( x & 2 )
+                    __atomic_fetch_and(r->word[i],
+                                       ~(1U << EVTCHN_FIFO_PENDING),
+                                       __ATOMIC_SEQ_CST);
+            }
         if ( under_valgrind() )
             sched_yield();
     }
+    r->toggles += pass;
     return NULL;
 }
 
@@ -727,7 +743,7 @@ static void toggle_guest(struct toggle_race *r)
             TG_TIMED(r, 0, rc, set_prio(r->d, port, (n / 8) % 16));
             RACE_EXPECT(&r->fail, rc == 0, rc);
         }
-        if ( n % 16 == 0 )
+        if ( n % 2 == 0 )
         {
             g_drain(&r->g, 0, out, 64);
             g_drain(&r->g, 1, out, 64);
