@@ -91,13 +91,34 @@ static void race_delay(unsigned int i, unsigned int max)
         __builtin_ia32_pause();
 }
 
+/*
+ * One turn of a wait for the partner: spins a while (the partner is
+ * usually microseconds away), then yields, so that a partner without a
+ * host CPU of its own on a loaded host gets one.
+ */
+static void race_spin(unsigned int *spins)
+{
+    if ( ++*spins < 4096 && !under_valgrind() )
+        __builtin_ia32_pause();
+    else
+        sched_yield();
+}
+
 static void race_wait(const unsigned int *flag)
 {
+    unsigned int spins = 0;
+
     while ( !__atomic_load_n(flag, __ATOMIC_ACQUIRE) )
-    {
-        __builtin_ia32_pause();
-        race_pace();
-    }
+        race_spin(&spins);
+}
+
+/* Waits until the peer has completed `n` sends. */
+static void race_wait_count(const unsigned long *count, unsigned long n)
+{
+    unsigned int spins = 0;
+
+    while ( __atomic_load_n(count, __ATOMIC_ACQUIRE) < n )
+        race_spin(&spins);
 }
 
 static void race_set(unsigned int *flag)
@@ -276,11 +297,7 @@ static void switch_receiver(struct switch_race *r)
         __atomic_fetch_and(&pending[r->dport[i] / 64],
                            ~(1UL << (r->dport[i] % 64)), __ATOMIC_SEQ_CST);
     s0 = __atomic_load_n(&r->sends, __ATOMIC_ACQUIRE);
-    while ( __atomic_load_n(&r->sends, __ATOMIC_ACQUIRE) < s0 + 1 + SW_HOT )
-    {
-        __builtin_ia32_pause();
-        race_pace();
-    }
+    race_wait_count(&r->sends, s0 + 1 + SW_HOT);
 
     race_set(&r->switching);
     rc = init_control(r->d, 0, CB_GFN, 0, NULL);
@@ -296,11 +313,7 @@ static void switch_receiver(struct switch_race *r)
     {
         /* The peer is mid-stream when vCPU 1's block is published. */
         s0 = __atomic_load_n(&r->sends, __ATOMIC_ACQUIRE);
-        while ( __atomic_load_n(&r->sends, __ATOMIC_ACQUIRE) < s0 + 2 )
-        {
-            __builtin_ia32_pause();
-            race_pace();
-        }
+        race_wait_count(&r->sends, s0 + 2);
         rc = init_control(r->d, 1, CB_GFN + 1, 0, NULL);
         RACE_EXPECT(&r->fail, rc == 0, rc);
     }
@@ -502,13 +515,8 @@ static void expand_adder(struct expand_race *r)
         struct evtchn_expand_array e = { .array_gfn = ARR_GFN };
         long rc;
 
-        if ( __atomic_load_n(&r->added, __ATOMIC_ACQUIRE) &&
-             !__atomic_load_n(&r->resetting, __ATOMIC_ACQUIRE) )
-        {
-            __builtin_ia32_pause();
-            race_pace();
-            continue;
-        }
+        if ( __atomic_load_n(&r->added, __ATOMIC_ACQUIRE) )
+            race_wait(&r->resetting);
         rc = world_guest_op(r->d, 1, __HYPERVISOR_event_channel_op,
                             EVTCHNOP_expand_array, RACE_ARG_GFN, &e,
                             sizeof(e));
