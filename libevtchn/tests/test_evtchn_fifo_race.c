@@ -38,6 +38,8 @@
 /* The watchdog over one round: far beyond what a round takes. */
 #define RACE_WATCHDOG_NATIVE 30
 #define RACE_WATCHDOG_VALGRIND 240
+/* Pauses a thread spins waiting for its partner before it yields. */
+#define RACE_SPINS 65536
 
 static bool under_valgrind(void)
 {
@@ -98,7 +100,7 @@ static void race_delay(unsigned int i, unsigned int max)
  */
 static void race_spin(unsigned int *spins)
 {
-    if ( ++*spins < 4096 && !under_valgrind() )
+    if ( ++*spins < RACE_SPINS && !under_valgrind() )
         __builtin_ia32_pause();
     else
         sched_yield();
