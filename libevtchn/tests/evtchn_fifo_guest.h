@@ -159,4 +159,18 @@ static inline unsigned int g_drain(struct guest_fifo *g, unsigned int vcpu,
     return g->n;
 }
 
+/** After a drain: none of `ports` PENDING or LINKED, no READY bit left. */
+static inline void g_assert_drained(struct guest_fifo *g,
+                                    const unsigned int *ports, unsigned int n)
+{
+    unsigned int i;
+
+    for ( i = 0; i < n; i++ )
+        assert_int_equal(*g_word(g, ports[i]) &
+                         ((1U << EVTCHN_FIFO_PENDING) |
+                          (1U << EVTCHN_FIFO_LINKED)), 0);
+    assert_int_equal(g->ge.fifo_cb[0]->ready, 0);
+    assert_int_equal(g->ge.fifo_cb[1]->ready, 0);
+}
+
 #endif /* LIBEVTCHN_TESTS_EVTCHN_FIFO_GUEST_H */
