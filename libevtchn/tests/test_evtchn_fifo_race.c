@@ -18,8 +18,9 @@
  *                the peer sends and it unmasks: every hypercall returns,
  *                BUSY is given back, the queues recover once it stops
  *
- * Round counts are scaled down under Valgrind, which runs one thread at a
- * time.
+ * Under Valgrind, which runs one thread at a time, the threads yield to
+ * each other and the time cap is longer.  An argument to the program runs
+ * only the tests whose names match it (a CMocka filter, e.g. '*expand*').
  */
 #include <pthread.h>
 #include <sched.h>
@@ -417,13 +418,15 @@ static void switch_check_fifo(struct switch_race *r, bool masked)
 }
 
 /**
- * A peer sends on 4 interdomain channels (and a timer virq is raised) as
- * fast as it can on pCPU 1 while pCPU 0 switches the receiver from 2
- * levels to FIFO, and then while it resets back, round after round: every
- * send returns 0, the checker passes after each half, events pending in 2
- * levels before the switch are pending in their words after it (Xen's
- * setup_ports and add_page_to_event_array), the queues drain empty, and
- * every page reference comes back, the last at destroy.
+ * A peer sends on 6 interdomain channels (4 notify vCPU 0, 2 vCPU 1; and a
+ * timer virq is raised) as fast as it can on pCPU 1 while pCPU 0 switches
+ * the receiver from 2 levels to FIFO, and then while it resets back, round
+ * after round: every send returns 0, the checker passes after each half,
+ * events pending in 2 levels before the switch or sent during it are
+ * pending in their words after it (Xen's setup_ports and
+ * add_page_to_event_array) where their vCPU had its control block when
+ * the page came, the queues drain empty, fresh sends are delivered, and
+ * every page reference comes back, the heap's free pages at destroy.
  */
 static void test_sends_vs_init_control(void **state)
 {
@@ -887,7 +890,6 @@ static void test_guest_toggles_words(void **state)
     free(r);
 }
 
-/* An argument runs only the tests whose names match it (CMocka's filter). */
 int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, ew_setup, ew_teardown)
