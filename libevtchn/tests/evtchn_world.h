@@ -220,13 +220,23 @@ static inline void ew_watchdog_fired(int sig)
     _exit(2);
 }
 
-/** sim_run_cpus(2) under a watchdog: a lost wake-up or a hang fails. */
-static inline void ew_run_cpus(void (*fn)(unsigned int, void *), void *arg)
+/**
+ * sim_run_cpus(2) under a watchdog of `seconds`: a lost wake-up or a hang
+ * ends the process with status 2.
+ */
+static inline void ew_run_cpus_for(void (*fn)(unsigned int, void *),
+                                   void *arg, unsigned int seconds)
 {
     signal(SIGALRM, ew_watchdog_fired);
-    alarm(240);
+    alarm(seconds);
     sim_run_cpus(2, fn, arg);
     alarm(0);
+}
+
+/** ew_run_cpus_for with a watchdog generous enough for Valgrind. */
+static inline void ew_run_cpus(void (*fn)(unsigned int, void *), void *arg)
+{
+    ew_run_cpus_for(fn, arg, 240);
 }
 
 #endif /* LIBEVTCHN_TESTS_EVTCHN_WORLD_H */
