@@ -9,7 +9,10 @@
  *   naive40  the 40-byte struct seed 000 starts from; a power-of-two
  *            bucket pads it to a 64-byte stride (64 per page)
  *   packed32 hvcore's production layout (libevtchn/channel.h): 32 bytes,
- *            the FLASK sid inline, pending folded into a bitfield
+ *            the FLASK sid inline, pending folded into a bitfield; the
+ *            model is proven equal to the library's `struct evtchn` (size,
+ *            alignment and every field's offset and size at compile time,
+ *            the three bitfields bit for bit when hvbench starts)
  *   split16  a candidate: the fields send touches (lock, state, notify
  *            vCPU, remote domid and port) in a 16-byte hot array, the rest
  *            in a 16-byte cold array; 256 hot channels per page
@@ -32,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libevtchn/channel.h>
 
 #include "bench.h"
 
@@ -97,10 +102,43 @@ struct chn_packed32 {
             void *remote_dom;
             uint32_t remote_port;
         } interdomain;
+        struct { uint32_t irq; } pirq;
         uint32_t virq;
     } u;
 } __attribute__((aligned(32)));
 _Static_assert(sizeof(struct chn_packed32) == 32, "packed32: 32 bytes");
+
+/*
+ * The model is the library's struct: a change to either alone fails the
+ * build here.  offsetof cannot name a bitfield; the byte holding them is
+ * pinned by its neighbours and its bits are compared in lp_packed32_check.
+ */
+#define LP_SAME_FIELD(f)                                                    \
+    _Static_assert(offsetof(struct chn_packed32, f) ==                      \
+                           offsetof(struct evtchn, f) &&                    \
+                       sizeof(((struct chn_packed32 *)0)->f) ==             \
+                           sizeof(((struct evtchn *)0)->f),                 \
+                   "packed32 model: " #f " differs from libevtchn/channel.h")
+_Static_assert(sizeof(struct chn_packed32) == sizeof(struct evtchn) &&
+                   _Alignof(struct chn_packed32) == _Alignof(struct evtchn),
+               "packed32 model: size or alignment differs from "
+               "libevtchn/channel.h");
+LP_SAME_FIELD(lock);
+LP_SAME_FIELD(state);
+LP_SAME_FIELD(_unused);
+LP_SAME_FIELD(notify_vcpu_id);
+LP_SAME_FIELD(fifo_lastq);
+LP_SAME_FIELD(ssid);
+LP_SAME_FIELD(u);
+LP_SAME_FIELD(u.unbound.remote_domid);
+LP_SAME_FIELD(u.interdomain.remote_chn);
+LP_SAME_FIELD(u.interdomain.remote_dom);
+LP_SAME_FIELD(u.interdomain.remote_port);
+LP_SAME_FIELD(u.pirq.irq);
+LP_SAME_FIELD(u.virq);
+_Static_assert(offsetof(struct chn_packed32, state) + 1 ==
+                   offsetof(struct chn_packed32, _unused) - 1,
+               "packed32 model: one bitfield byte between state and _unused");
 
 /* The candidate: what send touches, then the rest. */
 struct chn_hot16 {
@@ -452,9 +490,53 @@ static void lp_format(char *buf, size_t size, enum lp_kind k, const char *abi,
     snprintf(buf + n, size - (size_t)n, "}");
 }
 
+/*
+ * The bitfields of the packed32 model and of `struct evtchn`, each set to
+ * all ones in turn, must give the same bytes; hvbench stops otherwise.
+ */
+static void lp_packed32_check(void)
+{
+    static const char *const name[3] = { "xen_consumer", "pending",
+                                         "priority" };
+    unsigned int i;
+
+    for ( i = 0; i < 3; i++ )
+    {
+        struct chn_packed32 m;
+        struct evtchn c;
+
+        memset(&m, 0, sizeof(m));
+        memset(&c, 0, sizeof(c));
+        /* 0 - 1 in an unsigned bitfield: all its bits, whatever its width. */
+        if ( i == 0 )
+        {
+            m.xen_consumer--;
+            c.xen_consumer--;
+        }
+        else if ( i == 1 )
+        {
+            m.pending--;
+            c.pending--;
+        }
+        else
+        {
+            m.priority--;
+            c.priority--;
+        }
+        if ( memcmp(&m, &c, sizeof(m)) )
+        {
+            fprintf(stderr, "evtchn.layout: the packed32 model's %s "
+                    "differs from libevtchn/channel.h\n", name[i]);
+            abort();
+        }
+    }
+}
+
 __attribute__((constructor)) static void lp_params_init(void)
 {
     unsigned int k;
+
+    lp_packed32_check();
 
     for ( k = 0; k < 4; k++ )
     {

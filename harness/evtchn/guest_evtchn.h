@@ -17,7 +17,8 @@
 #include <public/event_channel.h>
 
 #define GUEST_EVTCHN_MAX_VCPUS 64
-#define GUEST_EVTCHN_FIFO_PAGES 8      /* event array pages: 8192 ports */
+/* Event array pages: every FIFO port (131,072, 1024 words a page). */
+#define GUEST_EVTCHN_FIFO_PAGES (EVTCHN_FIFO_NR_CHANNELS / 1024)
 
 struct guest_evtchn {
     unsigned int nr_vcpus;
