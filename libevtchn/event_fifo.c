@@ -962,6 +962,29 @@ unsigned int evtchn_fifo_check(struct domain *d)
     return bad;
 }
 
+/** See private.h. */
+bool evtchn_fifo_queues_snapshot(struct domain *d, unsigned int v,
+                                 struct evtchn_fifo_queue_info *out)
+{
+    struct evtchn_fifo_vcpu *efv =
+        d->evtchn->fifo ? d->vcpu[v]->evtchn->fifo : NULL;
+    struct evtchn_fifo_control_block *cb =
+        efv ? hal_load_acquire(&efv->control_block) : NULL;
+    unsigned int q;
+
+    if ( !cb )
+        return false;
+    for ( q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++ )
+    {
+        hal_spin_lock(&efv->queue[q].lock);
+        out[q].tail = efv->queue[q].tail;
+        hal_spin_unlock(&efv->queue[q].lock);
+        out[q].head = hal_read_once(&cb->head[q]);
+        out[q].ready = hal_bit_test(&cb->ready, q);
+    }
+    return true;
+}
+
 /*
  * Queue `q` of vCPU `v`, walked as the guest would from its head, when the
  * head is a word this queue linked and not yet taken: LINKED words all the
