@@ -121,6 +121,30 @@ static void dump_entry(const struct evtchn_dump_entry *e)
            i->sid);
 }
 
+/*
+ * A FIFO domain's queues that hold or held an event: per vCPU and
+ * priority, the guest's HEAD, the hypervisor's tail and READY.
+ */
+static void dump_fifo_queues(struct domain *d)
+{
+    struct evtchn_fifo_queue_info qi[EVTCHN_FIFO_MAX_QUEUES];
+    unsigned int v, q;
+    bool ok;
+
+    for ( v = 0; v < d->max_vcpus; v++ )
+    {
+        hal_read_lock(&d->evtchn->event_lock);
+        ok = evtchn_fifo_queues_snapshot(d, v, qi);
+        hal_read_unlock(&d->evtchn->event_lock);
+        if ( !ok )
+            continue;
+        for ( q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++ )
+            if ( qi[q].tail || qi[q].ready )
+                printk("    v%u q%u: head %u tail %u%s\n", v, q, qi[q].head,
+                       qi[q].tail, qi[q].ready ? " READY" : "");
+    }
+}
+
 /** See evtchn.h. */
 void evtchn_dump_domain(struct domain *d)
 {
@@ -169,6 +193,7 @@ void evtchn_dump_domain(struct domain *d)
             break;
     }
     xfree(snap);
+    dump_fifo_queues(d);
 }
 
 static void dump_one(struct domain *d, void *arg)

@@ -914,6 +914,18 @@ unsigned int evtchn_fifo_check(struct domain *d)
                        d->domain_id, i, q);
                 bad++;
             }
+            /* A tail is the port last linked here: a channel moved away
+             * took its tail with it (fifo_linked_from). */
+            else if ( fq->tail &&
+                      (fq->tail >= ed->valid_evtchns ||
+                       evtchn_from_port(d, fq->tail)->fifo_lastq !=
+                           lastq_make(i, q)) )
+            {
+                printk("evtchn_check: d%u v%u: FIFO queue %u's tail %u was "
+                       "last linked elsewhere\n", d->domain_id, i, q,
+                       fq->tail);
+                bad++;
+            }
         }
     }
     if ( !f )
@@ -948,4 +960,91 @@ unsigned int evtchn_fifo_check(struct domain *d)
             bad++;
         }
     return bad;
+}
+
+/** See private.h. */
+bool evtchn_fifo_queues_snapshot(struct domain *d, unsigned int v,
+                                 struct evtchn_fifo_queue_info *out)
+{
+    struct evtchn_fifo_vcpu *efv =
+        d->evtchn->fifo ? d->vcpu[v]->evtchn->fifo : NULL;
+    struct evtchn_fifo_control_block *cb =
+        efv ? hal_load_acquire(&efv->control_block) : NULL;
+    unsigned int q;
+
+    if ( !cb )
+        return false;
+    for ( q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++ )
+    {
+        hal_spin_lock(&efv->queue[q].lock);
+        out[q].tail = efv->queue[q].tail;
+        hal_spin_unlock(&efv->queue[q].lock);
+        out[q].head = hal_read_once(&cb->head[q]);
+        out[q].ready = hal_bit_test(&cb->ready, q);
+    }
+    return true;
+}
+
+/*
+ * Queue `q` of vCPU `v`, walked as the guest would from its head, when the
+ * head is a word this queue linked and not yet taken: LINKED words all the
+ * way, no cycle, the tail last with LINK 0.  Otherwise (the guest has taken
+ * the head, or the head was taken and its port linked on another queue
+ * since) only the guest's own cursor knows where the queue starts.
+ */
+static unsigned int fifo_check_links(struct domain *d, unsigned int v,
+                                     unsigned int q)
+{
+    const struct evtchn_fifo_domain *f = d->evtchn->fifo;
+    const struct evtchn_fifo_vcpu *efv = d->vcpu[v]->evtchn->fifo;
+    const struct evtchn_fifo_queue *fq = &efv->queue[q];
+    unsigned int port = hal_read_once(fq->head), steps;
+    event_word_t w;
+
+    if ( !fq->tail || !port || port >= f->num_evtchns ||
+         port >= d->evtchn->valid_evtchns ||
+         evtchn_from_port(d, port)->fifo_lastq != lastq_make(v, q) ||
+         !word_test(fifo_word(d, port), EVTCHN_FIFO_LINKED) )
+        return 0;
+    for ( steps = 0; steps < f->num_evtchns; steps++ )
+    {
+        const event_word_t *word = port < f->num_evtchns
+                                   ? fifo_word(d, port) : NULL;
+
+        if ( !word || !((w = hal_read_once(word)) >> EVTCHN_FIFO_LINKED & 1) )
+            break;
+        if ( port == fq->tail )
+        {
+            if ( !(w & EVTCHN_FIFO_LINK_MASK) )
+                return 0;
+            break;
+        }
+        port = w & EVTCHN_FIFO_LINK_MASK;
+    }
+    printk("evtchn_check: d%u v%u: FIFO queue %u does not link from its "
+           "head %u to its tail %u (stopped at port %u after %u links)\n",
+           d->domain_id, v, q, hal_read_once(fq->head), fq->tail, port,
+           steps);
+    return 1;
+}
+
+static void fifo_check_queues_one(struct domain *d, void *arg)
+{
+    unsigned int *bad = arg, v, q;
+
+    if ( !d->evtchn || !d->evtchn->fifo )
+        return;
+    for ( v = 0; v < d->max_vcpus; v++ )
+        if ( d->vcpu[v]->evtchn->fifo->control_block )
+            for ( q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++ )
+                *bad += fifo_check_links(d, v, q);
+}
+
+/** See evtchn.h. */
+int evtchn_check_fifo_queues(void)
+{
+    unsigned int bad = 0;
+
+    domain_for_each(fifo_check_queues_one, &bad);
+    return bad ? -EINVAL : 0;
 }

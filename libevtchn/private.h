@@ -256,6 +256,16 @@ int __must_check evtchn_fifo_expand_array(struct domain *d,
 void evtchn_fifo_destroy(struct domain *d);
 /** Checks the FIFO state of `d`; returns the violations. */
 unsigned int evtchn_fifo_check(struct domain *d);
+/** One FIFO queue as the dump shows it. */
+struct evtchn_fifo_queue_info {
+    uint32_t head;                  /* the control block's HEAD */
+    uint32_t tail;                  /* the hypervisor's tail, 0: none */
+    bool ready;                     /* the queue's READY bit */
+};
+/** Copies vCPU `v`'s 16 queues: false if it has no control block.  Event
+ * lock held. */
+bool evtchn_fifo_queues_snapshot(struct domain *d, unsigned int v,
+                                 struct evtchn_fifo_queue_info *out);
 /** Guest pages `d` has registered for FIFO (array pages, control blocks). */
 unsigned int evtchn_fifo_pages(const struct domain *d);
 

@@ -137,6 +137,16 @@ void evtchn_dump_domain(struct domain *d);
  */
 int __must_check evtchn_check(void);
 
+/**
+ * The FIFO queues as guests that follow the ABI leave them (tests): each
+ * queue whose head the guest has not taken links, through LINKED words and
+ * without a cycle, to the queue's tail, whose LINK is 0.  The words are
+ * the guest's, so a guest that rewrites them fails it: fuzzers, whose
+ * guests do, call only evtchn_check.  Prints each violation; returns 0 or
+ * -EINVAL.  Call while no other CPU changes event channels.
+ */
+int __must_check evtchn_check_fifo_queues(void);
+
 /** The freestanding self-tests (ctest and the boot target). */
 extern const struct selftest_suite evtchn_selftest_suite;
 
