@@ -482,7 +482,11 @@ int gnttab_query_size_op(struct vcpu *v, struct gnttab_query_size *op)
     return rc;
 }
 
-/** GNTTABOP_get_status_frames (XSA-382: bounded by status frames). */
+/**
+ * GNTTABOP_get_status_frames (XSA-382: bounded by status frames).  Under
+ * version 1 there are none, so asking for none is answered okay, as Xen
+ * answers it.
+ */
 int gnttab_get_status_frames_op(struct vcpu *v,
                                 struct gnttab_get_status_frames *op)
 {
@@ -498,7 +502,7 @@ int gnttab_get_status_frames_op(struct vcpu *v,
         goto out_put;
     hal_read_lock(&gt->lock);
     rc = GNTST_general_error;
-    if ( gt->gt_version != 2 || op->nr_frames > gt->nr_status_frames )
+    if ( op->nr_frames > gt->nr_status_frames )
         goto out;
     rc = copy_frame_list(v->domain, op->frame_list, gt->status_gfn,
                          op->nr_frames);
