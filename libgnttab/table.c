@@ -172,7 +172,8 @@ static void free_arrays(struct grant_table *gt)
 
 /**
  * See common/subsys.h.  Creates `d`'s table at version 1 with its initial
- * frame.  Errors: -EINVAL (limits), -ENOMEM; nothing is left on error.
+ * frame.  Errors: -EINVAL (limits, a maximum version above 2), -ENOMEM;
+ * nothing is left on error.
  */
 int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
 {
@@ -182,11 +183,15 @@ int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
     unsigned int max_mt = cfg->max_maptrack_frames
                               ? cfg->max_maptrack_frames
                               : GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES;
+    unsigned int max_version = cfg->max_grant_version
+                                   ? cfg->max_grant_version
+                                   : GNTTAB_MAX_VERSION;
     unsigned int i, act_pages;
     int rc = -ENOMEM;
 
     /* A table larger than the refs a 32-bit ref can name makes no sense. */
-    if ( max > (1U << 20) || max_mt > (1U << 20) )
+    if ( max > (1U << 20) || max_mt > (1U << 20) ||
+         max_version > GNTTAB_MAX_VERSION )
         return -EINVAL;
     gt = xzalloc(struct grant_table);
     if ( !gt )
@@ -195,7 +200,7 @@ int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
     hal_spin_init(&gt->maptrack_lock);
     gt->domain = d;
     gt->gt_version = 1;
-    gt->max_version = GNTTAB_MAX_VERSION;
+    gt->max_version = max_version;
     gt->max_grant_frames = max;
     gt->max_status_frames = status_frames_for(max);
     gt->max_maptrack_frames = max_mt;

@@ -683,6 +683,36 @@ static void test_copy_v2(void **state)
     checks();
 }
 
+/*
+ * A domain created with a maximum grant version of 1 (Xen's
+ * max_grant_version): set_version(2) is -ENOSYS and leaves it on v1, and
+ * the version written back is 1; set_version(1) still succeeds.  Above 2
+ * the domain is not created.
+ */
+static void test_max_grant_version(void **state)
+{
+    struct gnttab_set_version sv = { .version = 2 };
+    struct domain_config cfg;
+    struct gnt_guest D = { 0 };
+    struct domain *d = NULL;
+
+    (void)state;
+    domain_config_default(&cfg);
+    cfg.max_grant_version = 3;
+    assert_int_equal(domain_create(9, &cfg, &d), -EINVAL);
+    assert_null(d);
+
+    cfg.max_grant_version = 1;
+    assert_int_equal(gnt_guest_create_cfg(&D, 9, &cfg), 0);
+    assert_int_equal(gnt_op(&D, 0, GNTTABOP_set_version, &sv, 1,
+                            sizeof(sv)), -ENOSYS);
+    assert_int_equal(sv.version, 1);
+    assert_int_equal(info_of(&D).version, 1);
+    assert_int_equal(gnt_set_version(&D, 1), 0);
+    checks();
+    gnt_guest_destroy(&D);
+}
+
 /* Version switches: reserved entries kept, busy refs, status frames. */
 static void test_set_version(void **state)
 {
@@ -1464,6 +1494,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_batch_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_grant_version, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_set_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swap, setup, teardown),

@@ -59,6 +59,8 @@ struct domain_config {
     unsigned int max_evtchn_port;  /* highest port number allowed */
     unsigned int max_grant_frames; /* 0 picks the default (64) */
     unsigned int max_maptrack_frames; /* 0 picks the default */
+    unsigned int max_grant_version; /* 1 or 2 (Xen's max_grant_version,
+                                       4.16); 0 picks the default (2) */
     const char *label;             /* security context, NULL for the default */
 };
 
