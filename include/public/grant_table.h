@@ -187,7 +187,18 @@ struct gnttab_dump_table {
 };
 ABI_CHECK_SIZE(struct gnttab_dump_table, 4, "Xen gnttab_dump_table");
 
-/** GNTTABOP_transfer: `mfn` is the sender's gfn in hvcore (translated). */
+/**
+ * GNTTABOP_transfer: `mfn` is a gfn of the sender's (hvcore's guests are
+ * translated).  The one place where hvcore answers a translated guest
+ * differently from Xen: Xen refuses a transfer from a translated (HVM)
+ * sender (x86 steal_page is -EOPNOTSUPP for it, so GNTST_general_error),
+ * and hvcore performs it: the page leaves the sender's physmap and arrives
+ * at the gfn the receiver named in its accept_transfer entry, whose frame
+ * field is left as the receiver wrote it.  Page transfer between guests
+ * that all have pseudo-physical memory is the design hvcore implements
+ * (seed 003, "grant table transfer behavior"); a guest written for Xen's
+ * HVM guests does not use it.
+ */
 struct gnttab_transfer {
     xen_pfn_t mfn;
     domid_t domid;
