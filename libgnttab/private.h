@@ -129,6 +129,9 @@ struct grant_mapping {
 #define MAPTRACK_PER_PAGE (PAGE_SIZE / sizeof(struct grant_mapping))
 _Static_assert(sizeof(struct grant_mapping) == GNTTAB_MAPTRACK_ENTRY_SIZE,
                "libgnttab.h's maptrack entry size");
+_Static_assert(GNTTAB_MAPTRACK_PAGES_PER_FRAME * GNTTAB_XEN_MAPTRACK_ENTRY_SIZE
+                   == sizeof(struct grant_mapping),
+               "our pages hold a Xen maptrack frame's entries");
 
 /*
  * Set in a live entry's `flags` while one unmapper owns it: the claim is
@@ -158,7 +161,8 @@ struct grant_table {
     unsigned int max_version;
     unsigned int max_grant_frames;
     unsigned int max_status_frames;
-    unsigned int max_maptrack_frames;
+    unsigned int max_maptrack_frames;   /* Xen's 16-byte entry frames */
+    unsigned int max_maptrack_pages;    /* pages of ours they take */
     unsigned int nr_grant_frames;
     unsigned int nr_status_frames;
     uint32_t nr_v2_ops;            /* transitive/sub-page copies in flight */

@@ -204,6 +204,7 @@ int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
     gt->max_grant_frames = max;
     gt->max_status_frames = status_frames_for(max);
     gt->max_maptrack_frames = max_mt;
+    gt->max_maptrack_pages = max_mt * GNTTAB_MAPTRACK_PAGES_PER_FRAME;
     act_pages = (max * GNTTAB_V1_PER_FRAME + ACTIVE_PER_PAGE - 1) /
                 ACTIVE_PER_PAGE;
 
