@@ -201,24 +201,24 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
         len = hal_read_once(&e->sub_page.length);
     }
     /*
-     * An entry already pinned must still be what the pin recorded (kind
-     * and window, XSA-500); its frame is checked where it is looked up.
+     * An entry whose pins already allow this access is copied through what
+     * the pin recorded (frame and window), whatever the entry says now, as
+     * Xen's acquire_grant_for_copy does.
+     */
+    if ( act->pin && (ro || (act->pin & GNTPIN_write_mask)) )
+        goto pin;
+    /*
+     * Otherwise the entry is looked up; an entry already pinned must still
+     * be what the pin recorded (kind, window and frame, XSA-500).
      */
     if ( act->pin &&
          (act->trans ||
           (bool)act->is_sub_page != !!(flags & GTF_sub_page) ||
           act->start != start || act->length != len) )
         goto unlock_act;
-    if ( !act->pin || (!ro && !(act->pin & GNTPIN_write_mask)) )
-    {
-        rc = gnttab_set_status(rgt, act, ref, ldid, ro, true, false);
-        if ( rc )
-            goto unlock_act;
-    }
-    /*
-     * Look the frame up for this access even on a pinned entry: a copy
-     * uses what the entry names now only if it is what the pin froze.
-     */
+    rc = gnttab_set_status(rgt, act, ref, ldid, ro, true, false);
+    if ( rc )
+        goto unlock_act;
     rc = GNTST_general_error;
     if ( start >= PAGE_SIZE || len > PAGE_SIZE - start ||
          (rc = gnttab_lookup_frame(rd, act, ref, ro, &mfn)) )
@@ -237,6 +237,7 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
         act->trans = 0;
         act->trans_gref = ref;
     }
+ pin:
     if ( !get_page(mfn_to_page(_mfn(act->mfn)), rd) )
     {
         rc = act->pin ? GNTST_bad_domain : GNTST_bad_page;
