@@ -328,8 +328,10 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
         op->status = GNTST_bad_gntref;
         return;
     }
-    /* Translated guests: no PTE-based mapping kinds. */
-    if ( flags & (GNTMAP_application_map | GNTMAP_contains_pte) )
+    /* Translated guests: no PTE-based mapping kinds, and device mappings
+     * only with the extension (public/grant_table.h). */
+    if ( (flags & (GNTMAP_application_map | GNTMAP_contains_pte)) ||
+         ((flags & GNTMAP_device_map) && !lgt->pv_maps) )
     {
         op->status = GNTST_general_error;
         return;
@@ -742,6 +744,9 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
             op->status = (int16_t)rc;
         else if ( !c[i].host )
             op->status = (int16_t)unmap_end(&c[i], 0);
+        else if ( na && !ld->grant_table->pv_maps )
+            /* Xen's replace_grant_p2m_mapping: no new_addr, nothing done. */
+            op->status = (int16_t)unmap_end(&c[i], -EINVAL);
         else if ( na )
         {
             unmap_run_hosts(ld, &q, ops, c);

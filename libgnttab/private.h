@@ -159,6 +159,7 @@ struct grant_table {
 
     unsigned int gt_version;       /* 1 or 2, never 0 (XSA-134) */
     unsigned int max_version;
+    bool pv_maps;                  /* HVCORE_GNTTAB_EXT_PV_MAPS */
     unsigned int max_grant_frames;
     unsigned int max_status_frames;
     unsigned int max_maptrack_frames;   /* Xen's 16-byte entry frames */

@@ -172,7 +172,8 @@ static void free_arrays(struct grant_table *gt)
 
 /**
  * See common/subsys.h.  Creates `d`'s table at version 1 with its initial
- * frame.  Errors: -EINVAL (limits, a maximum version above 2), -ENOMEM;
+ * frame.  Errors: -EINVAL (limits, a maximum version above 2, an unknown
+ * extension), -ENOMEM;
  * nothing is left on error.
  */
 int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
@@ -191,7 +192,8 @@ int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
 
     /* A table larger than the refs a 32-bit ref can name makes no sense. */
     if ( max > (1U << 20) || max_mt > (1U << 20) ||
-         max_version > GNTTAB_MAX_VERSION )
+         max_version > GNTTAB_MAX_VERSION ||
+         (cfg->gnttab_ext & ~HVCORE_GNTTAB_EXT_ALL) )
         return -EINVAL;
     gt = xzalloc(struct grant_table);
     if ( !gt )
@@ -201,6 +203,7 @@ int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
     gt->domain = d;
     gt->gt_version = 1;
     gt->max_version = max_version;
+    gt->pv_maps = cfg->gnttab_ext & HVCORE_GNTTAB_EXT_PV_MAPS;
     gt->max_grant_frames = max;
     gt->max_status_frames = status_frames_for(max);
     gt->max_maptrack_frames = max_mt;

@@ -755,6 +755,59 @@ static void test_max_grant_version(void **state)
     gnt_guest_destroy(&D);
 }
 
+/*
+ * A domain created without HVCORE_GNTTAB_EXT_PV_MAPS gets Xen's answers
+ * for a translated guest: a device mapping (alone or with host_map) and a
+ * PTE kind are general_error, a host mapping works, unmap_and_replace with
+ * a new_addr is general_error and leaves the mapping, with new_addr 0 it
+ * unmaps.  An unknown extension bit refuses the domain.
+ */
+static void test_pv_maps_default(void **state)
+{
+    static const uint32_t refused[] = {
+        GNTMAP_host_map | GNTMAP_device_map,
+        GNTMAP_device_map,
+        GNTMAP_device_map | GNTMAP_readonly,
+        GNTMAP_host_map | GNTMAP_contains_pte,
+        GNTMAP_host_map | GNTMAP_application_map,
+    };
+    struct domain_config cfg;
+    struct gnt_guest D = { 0 };
+    struct domain *d = NULL;
+    grant_handle_t h;
+    uint64_t bus = 77;
+    unsigned int i;
+
+    (void)state;
+    domain_config_default(&cfg);
+    cfg.gnttab_ext = HVCORE_GNTTAB_EXT_ALL + 1;
+    assert_int_equal(domain_create(9, &cfg, &d), -EINVAL);
+    assert_null(d);
+    assert_int_equal(gnt_guest_create(&D, 9, 1), 0);
+    gnt_grant_access(&A, 8, 9, 10, false);
+    for ( i = 0; i < ARRAY_SIZE(refused); i++ )
+    {
+        assert_int_equal(gnt_map(&D, 1, 8, GNT_MAP_GFN, refused[i], &h,
+                                 &bus), GNTST_general_error);
+        assert_null(gnt_frame(&D, GNT_MAP_GFN));
+        assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    }
+    assert_int_equal(gnt_map(&D, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
+    assert_int_equal(unmap_replace(&D, h, GNT_MAP_GFN,
+                                   (uint64_t)(GNT_MAP_GFN + 1) << 12),
+                     GNTST_general_error);
+    assert_ptr_equal(gnt_frame(&D, GNT_MAP_GFN), gnt_frame(&A, 10));
+    assert_null(gnt_frame(&D, GNT_MAP_GFN + 1));
+    assert_int_equal(gnttab_debug_pin(A.d, 8), GNTPIN_HSTW_ONE);
+    checks();
+    assert_int_equal(unmap_replace(&D, h, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_null(gnt_frame(&D, GNT_MAP_GFN));
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    checks();
+    gnt_guest_destroy(&D);
+}
+
 /* Version switches: reserved entries kept, busy refs, status frames. */
 static void test_set_version(void **state)
 {
@@ -1539,6 +1592,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_grant_version, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pv_maps_default, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_set_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_query, setup, teardown),

@@ -454,6 +454,7 @@ static void small_maptrack_mapper(void)
     cfg.max_vcpus = 2;
     cfg.max_pages = 4096;
     cfg.max_maptrack_frames = 1;
+    cfg.gnttab_ext = HVCORE_GNTTAB_EXT_PV_MAPS;
     assert_int_equal(gnt_guest_create_cfg(&B, 2, &cfg), 0);
 }
 
