@@ -534,13 +534,22 @@ struct gnttab_copy_bufs {
     unsigned int hold;     /* COPY_HOLD_*; UNTRIED between batches */
 };
 
-/**
- * Runs `n` copy ops for `v`'s domain, setting each status.  `bufs` keeps
- * the sides acquired from one chunk to the next; the caller releases them
- * with gnttab_copy_bufs_release before the hypercall returns or stops for
- * a continuation, so no pin outlives the hypercall.
+/*
+ * A copy op's answer, never a guest's: a transitive entry changed while its
+ * lock was dropped, and the op is to be made again from the start (Xen's
+ * ERESTART from acquire_grant_for_copy).  GNTST codes are 0 or negative.
  */
-void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
+#define GNTTAB_COPY_RESTART 1
+
+/**
+ * Runs `n` copy ops for `v`'s domain, setting each status, and returns how
+ * many ran: fewer than `n` when op number `ret` must be restarted
+ * (GNTTAB_COPY_RESTART; its status is left alone).  `bufs` keeps the sides
+ * acquired from one chunk to the next; the caller releases them with
+ * gnttab_copy_bufs_release before the hypercall returns or stops for a
+ * continuation, so no pin outlives the hypercall.
+ */
+unsigned int gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
                        unsigned int n, struct gnttab_copy_bufs *bufs);
 /** Releases both sides of `bufs`, leaving them empty. */
 void gnttab_copy_bufs_release(struct vcpu *v, struct gnttab_copy_bufs *bufs);

@@ -63,7 +63,7 @@
  *        test_xsa501_map_vs_switch (reserved refs stay mapped across
  *        switches, refs only one version has), mt
  *        test_xsa501_copy_vs_switch (transitive and sub-page copies
- *        against switches: -EAGAIN, eagain) and mt
+ *        against switches: -EAGAIN, a copy made again) and mt
  *        test_xsa73_transfer_vs_switch (a transfer across a switch)
  */
 #include <setjmp.h>

@@ -64,6 +64,8 @@ struct gnttab_stats {
     uint64_t unmap_flushes;        /* TLB flushes issued by unmap batches */
     uint64_t transfers;            /* pages flipped */
     uint64_t transfer_freed;       /* taken pages freed by a failure */
+    uint64_t copy_restarts;        /* copies made again: a transitive
+                                      entry changed under them */
 };
 void gnttab_get_stats(struct gnttab_stats *st);
 
