@@ -159,11 +159,9 @@ struct grant_table {
 
     unsigned int gt_version;       /* 1 or 2, never 0 (XSA-134) */
     unsigned int max_version;
-    bool pv_maps;                  /* HVCORE_GNTTAB_EXT_PV_MAPS */
     unsigned int max_grant_frames;
     unsigned int max_status_frames;
     unsigned int max_maptrack_frames;   /* Xen's 16-byte entry frames */
-    unsigned int max_maptrack_pages;    /* pages of ours they take */
     unsigned int nr_grant_frames;
     unsigned int nr_status_frames;
     uint32_t nr_v2_ops;            /* transitive/sub-page copies in flight */
@@ -200,6 +198,9 @@ struct grant_table {
      */
     uint32_t zombie_pins;
     bool pins_marked;              /* the relinquish's marking is done */
+
+    bool pv_maps;                  /* HVCORE_GNTTAB_EXT_PV_MAPS */
+    unsigned int max_maptrack_pages; /* our pages max_maptrack_frames take */
 };
 
 /* ---- Table access (table.c). ---- */
