@@ -42,6 +42,8 @@ void domain_config_default(struct domain_config *cfg)
     cfg->max_evtchn_port = 4095;
     cfg->max_grant_frames = 0;
     cfg->max_maptrack_frames = 0;
+    cfg->max_grant_version = 0;
+    cfg->gnttab_ext = 0;
     cfg->label = NULL;
 }
 

@@ -141,6 +141,7 @@ own(gnttab_active_entry "GNTTAB_ACTIVE_ENTRY_SIZE, libgnttab (Xen: 32 release, 4
 derived(gnttab_active_per_page "${page_size} / ${gnttab_active_entry}" "whole entries per page")
 own(gnttab_maptrack_entry "GNTTAB_MAPTRACK_ENTRY_SIZE, libgnttab (Xen's 16 + the granter pointer)")
 derived(gnttab_maptrack_per_page "${page_size} / ${gnttab_maptrack_entry}" "whole entries per page")
+fact(gnttab_maptrack_handles_per_frame 256 "reference/gnttab.md §5: maptrack_limit = pages x 256")
 fact(gnttab_default_max_frames 64 "reference/gnttab.md §5: gnttab_max_frames = 64")
 fact(gnttab_default_max_maptrack_frames 1024 "reference/gnttab.md §5: gnttab_max_maptrack_frames = 1024")
 fact(gnttab_max_v1_entries 32768 "reference/gnttab.md §5: 64 frames -> 32768 v1 entries")

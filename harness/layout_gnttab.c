@@ -20,6 +20,10 @@ const struct layout_entry hvsim_layout_gnttab[] = {
     { "gnttab_active_per_page", PAGE_SIZE / GNTTAB_ACTIVE_ENTRY_SIZE },
     { "gnttab_maptrack_entry", GNTTAB_MAPTRACK_ENTRY_SIZE },
     { "gnttab_maptrack_per_page", PAGE_SIZE / GNTTAB_MAPTRACK_ENTRY_SIZE },
+    /* What a max_maptrack_frames frame holds: Xen's count. */
+    { "gnttab_maptrack_handles_per_frame",
+      GNTTAB_MAPTRACK_PAGES_PER_FRAME * (PAGE_SIZE /
+                                         GNTTAB_MAPTRACK_ENTRY_SIZE) },
     { "gnttab_default_max_frames", GNTTAB_DEFAULT_MAX_FRAMES },
     { "gnttab_default_max_maptrack_frames",
       GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES },

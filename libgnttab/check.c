@@ -11,6 +11,7 @@
 
 extern uint64_t gnttab_stat_unmap_flushes;
 extern uint64_t gnttab_stat_transfers;
+extern uint64_t gnttab_stat_copy_restarts;
 extern uint64_t gnttab_stat_transfer_freed;
 
 struct check_state {
@@ -249,4 +250,5 @@ void gnttab_get_stats(struct gnttab_stats *st)
     st->unmap_flushes = hal_read_once(&gnttab_stat_unmap_flushes);
     st->transfers = hal_read_once(&gnttab_stat_transfers);
     st->transfer_freed = hal_read_once(&gnttab_stat_transfer_freed);
+    st->copy_restarts = hal_read_once(&gnttab_stat_copy_restarts);
 }

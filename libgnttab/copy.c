@@ -22,6 +22,8 @@
 
 #include "private.h"
 
+uint64_t gnttab_stat_copy_restarts;
+
 static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
                          bool ro, bool allow_trans, struct copy_grant *g);
 
@@ -110,7 +112,7 @@ static int acquire_transitive(struct domain *rd, grant_ref_t ref,
           hal_read_once((uint32_t *)&e->hdr) != hdr ||
           hal_read_once(&e->transitive.trans_domid) != tdom ||
           hal_read_once(&e->transitive.gref) != tref) )
-        rc = GNTST_eagain; /* changed while unlocked: re-validate failed */
+        rc = GNTTAB_COPY_RESTART; /* changed while unlocked: again */
     if ( !rc && old_pin &&
          (!act->trans || act->src_domid != tdom || act->trans_gref != tref ||
           act->mfn != mfn_x(inner.mfn) || act->start != inner.start ||
@@ -201,24 +203,24 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
         len = hal_read_once(&e->sub_page.length);
     }
     /*
-     * An entry already pinned must still be what the pin recorded (kind
-     * and window, XSA-500); its frame is checked where it is looked up.
+     * An entry whose pins already allow this access is copied through what
+     * the pin recorded (frame and window), whatever the entry says now, as
+     * Xen's acquire_grant_for_copy does.
+     */
+    if ( act->pin && (ro || (act->pin & GNTPIN_write_mask)) )
+        goto pin;
+    /*
+     * Otherwise the entry is looked up; an entry already pinned must still
+     * be what the pin recorded (kind, window and frame, XSA-500).
      */
     if ( act->pin &&
          (act->trans ||
           (bool)act->is_sub_page != !!(flags & GTF_sub_page) ||
           act->start != start || act->length != len) )
         goto unlock_act;
-    if ( !act->pin || (!ro && !(act->pin & GNTPIN_write_mask)) )
-    {
-        rc = gnttab_set_status(rgt, act, ref, ldid, ro, true, false);
-        if ( rc )
-            goto unlock_act;
-    }
-    /*
-     * Look the frame up for this access even on a pinned entry: a copy
-     * uses what the entry names now only if it is what the pin froze.
-     */
+    rc = gnttab_set_status(rgt, act, ref, ldid, ro, true, false);
+    if ( rc )
+        goto unlock_act;
     rc = GNTST_general_error;
     if ( start >= PAGE_SIZE || len > PAGE_SIZE - start ||
          (rc = gnttab_lookup_frame(rd, act, ref, ro, &mfn)) )
@@ -237,6 +239,7 @@ static int acquire_grant(struct domain *rd, grant_ref_t ref, domid_t ldid,
         act->trans = 0;
         act->trans_gref = ref;
     }
+ pin:
     if ( !get_page(mfn_to_page(_mfn(act->mfn)), rd) )
     {
         rc = act->pin ? GNTST_bad_domain : GNTST_bad_page;
@@ -639,11 +642,12 @@ copy_one(struct domain *ld, struct gnttab_copy *op, struct copy_buf *src,
  * the `held` sides; a RAM removal from the caller's P2M waits for it
  * (libmm/p2m.h), so no copy writes a frame after it left the caller.
  */
-void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
-                       unsigned int n, struct gnttab_copy_bufs *bufs)
+unsigned int gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
+                               unsigned int n, struct gnttab_copy_bufs *bufs)
 {
     struct copy_buf *src = &bufs->src, *dst = &bufs->dst;
     unsigned int i;
+    int rc;
 
     for ( i = 0; i < n; i++ )
     {
@@ -665,11 +669,16 @@ void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
             op->status = GNTST_okay;
             continue;
         }
-        op->status = (int16_t)copy_one(v->domain, op, src, dst,
-                                       &bufs->hold);
+        rc = copy_one(v->domain, op, src, dst, &bufs->hold);
         /* A failed side is not reused: release both on error. */
-        if ( op->status )
+        if ( rc )
             gnttab_copy_bufs_release(v, bufs);
+        if ( rc == GNTTAB_COPY_RESTART )
+        {
+            hal_fetch_add(&gnttab_stat_copy_restarts, 1);
+            break;
+        }
+        op->status = (int16_t)rc;
     }
     /* `held` sides live no longer than the hold: this batch. */
     if ( bufs->hold == COPY_HOLD_TAKEN )
@@ -681,6 +690,7 @@ void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
         p2m_removal_release(v->domain);
     }
     bufs->hold = COPY_HOLD_UNTRIED;
+    return i;
 }
 
 /** See private.h. */

@@ -123,7 +123,9 @@ static long op_unmap(struct vcpu *v, unsigned long cmd, uint64_t uop,
 /**
  * copy: the sides stay acquired across chunks (Xen keeps its buffers for
  * the whole call) and are released before a continuation or an error
- * return; a preemption check between chunks.
+ * return; a preemption check between chunks.  An op through a transitive
+ * entry that changed under it is made again by a continuation at that op
+ * (Xen's ERESTART), so the guest sees its final answer, never eagain.
  */
 static long op_copy(struct vcpu *v, unsigned long cmd, uint64_t uop,
                     unsigned long count)
@@ -132,6 +134,7 @@ static long op_copy(struct vcpu *v, unsigned long cmd, uint64_t uop,
     struct gnttab_copy_bufs bufs = { .src.d = NULL, .dst.d = NULL };
     struct domain *d = v->domain;
     unsigned long i = 0;
+    unsigned int done;
     long rc = 0;
 
     while ( i < count )
@@ -148,11 +151,16 @@ static long op_copy(struct vcpu *v, unsigned long cmd, uint64_t uop,
         rc = -EFAULT;
         if ( copy_from_guest_phys(d, ops, at, n * sizeof(ops[0])) )
             break;
-        gnttab_copy_batch(v, ops, n, &bufs);
-        if ( copy_to_guest_phys(d, at, ops, n * sizeof(ops[0])) )
+        done = gnttab_copy_batch(v, ops, n, &bufs);
+        if ( copy_to_guest_phys(d, at, ops, done * sizeof(ops[0])) )
             break;
         rc = 0;
-        i += n;
+        i += done;
+        if ( done < n )
+        {
+            rc = continue_at(v, cmd, uop, count, i, sizeof(ops[0]));
+            break;
+        }
     }
     gnttab_copy_bufs_release(v, &bufs);
     return rc;

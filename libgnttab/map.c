@@ -298,6 +298,26 @@ static int map_resolve(struct domain *ld, domid_t dom,
     return 0;
 }
 
+#define MAP_KIND_FLAGS (GNTMAP_host_map | GNTMAP_device_map |             \
+                        GNTMAP_application_map | GNTMAP_contains_pte)
+
+/*
+ * The answer to a map's kind other than a plain host mapping, in Xen's
+ * order: bad_gntref for neither host nor device; general_error for a PTE
+ * kind, or a device mapping without the extension (public/grant_table.h);
+ * else 0.  Out of line: the common map asks for none of these.
+ */
+static __noinline int16_t map_kind_status(const struct domain *ld,
+                                          uint32_t flags)
+{
+    if ( !(flags & (GNTMAP_host_map | GNTMAP_device_map)) )
+        return GNTST_bad_gntref;
+    if ( (flags & (GNTMAP_application_map | GNTMAP_contains_pte)) ||
+         ((flags & GNTMAP_device_map) && !ld->grant_table->pv_maps) )
+        return GNTST_general_error;
+    return GNTST_okay;
+}
+
 /**
  * Maps one grant for `v`'s domain (GNTTABOP_map_grant_ref), setting
  * `op->status`, and on success `op->handle` and `op->dev_bus_addr`.  `mc`
@@ -323,17 +343,10 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     mfn_t mfn;
     int rc;
 
-    if ( !(flags & (GNTMAP_host_map | GNTMAP_device_map)) )
-    {
-        op->status = GNTST_bad_gntref;
+    /* A plain host mapping passes with one test. */
+    if ( unlikely((flags & MAP_KIND_FLAGS) != GNTMAP_host_map) &&
+         (op->status = map_kind_status(ld, flags)) )
         return;
-    }
-    /* Translated guests: no PTE-based mapping kinds. */
-    if ( flags & (GNTMAP_application_map | GNTMAP_contains_pte) )
-    {
-        op->status = GNTST_general_error;
-        return;
-    }
     if ( map_resolve(ld, op->dom, mc, &rd) )
     {
         op->status = GNTST_bad_domain;
@@ -742,6 +755,9 @@ long gnttab_unmap_batch(struct vcpu *v, struct gnttab_unmap_grant_ref *ops,
             op->status = (int16_t)rc;
         else if ( !c[i].host )
             op->status = (int16_t)unmap_end(&c[i], 0);
+        else if ( na && !ld->grant_table->pv_maps )
+            /* Xen's replace_grant_p2m_mapping: no new_addr, nothing done. */
+            op->status = (int16_t)unmap_end(&c[i], -EINVAL);
         else if ( na )
         {
             unmap_run_hosts(ld, &q, ops, c);

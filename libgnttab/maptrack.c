@@ -22,7 +22,7 @@ int gnttab_maptrack_init(struct grant_table *gt, unsigned int nr_vcpus)
     unsigned int i;
 
     gt->maptrack = xzalloc_array(struct grant_mapping *,
-                                 gt->max_maptrack_frames);
+                                 gt->max_maptrack_pages);
     gt->mt_vcpu = xzalloc_array(struct maptrack_vcpu, nr_vcpus);
     if ( !gt->maptrack || !gt->mt_vcpu )
     {
@@ -88,7 +88,7 @@ long gnttab_get_maptrack_handle(struct grant_table *gt, unsigned int vcpu)
         return h;
 
     hal_spin_lock(&gt->maptrack_lock);
-    if ( gt->maptrack_pages < gt->max_maptrack_frames )
+    if ( gt->maptrack_pages < gt->max_maptrack_pages )
     {
         pg = alloc_xenheap_page();
         if ( pg )

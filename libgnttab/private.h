@@ -129,6 +129,9 @@ struct grant_mapping {
 #define MAPTRACK_PER_PAGE (PAGE_SIZE / sizeof(struct grant_mapping))
 _Static_assert(sizeof(struct grant_mapping) == GNTTAB_MAPTRACK_ENTRY_SIZE,
                "libgnttab.h's maptrack entry size");
+_Static_assert(GNTTAB_MAPTRACK_PAGES_PER_FRAME * GNTTAB_XEN_MAPTRACK_ENTRY_SIZE
+                   == sizeof(struct grant_mapping),
+               "our pages hold a Xen maptrack frame's entries");
 
 /*
  * Set in a live entry's `flags` while one unmapper owns it: the claim is
@@ -158,7 +161,7 @@ struct grant_table {
     unsigned int max_version;
     unsigned int max_grant_frames;
     unsigned int max_status_frames;
-    unsigned int max_maptrack_frames;
+    unsigned int max_maptrack_frames;   /* Xen's 16-byte entry frames */
     unsigned int nr_grant_frames;
     unsigned int nr_status_frames;
     uint32_t nr_v2_ops;            /* transitive/sub-page copies in flight */
@@ -195,6 +198,9 @@ struct grant_table {
      */
     uint32_t zombie_pins;
     bool pins_marked;              /* the relinquish's marking is done */
+
+    bool pv_maps;                  /* HVCORE_GNTTAB_EXT_PV_MAPS */
+    unsigned int max_maptrack_pages; /* our pages max_maptrack_frames take */
 };
 
 /* ---- Table access (table.c). ---- */
@@ -529,13 +535,22 @@ struct gnttab_copy_bufs {
     unsigned int hold;     /* COPY_HOLD_*; UNTRIED between batches */
 };
 
-/**
- * Runs `n` copy ops for `v`'s domain, setting each status.  `bufs` keeps
- * the sides acquired from one chunk to the next; the caller releases them
- * with gnttab_copy_bufs_release before the hypercall returns or stops for
- * a continuation, so no pin outlives the hypercall.
+/*
+ * A copy op's answer, never a guest's: a transitive entry changed while its
+ * lock was dropped, and the op is to be made again from the start (Xen's
+ * ERESTART from acquire_grant_for_copy).  GNTST codes are 0 or negative.
  */
-void gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
+#define GNTTAB_COPY_RESTART 1
+
+/**
+ * Runs `n` copy ops for `v`'s domain, setting each status, and returns how
+ * many ran: fewer than `n` when op number `ret` must be restarted
+ * (GNTTAB_COPY_RESTART; its status is left alone).  `bufs` keeps the sides
+ * acquired from one chunk to the next; the caller releases them with
+ * gnttab_copy_bufs_release before the hypercall returns or stops for a
+ * continuation, so no pin outlives the hypercall.
+ */
+unsigned int gnttab_copy_batch(struct vcpu *v, struct gnttab_copy *ops,
                        unsigned int n, struct gnttab_copy_bufs *bufs);
 /** Releases both sides of `bufs`, leaving them empty. */
 void gnttab_copy_bufs_release(struct vcpu *v, struct gnttab_copy_bufs *bufs);

@@ -172,7 +172,9 @@ static void free_arrays(struct grant_table *gt)
 
 /**
  * See common/subsys.h.  Creates `d`'s table at version 1 with its initial
- * frame.  Errors: -EINVAL (limits), -ENOMEM; nothing is left on error.
+ * frame.  Errors: -EINVAL (limits, a maximum version above 2, an unknown
+ * extension), -ENOMEM;
+ * nothing is left on error.
  */
 int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
 {
@@ -182,11 +184,16 @@ int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
     unsigned int max_mt = cfg->max_maptrack_frames
                               ? cfg->max_maptrack_frames
                               : GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES;
+    unsigned int max_version = cfg->max_grant_version
+                                   ? cfg->max_grant_version
+                                   : GNTTAB_MAX_VERSION;
     unsigned int i, act_pages;
     int rc = -ENOMEM;
 
     /* A table larger than the refs a 32-bit ref can name makes no sense. */
-    if ( max > (1U << 20) || max_mt > (1U << 20) )
+    if ( max > (1U << 20) || max_mt > (1U << 20) ||
+         max_version > GNTTAB_MAX_VERSION ||
+         (cfg->gnttab_ext & ~HVCORE_GNTTAB_EXT_ALL) )
         return -EINVAL;
     gt = xzalloc(struct grant_table);
     if ( !gt )
@@ -195,10 +202,12 @@ int gnttab_domain_init(struct domain *d, const struct domain_config *cfg)
     hal_spin_init(&gt->maptrack_lock);
     gt->domain = d;
     gt->gt_version = 1;
-    gt->max_version = GNTTAB_MAX_VERSION;
+    gt->max_version = max_version;
+    gt->pv_maps = cfg->gnttab_ext & HVCORE_GNTTAB_EXT_PV_MAPS;
     gt->max_grant_frames = max;
     gt->max_status_frames = status_frames_for(max);
     gt->max_maptrack_frames = max_mt;
+    gt->max_maptrack_pages = max_mt * GNTTAB_MAPTRACK_PAGES_PER_FRAME;
     act_pages = (max * GNTTAB_V1_PER_FRAME + ACTIVE_PER_PAGE - 1) /
                 ACTIVE_PER_PAGE;
 
@@ -482,7 +491,11 @@ int gnttab_query_size_op(struct vcpu *v, struct gnttab_query_size *op)
     return rc;
 }
 
-/** GNTTABOP_get_status_frames (XSA-382: bounded by status frames). */
+/**
+ * GNTTABOP_get_status_frames (XSA-382: bounded by status frames).  Under
+ * version 1 there are none, so asking for none is answered okay, as Xen
+ * answers it.
+ */
 int gnttab_get_status_frames_op(struct vcpu *v,
                                 struct gnttab_get_status_frames *op)
 {
@@ -498,7 +511,7 @@ int gnttab_get_status_frames_op(struct vcpu *v,
         goto out_put;
     hal_read_lock(&gt->lock);
     rc = GNTST_general_error;
-    if ( gt->gt_version != 2 || op->nr_frames > gt->nr_status_frames )
+    if ( op->nr_frames > gt->nr_status_frames )
         goto out;
     rc = copy_frame_list(v->domain, op->frame_list, gt->status_gfn,
                          op->nr_frames);

@@ -46,6 +46,7 @@
 #define NR_HANDLES 32
 #define FLAG_THREADED 0x1   /* hostile rewrites during every op */
 #define FLAG_PREEMPT 0x2    /* force preemption inside batches */
+#define FLAG_PV_MAPS 0x4    /* domains with HVCORE_GNTTAB_EXT_PV_MAPS */
 
 enum fz_op {
     FZ_GRANT,        /* permit_access, readonly or not */
@@ -653,6 +654,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_vcpus = 2;
     cfg.max_pages = 4096;
     cfg.max_grant_frames = FZ_GRANT_FRAMES;
+    if ( flags & FLAG_PV_MAPS )
+        cfg.gnttab_ext = HVCORE_GNTTAB_EXT_PV_MAPS;
     memset(maps, 0, sizeof(maps));
     for ( i = 0; i < 3; i++ )
         if ( gnt_guest_create_ram(&dom[i], (domid_t)(i + 1), &cfg,

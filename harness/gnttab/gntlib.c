@@ -119,14 +119,22 @@ int gnt_guest_create_ram(struct gnt_guest *g, domid_t domid,
 }
 
 /** See gntlib.h. */
-int gnt_guest_create(struct gnt_guest *g, domid_t domid, unsigned int vcpus)
+int gnt_guest_create_ext(struct gnt_guest *g, domid_t domid,
+                         unsigned int vcpus, unsigned int gnttab_ext)
 {
     struct domain_config cfg;
 
     domain_config_default(&cfg);
     cfg.max_vcpus = vcpus;
     cfg.max_pages = 4096;
+    cfg.gnttab_ext = gnttab_ext;
     return gnt_guest_create_cfg(g, domid, &cfg);
+}
+
+/** See gntlib.h. */
+int gnt_guest_create(struct gnt_guest *g, domid_t domid, unsigned int vcpus)
+{
+    return gnt_guest_create_ext(g, domid, vcpus, 0);
 }
 
 /** See gntlib.h. */

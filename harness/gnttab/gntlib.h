@@ -31,6 +31,9 @@ struct gnt_guest {
 
 /** Creates domain `domid` with RAM and maps its first grant frame. */
 int gnt_guest_create(struct gnt_guest *g, domid_t domid, unsigned int vcpus);
+/** The same with grant-table extensions (HVCORE_GNTTAB_EXT_*). */
+int gnt_guest_create_ext(struct gnt_guest *g, domid_t domid,
+                         unsigned int vcpus, unsigned int gnttab_ext);
 /** The same with the caller's configuration (privilege, target, ...). */
 int gnt_guest_create_cfg(struct gnt_guest *g, domid_t domid,
                          const struct domain_config *cfg);

@@ -138,6 +138,22 @@ typedef uint16_t grant_status_t;
 #define _GNTMAP_guest_avail0 16
 #define GNTMAP_guest_avail_mask 0xffff0000U
 
+/*
+ * hvcore's guests are translated, and answer as Xen answers its HVM
+ * guests: a map with GNTMAP_device_map, GNTMAP_application_map or
+ * GNTMAP_contains_pte, and a GNTTABOP_unmap_and_replace with a non-zero
+ * new_addr, get GNTST_general_error (Xen's map_grant_ref and
+ * replace_grant_p2m_mapping).
+ *
+ * HVCORE_GNTTAB_EXT_PV_MAPS, an hvcore extension, off by default: a domain
+ * the embedder creates with it (domain_config.gnttab_ext) may also map
+ * with GNTMAP_device_map (a device pin; dev_bus_addr is the frame's
+ * address), alone or with GNTMAP_host_map, and move a host mapping to
+ * new_addr with GNTTABOP_unmap_and_replace, as Xen lets PV guests.
+ */
+#define HVCORE_GNTTAB_EXT_PV_MAPS (1U << 0)
+#define HVCORE_GNTTAB_EXT_ALL HVCORE_GNTTAB_EXT_PV_MAPS
+
 /** GNTTABOP_map_grant_ref: `host_addr` is a guest-physical address. */
 struct gnttab_map_grant_ref {
     uint64_t host_addr;
@@ -187,7 +203,18 @@ struct gnttab_dump_table {
 };
 ABI_CHECK_SIZE(struct gnttab_dump_table, 4, "Xen gnttab_dump_table");
 
-/** GNTTABOP_transfer: `mfn` is the sender's gfn in hvcore (translated). */
+/**
+ * GNTTABOP_transfer: `mfn` is a gfn of the sender's (hvcore's guests are
+ * translated).  The one place where hvcore answers a translated guest
+ * differently from Xen: Xen refuses a transfer from a translated (HVM)
+ * sender (x86 steal_page is -EOPNOTSUPP for it, so GNTST_general_error),
+ * and hvcore performs it: the page leaves the sender's physmap and arrives
+ * at the gfn the receiver named in its accept_transfer entry, whose frame
+ * field is left as the receiver wrote it.  Page transfer between guests
+ * that all have pseudo-physical memory is the design hvcore implements
+ * (seed 003, "grant table transfer behavior"); a guest written for Xen's
+ * HVM guests does not use it.
+ */
 struct gnttab_transfer {
     xen_pfn_t mfn;
     domid_t domid;

@@ -27,8 +27,12 @@ static int setup(void **state)
 {
     if ( world_setup(state) )
         return -1;
-    if ( gnt_guest_create(&A, 1, 2) || gnt_guest_create(&B, 2, 2) ||
-         gnt_guest_create(&C, 3, 1) )
+    /* The suites test device mappings and unmap_and_replace's new_addr
+     * too: the extension that allows them is on (test_pv_maps_default
+     * tests a domain without it). */
+    if ( gnt_guest_create_ext(&A, 1, 2, HVCORE_GNTTAB_EXT_PV_MAPS) ||
+         gnt_guest_create_ext(&B, 2, 2, HVCORE_GNTTAB_EXT_PV_MAPS) ||
+         gnt_guest_create_ext(&C, 3, 1, HVCORE_GNTTAB_EXT_PV_MAPS) )
         return -1;
     return 0;
 }

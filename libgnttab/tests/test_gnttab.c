@@ -631,6 +631,48 @@ static void test_copy(void **state)
     checks();
 }
 
+/*
+ * A copy through an entry that is pinned (B maps it read-only) after the
+ * granter rewrote its frame: a read is served from the frame the pin froze,
+ * as Xen serves it; a write, which the read-only pin does not cover, looks
+ * the frame up and is refused.
+ */
+static void test_copy_pinned_frame_rewritten(void **state)
+{
+    struct gnttab_copy op;
+    char *g1 = gnt_frame(&A, 10), *g2 = gnt_frame(&A, 11);
+    char *b = gnt_frame(&B, 20);
+    grant_handle_t h;
+
+    (void)state;
+    memset(g1, '1', 4096);
+    memset(g2, '2', 4096);
+    memset(b, 'b', 4096);
+    gnt_grant_access(&A, 8, 2, 10, true);
+    assert_int_equal(gnt_map(&B, 1, 8, GNT_MAP_GFN,
+                             GNTMAP_host_map | GNTMAP_readonly, &h, NULL),
+                     GNTST_okay);
+    gnt_grant_access(&A, 8, 2, 11, false);    /* A rewrites the frame */
+    op = (struct gnttab_copy){
+        .source = { .u.ref = 8, .domid = 1, .offset = 0 },
+        .dest = { .u.gmfn = 20, .domid = DOMID_SELF, .offset = 0 },
+        .len = 64, .flags = GNTCOPY_source_gref };
+    assert_int_equal(gnt_copy(&B, &op), GNTST_okay);
+    assert_int_equal(b[0], '1');
+    assert_int_equal(b[63], '1');
+    assert_int_equal(b[64], 'b');
+    op = (struct gnttab_copy){
+        .source = { .u.gmfn = 20, .domid = DOMID_SELF, .offset = 0 },
+        .dest = { .u.ref = 8, .domid = 1, .offset = 0 },
+        .len = 64, .flags = GNTCOPY_dest_gref };
+    assert_int_equal(gnt_copy(&B, &op), GNTST_general_error);
+    assert_int_equal(g1[0], '1');
+    assert_int_equal(g2[0], '2');
+    assert_int_equal(gnt_unmap(&B, h, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    checks();
+}
+
 /* v2: sub-page windows and transitive grants followed one level. */
 static void test_copy_v2(void **state)
 {
@@ -683,6 +725,89 @@ static void test_copy_v2(void **state)
     checks();
 }
 
+/*
+ * A domain created with a maximum grant version of 1 (Xen's
+ * max_grant_version): set_version(2) is -ENOSYS and leaves it on v1, and
+ * the version written back is 1; set_version(1) still succeeds.  Above 2
+ * the domain is not created.
+ */
+static void test_max_grant_version(void **state)
+{
+    struct gnttab_set_version sv = { .version = 2 };
+    struct domain_config cfg;
+    struct gnt_guest D = { 0 };
+    struct domain *d = NULL;
+
+    (void)state;
+    domain_config_default(&cfg);
+    cfg.max_grant_version = 3;
+    assert_int_equal(domain_create(9, &cfg, &d), -EINVAL);
+    assert_null(d);
+
+    cfg.max_grant_version = 1;
+    assert_int_equal(gnt_guest_create_cfg(&D, 9, &cfg), 0);
+    assert_int_equal(gnt_op(&D, 0, GNTTABOP_set_version, &sv, 1,
+                            sizeof(sv)), -ENOSYS);
+    assert_int_equal(sv.version, 1);
+    assert_int_equal(info_of(&D).version, 1);
+    assert_int_equal(gnt_set_version(&D, 1), 0);
+    checks();
+    gnt_guest_destroy(&D);
+}
+
+/*
+ * A domain created without HVCORE_GNTTAB_EXT_PV_MAPS gets Xen's answers
+ * for a translated guest: a device mapping (alone or with host_map) and a
+ * PTE kind are general_error, a host mapping works, unmap_and_replace with
+ * a new_addr is general_error and leaves the mapping, with new_addr 0 it
+ * unmaps.  An unknown extension bit refuses the domain.
+ */
+static void test_pv_maps_default(void **state)
+{
+    static const uint32_t refused[] = {
+        GNTMAP_host_map | GNTMAP_device_map,
+        GNTMAP_device_map,
+        GNTMAP_device_map | GNTMAP_readonly,
+        GNTMAP_host_map | GNTMAP_contains_pte,
+        GNTMAP_host_map | GNTMAP_application_map,
+    };
+    struct domain_config cfg;
+    struct gnt_guest D = { 0 };
+    struct domain *d = NULL;
+    grant_handle_t h;
+    uint64_t bus = 77;
+    unsigned int i;
+
+    (void)state;
+    domain_config_default(&cfg);
+    cfg.gnttab_ext = HVCORE_GNTTAB_EXT_ALL + 1;
+    assert_int_equal(domain_create(9, &cfg, &d), -EINVAL);
+    assert_null(d);
+    assert_int_equal(gnt_guest_create(&D, 9, 1), 0);
+    gnt_grant_access(&A, 8, 9, 10, false);
+    for ( i = 0; i < ARRAY_SIZE(refused); i++ )
+    {
+        assert_int_equal(gnt_map(&D, 1, 8, GNT_MAP_GFN, refused[i], &h,
+                                 &bus), GNTST_general_error);
+        assert_null(gnt_frame(&D, GNT_MAP_GFN));
+        assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    }
+    assert_int_equal(gnt_map(&D, 1, 8, GNT_MAP_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
+    assert_int_equal(unmap_replace(&D, h, GNT_MAP_GFN,
+                                   (uint64_t)(GNT_MAP_GFN + 1) << 12),
+                     GNTST_general_error);
+    assert_ptr_equal(gnt_frame(&D, GNT_MAP_GFN), gnt_frame(&A, 10));
+    assert_null(gnt_frame(&D, GNT_MAP_GFN + 1));
+    assert_int_equal(gnttab_debug_pin(A.d, 8), GNTPIN_HSTW_ONE);
+    checks();
+    assert_int_equal(unmap_replace(&D, h, GNT_MAP_GFN, 0), GNTST_okay);
+    assert_null(gnt_frame(&D, GNT_MAP_GFN));
+    assert_int_equal(gnttab_debug_pin(A.d, 8), 0);
+    checks();
+    gnt_guest_destroy(&D);
+}
+
 /* Version switches: reserved entries kept, busy refs, status frames. */
 static void test_set_version(void **state)
 {
@@ -705,6 +830,13 @@ static void test_set_version(void **state)
     assert_int_equal(gnt_op(&A, 0, GNTTABOP_get_status_frames, &gs, 1,
                             sizeof(gs)), 0);
     assert_int_equal(gs.status, GNTST_general_error);
+    /* Zero of none is okay, as Xen answers it. */
+    gs.nr_frames = 0;
+    gs.status = 99;
+    assert_int_equal(gnt_op(&A, 0, GNTTABOP_get_status_frames, &gs, 1,
+                            sizeof(gs)), 0);
+    assert_int_equal(gs.status, GNTST_okay);
+    gs.nr_frames = 1;
 
     /* A pinned reserved entry survives v1 -> v2 -> v1. */
     gnt_grant_access(&A, 1, 2, 10, false);
@@ -1456,7 +1588,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_batch_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_pinned_frame_rewritten,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_grant_version, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pv_maps_default, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_set_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swap, setup, teardown),

@@ -810,7 +810,7 @@ struct trans_race {
     struct gnt_guest *a, *b, *c;
     unsigned int n;
     unsigned int ready, copiers_done, attempts;
-    unsigned long ok[3], refused[3], eagain[3];
+    unsigned long ok[3], refused[3];
     unsigned long switches, busy, again, swaps, bad;
 };
 
@@ -858,8 +858,6 @@ static void trans_copy(struct trans_race *r, unsigned int vcpu,
     }
     else if ( cp.status == GNTST_general_error )
         __atomic_fetch_add(&r->refused[which], 1, __ATOMIC_RELAXED);
-    else if ( cp.status == GNTST_eagain && which != 1 )
-        __atomic_fetch_add(&r->eagain[which], 1, __ATOMIC_RELAXED);
     else
         __atomic_fetch_add(&r->bad, 1, __ATOMIC_RELAXED);
 }
@@ -932,9 +930,10 @@ static void trans_race_cpu(unsigned int cpu, void *arg)
  * grant), on two vCPUs, while A switches versions (0, -EAGAIN while a
  * transitive or sub-page copy is in flight, -EBUSY while pinned) and B
  * keeps taking its grant write lock (swap).  A copy gets okay with the
- * granted bytes, general_error (the entry is gone or not of that kind in
- * this version), or eagain (it changed while the middle domain's lock was
- * dropped).  Holding A's and B's grant locks at once would deadlock
+ * granted bytes or general_error (the entry is gone or not of that kind
+ * in this version), never eagain: a copy through a transitive entry that
+ * changed while the middle domain's lock was dropped is made again (Xen's
+ * ERESTART, a continuation at that element).  Holding A's and B's grant locks at once would deadlock
  * against the writers (the watchdog).  After each round nr_v2_ops and
  * every pin are 0 and the inner grants' status bits are clear.
  */
@@ -959,6 +958,7 @@ static void test_xsa501_copy_vs_switch(void **state)
     for ( round = 0; round < rounds; round++ )
     {
         struct gnttab_info ia, ib;
+        struct gnttab_stats st;
         unsigned int k;
 
         memset(&r, 0, sizeof(r));
@@ -967,18 +967,19 @@ static void test_xsa501_copy_vs_switch(void **state)
         r.c = &C;
         r.n = iters(300);
         run_cpus(4, trans_race_cpu, &r);
+        gnttab_get_stats(&st);
         print_message("XSA-501 copy round %u: ok %lu/%lu/%lu, general_error "
-                      "%lu/%lu/%lu, eagain %lu/%lu; %lu switches, %lu "
-                      "-EAGAIN, %lu -EBUSY, %lu swaps\n", round, r.ok[0],
-                      r.ok[1], r.ok[2], r.refused[0], r.refused[1],
-                      r.refused[2], r.eagain[0], r.eagain[2], r.switches,
-                      r.again, r.busy, r.swaps);
+                      "%lu/%lu/%lu; %lu switches, %lu -EAGAIN, %lu -EBUSY, "
+                      "%lu swaps; %lu copies restarted so far\n", round,
+                      r.ok[0], r.ok[1], r.ok[2], r.refused[0], r.refused[1],
+                      r.refused[2], r.switches, r.again, r.busy, r.swaps,
+                      (unsigned long)st.copy_restarts);
         assert_int_equal(r.bad, 0);
         for ( k = 0; k < 3; k++ )
             total_ok[k] += r.ok[k];
-        assert_int_equal(r.ok[0] + r.ok[1] + r.refused[0] + r.refused[1] +
-                         r.eagain[0], r.n);
-        assert_int_equal(r.ok[2] + r.refused[2] + r.eagain[2], r.n);
+        assert_int_equal(r.ok[0] + r.ok[1] + r.refused[0] + r.refused[1],
+                         r.n);
+        assert_int_equal(r.ok[2] + r.refused[2], r.n);
         ia = info_of(&A);
         ib = info_of(&B);
         assert_int_equal(ia.version, 2);
@@ -1418,6 +1419,92 @@ static void test_copy_hold_refused(void **state)
     checks();
 }
 
+/* ---- a transitive entry flipped while copies go through it. */
+
+#define FLIP_REF 20U       /* B: transitive for C, through A's ref 21 */
+#define FLIP_INNER 21U     /* A: granted to B */
+
+struct flip_race {
+    unsigned int n, done;
+    unsigned long ok, refused, bad, flips;
+};
+
+static void flip_race_cpu(unsigned int cpu, void *arg)
+{
+    struct flip_race *r = arg;
+    uint32_t *hdr = gnt_header(&B, FLIP_REF);
+    const uint32_t trans = GTF_transitive | (3U << 16);
+    char *dst = gnt_frame(&C, 30);
+    unsigned int i;
+
+    if ( cpu == 1 )
+    {
+        /* B flips its entry between transitive and invalid. */
+        while ( !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) )
+        {
+            __atomic_store_n(hdr, (r->flips & 1) ? trans : 0,
+                             __ATOMIC_RELEASE);
+            r->flips++;
+        }
+        __atomic_store_n(hdr, trans, __ATOMIC_RELEASE);
+        return;
+    }
+    for ( i = 0; i < r->n; i++ )
+    {
+        struct gnttab_copy cp = {
+            .source = { .u.ref = FLIP_REF, .domid = 2 },
+            .dest = { .u.gmfn = 30, .domid = DOMID_SELF },
+            .len = 16, .flags = GNTCOPY_source_gref, .status = 99 };
+
+        dst[0] = 0;
+        if ( gnt_op(&C, 0, GNTTABOP_copy, &cp, 1, sizeof(cp)) )
+            r->bad++;
+        else if ( cp.status == GNTST_okay && !strcmp(dst, "inner") )
+            r->ok++;
+        else if ( cp.status == GNTST_general_error )
+            r->refused++;
+        else
+            r->bad++;    /* eagain among them: never the guest's to see */
+    }
+    __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * C copies through B's transitive entry while B flips it between
+ * transitive and invalid as fast as it can.  Xen restarts a copy whose
+ * transitive entry changed while the intermediate's lock was dropped
+ * (acquire_grant_for_copy's ERESTART, a continuation at that element), so
+ * every copy answers okay with the granted bytes, or general_error: never
+ * eagain.  How many copies were made again is printed.
+ */
+static void test_copy_transitive_flipped(void **state)
+{
+    static struct flip_race r;
+    struct gnttab_stats before, after;
+
+    (void)state;
+    assert_int_equal(gnt_set_version(&B, 2), 0);
+    strcpy(gnt_frame(&A, 22), "inner");
+    gnt_grant_access(&A, FLIP_INNER, 2, 22, true);
+    gnt_grant_transitive(&B, FLIP_REF, 3, 1, FLIP_INNER);
+    memset(&r, 0, sizeof(r));
+    r.n = iters(20000);
+    gnttab_get_stats(&before);
+    run_cpus(2, flip_race_cpu, &r);
+    gnttab_get_stats(&after);
+    print_message("transitive flips: %lu copies okay, %lu general_error, "
+                  "%lu bad, %lu made again; %lu flips\n", r.ok, r.refused,
+                  r.bad, (unsigned long)(after.copy_restarts -
+                                         before.copy_restarts), r.flips);
+    assert_int_equal(r.bad, 0);
+    assert_int_equal(r.ok + r.refused, r.n);
+    assert_true(r.ok > 0);
+    assert_int_equal(gnttab_debug_pin(A.d, FLIP_INNER), 0);
+    assert_int_equal(gnttab_debug_pin(B.d, FLIP_REF), 0);
+    assert_int_equal(info_of(&B).nr_v2_ops, 0);
+    checks();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1436,6 +1523,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_copy_held_vs_decrease, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_copy_hold_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_copy_transitive_flipped, setup,
                                         teardown),
     };
 

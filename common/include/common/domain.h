@@ -59,6 +59,10 @@ struct domain_config {
     unsigned int max_evtchn_port;  /* highest port number allowed */
     unsigned int max_grant_frames; /* 0 picks the default (64) */
     unsigned int max_maptrack_frames; /* 0 picks the default */
+    unsigned int max_grant_version; /* 1 or 2 (Xen's max_grant_version,
+                                       4.16); 0 picks the default (2) */
+    unsigned int gnttab_ext;       /* HVCORE_GNTTAB_EXT_* (public/
+                                      grant_table.h); 0: Xen's answers */
     const char *label;             /* security context, NULL for the default */
 };
 

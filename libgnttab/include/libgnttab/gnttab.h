@@ -20,6 +20,14 @@
  */
 #define GNTTAB_ACTIVE_ENTRY_SIZE 40U    /* Xen: 32 release, 40 debug */
 #define GNTTAB_MAPTRACK_ENTRY_SIZE 32U  /* Xen's 16 + the granter pointer */
+#define GNTTAB_XEN_MAPTRACK_ENTRY_SIZE 16U
+/*
+ * max_maptrack_frames counts in Xen's frames: a domain may hold as many
+ * mappings as Xen gives it (256 per frame), which takes hvcore twice the
+ * pages, its entries being twice the size.
+ */
+#define GNTTAB_MAPTRACK_PAGES_PER_FRAME                                     \
+    (GNTTAB_MAPTRACK_ENTRY_SIZE / GNTTAB_XEN_MAPTRACK_ENTRY_SIZE)
 #define GNTTAB_DEFAULT_MAX_FRAMES 64U
 #define GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES 1024U
 
@@ -56,6 +64,8 @@ struct gnttab_stats {
     uint64_t unmap_flushes;        /* TLB flushes issued by unmap batches */
     uint64_t transfers;            /* pages flipped */
     uint64_t transfer_freed;       /* taken pages freed by a failure */
+    uint64_t copy_restarts;        /* copies made again: a transitive
+                                      entry changed under them */
 };
 void gnttab_get_stats(struct gnttab_stats *st);
 
