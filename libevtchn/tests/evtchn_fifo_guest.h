@@ -158,6 +158,17 @@ static inline unsigned int g_drain(struct guest_fifo *g, unsigned int vcpu,
     guest_evtchn_scan(&g->ge, vcpu);
     return g->n;
 }
+/*
+ * The checkers, for a guest that follows the ABI: evtchn_check, and every
+ * queue whose head is untaken links to its tail (evtchn_check_fifo_queues,
+ * which a guest rewriting its words could fail).
+ */
+static inline void g_check(void)
+{
+    assert_int_equal(evtchn_check(), 0);
+    assert_int_equal(evtchn_check_fifo_queues(), 0);
+}
+
 
 /** After a drain: none of `ports` PENDING or LINKED, no READY bit left. */
 static inline void g_assert_drained(struct guest_fifo *g,

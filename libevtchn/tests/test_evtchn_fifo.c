@@ -42,7 +42,7 @@ static void test_init_control_errors(void **state)
     assert_int_equal(refs(d, CB_GFN), r0);
     assert_int_equal(abi_of(d, NULL), EVTCHN_ABI_2LEVEL);
     assert_int_equal(expand(d, ARR_GFN), -EOPNOTSUPP);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
 
     /* The last offset that fits; then the same vCPU again is -EINVAL. */
     assert_int_equal(init_control(d, 0, CB_GFN, 4096 - 72, NULL), 0);
@@ -54,7 +54,7 @@ static void test_init_control_errors(void **state)
     assert_int_equal(init_control(d, 1, 0x6000, 0, NULL), -EINVAL);
     assert_int_equal(init_control(d, 1, CB_GFN, 0, NULL), 0);
     assert_int_equal(refs(d, CB_GFN), r0 + 2);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(d);
 }
 
@@ -84,7 +84,7 @@ static void test_fifo_and_3l(void **state)
     assert_int_equal(ew_op(q, EVTCHNOP_query_extended, &qe), 0);
     assert_int_equal(qe.current_abi, EVTCHN_ABI_FIFO);
     assert_true(qe.abis & EVTCHN_ABI_FIFO);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(p);
     ew_destroy(q);
 }
@@ -116,7 +116,7 @@ static void test_expand_array(void **state)
     assert_int_equal(pages, 129);
     evtchn_domain_get_stats(d, &st);
     assert_int_equal(st.max_ports, 131072);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
 
     assert_int_equal(ew_op(d, EVTCHNOP_reset, &rs), 0);
     assert_int_equal(refs(d, ARR_GFN), r0);
@@ -124,11 +124,11 @@ static void test_expand_array(void **state)
     assert_int_equal(abi_of(d, &pages), EVTCHN_ABI_2LEVEL);
     assert_int_equal(pages, 0);
     assert_int_equal(expand(d, ARR_GFN), -EOPNOTSUPP);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     /* FIFO may be set up again. */
     assert_int_equal(init_control(d, 0, CB_GFN, 0, NULL), 0);
     assert_int_equal(expand(d, ARR_GFN), 0);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(d);
 }
 
@@ -153,7 +153,7 @@ static void test_set_priority_errors(void **state)
     assert_int_equal(set_prio(d, port, 0), 0);
     assert_int_equal(set_prio(d, port, 15), 0);
     free_xen_event_channel(d, xport);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(d);
 }
 
@@ -241,8 +241,31 @@ static void test_deliver(void **state)
         assert_non_null(strstr(out_dump, want));
         snprintf(want, sizeof(want), "%4ld [1/0/p0 L0]: s=5", virq);
         assert_non_null(strstr(out_dump, want));
+        /* The queues: the guest's head, our tail, READY. */
+        snprintf(want, sizeof(want), "    v0 q7: head %ld tail %ld READY\n",
+                 ipi1, idp);
+        assert_non_null(strstr(out_dump, want));
+        snprintf(want, sizeof(want), "    v0 q0: head %ld tail %ld READY\n",
+                 virq, virq);
+        assert_non_null(strstr(out_dump, want));
+        assert_null(strstr(out_dump, "    v1 q"));
     }
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
+    /* The queue walk sees a chain that does not reach its tail, and a
+     * tail that links on (as a hypervisor that linked wrong would leave
+     * them). */
+    {
+        event_word_t *w1 = g_word(&g, ipi1), *wt = g_word(&g, idp);
+        event_word_t s1 = *w1, st = *wt;
+
+        *w1 = (s1 & ~EVTCHN_FIFO_LINK_MASK) | (event_word_t)ipi2;
+        assert_int_equal(evtchn_check_fifo_queues(), -EINVAL);
+        *w1 = s1;
+        *wt = st | (event_word_t)ipi1;
+        assert_int_equal(evtchn_check_fifo_queues(), -EINVAL);
+        *wt = st;
+        g_check();
+    }
 
     n = g_drain(&g, 0, out, 16);
     assert_int_equal(n, 4);
@@ -278,7 +301,7 @@ static void test_deliver(void **state)
     assert_int_equal(si->vcpu_info[0].evtchn_upcall_pending, 0);
     assert_int_equal(g_drain(&g, 0, out, 16), 1);
     assert_int_equal(out[0], idp);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(b);
     ew_destroy(d);
 }
@@ -310,7 +333,7 @@ static void test_requeue(void **state)
     assert_int_equal(ew_op(d, EVTCHNOP_bind_vcpu, &bv), 0);
     assert_int_equal(ew_send(b, bport), 0);
     assert_int_equal(*g_word(&g, idp) & (1U << EVTCHN_FIFO_LINKED), 0);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
 
     /* With a block, it goes on vCPU 1's queue. */
     g_init(&g, d, 1);
@@ -328,7 +351,7 @@ static void test_requeue(void **state)
     assert_int_equal(g.ge.fifo_cb[0]->head[4], idp);
     assert_int_equal(g.ge.fifo_cb[1]->ready, 0);
     assert_int_equal(g_drain(&g, 0, out, 8), 1);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
 
     /* A port beyond the array: not pending, masked; raised by expand. */
     for ( i = 0; i < 1100; i++ )
@@ -342,7 +365,7 @@ static void test_requeue(void **state)
         assert_false(info.pending);
         assert_true(info.masked);
     }
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     {
         event_word_t *w = ew_gfn_ptr(d, ARR_GFN + 1);
 
@@ -352,7 +375,7 @@ static void test_requeue(void **state)
     }
     assert_int_equal(g_drain(&g, 0, out, 8), 1);
     assert_int_equal(out[0], far);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(b);
     ew_destroy(d);
 }
@@ -405,7 +428,7 @@ static void test_old_tail_invalidated(void **state)
     assert_int_equal(out[0], b);
     assert_int_equal(g_drain(&g, 1, out, 8), 1);
     assert_int_equal(out[0], a);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(d);
 }
 
@@ -459,7 +482,7 @@ static void test_pages_back(void **state)
     assert_int_equal(refs(d, ARR_GFN), rarr);
     assert_int_equal(refs(d, ARR_GFN + 1), rarr);
     assert_int_equal(abi_of(d, NULL), EVTCHN_ABI_2LEVEL);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
 
     /* Again, and destroyed while FIFO, with a live interdomain peer. */
     memset(&g, 0, sizeof(g));
@@ -469,9 +492,9 @@ static void test_pages_back(void **state)
     assert_int_equal(ew_send(b, bport), 0);
     ew_destroy(d);
     assert_int_equal(ew_send(b, bport), 0);  /* peer gone: unbound */
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(b);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     mm_deferred_flush();
     mm_get_stats(&m1);
     assert_int_equal(m1.free_pages, m0.free_pages);
@@ -558,7 +581,7 @@ static void test_concurrent_delivery(void **state)
     r->consumed += g_drain(&r->g, 1, out, 64);
     assert_true(r->consumed >= RACE_PORTS);
     g_assert_drained(&r->g, r->dport, RACE_PORTS);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     ew_destroy(r->b);
     ew_destroy(r->d);
     free(r);
@@ -621,7 +644,7 @@ static void test_expand_vs_reset(void **state)
     assert_int_equal(init_control(r.d, 0, CB_GFN, 0, NULL), 0);
     ew_run_cpus(reset_race_cpu, &r);
     assert_int_equal(r.resets, 300);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     assert_int_equal(ew_op(r.d, EVTCHNOP_reset, &rs), 0);
     assert_int_equal(refs(r.d, ARR_GFN), r0);
     assert_int_equal(refs(r.d, CB_GFN), r0);

@@ -470,17 +470,17 @@ static void test_sends_vs_init_control(void **state)
         r->late_v1 = r->round & 1;
 
         switch_half(r, false);
-        assert_int_equal(evtchn_check(), 0);
+        g_check();
         assert_int_equal(abi_of(r->d, &pages), EVTCHN_ABI_FIFO);
         assert_int_equal(pages, 3);
         assert_int_equal(refs(r->d, CB_GFN), rcb + 1);
         assert_int_equal(refs(r->d, CB_GFN + 1), rcb1 + 1);
         assert_int_equal(refs(r->d, ARR_GFN), rarr + 1);
         switch_check_fifo(r, masked);
-        assert_int_equal(evtchn_check(), 0);
+        g_check();
 
         switch_half(r, true);
-        assert_int_equal(evtchn_check(), 0);
+        g_check();
         abi = abi_of(r->d, &pages);
         assert_int_equal(abi, EVTCHN_ABI_2LEVEL);
         assert_int_equal(pages, 0);
@@ -495,7 +495,7 @@ static void test_sends_vs_init_control(void **state)
 
     ew_destroy(r->d);
     ew_destroy(r->b);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     mm_deferred_flush();
     mm_get_stats(&m1);
     assert_int_equal(m1.free_pages, m0.free_pages);
@@ -617,7 +617,7 @@ static void test_expand_vs_init_control(void **state)
         r->started = r->added = r->resetting = r->done = 0;
         race_run(expand_cpu, r);
         race_assert_ok(&r->fail, r->round);
-        assert_int_equal(evtchn_check(), 0);
+        g_check();
         assert_int_equal(abi_of(r->d, &pages), EVTCHN_ABI_2LEVEL);
         assert_int_equal(pages, 0);
         assert_int_equal(refs(r->d, ARR_GFN), rarr);
@@ -630,7 +630,7 @@ static void test_expand_vs_init_control(void **state)
     print_message("expand vs init_control: %u rounds, %lu added, %lu absent,"
                   " %lu full\n", r->round, r->ok, r->absent, r->full);
     ew_destroy(r->d);
-    assert_int_equal(evtchn_check(), 0);
+    g_check();
     free(r);
 }
 
