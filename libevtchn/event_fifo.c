@@ -159,6 +159,21 @@ static inline unsigned int chn_priority(struct evtchn *chn)
     return fl.f.priority;
 }
 
+/* Clears `pending` if set: true if this call cleared it. */
+static bool chn_take_pending_flag(struct evtchn *chn)
+{
+    union fifo_chn_flags old, new;
+
+    old.raw = hal_read_once(chn_flags_byte(chn));
+    do {
+        if ( !old.f.pending )
+            return false;
+        new = old;
+        new.f.pending = 0;
+    } while ( !hal_cmpxchg(chn_flags_byte(chn), &old.raw, new.raw) );
+    return true;
+}
+
 static inline bool chn_pending_flag(struct evtchn *chn)
 {
     union fifo_chn_flags fl;
@@ -437,6 +452,27 @@ static __noinline void fifo_set_pending_general(struct vcpu *v,
 }
 
 /*
+ * set_pending for a port with no array page yet: the event is remembered
+ * in the channel's `pending` flag, and raised when the page comes
+ * (fifo_reraise).  A page that came meanwhile may have been scanned before
+ * the flag was set (Xen loses such an event): the flag's compare-exchange
+ * orders it before a second look at the array, as expand_array's full
+ * barrier orders the page before its scan, so one of the two sees the
+ * other, and whichever takes the flag back raises the event.
+ */
+static __noinline void fifo_set_pending_no_page(struct vcpu *v,
+                                                struct evtchn *chn,
+                                                unsigned int port)
+{
+    event_word_t *word;
+
+    chn_set_pending_flag(chn, true);
+    word = fifo_word(v->domain, port);
+    if ( word && chn_take_pending_flag(chn) )
+        fifo_set_pending_general(v, chn, port, word);
+}
+
+/*
  * Marks `port` pending on `v` and links it on `v`'s queue of its priority
  * (Xen's evtchn_fifo_set_pending).  Channel lock (or the peer's) held.
  * Mostly the channel goes to the queue it was last on, which is free: one
@@ -451,10 +487,9 @@ static void evtchn_fifo_set_pending(struct vcpu *v, struct evtchn *chn,
     unsigned int prio = chn_priority(chn);
     struct evtchn_fifo_queue *q = &efv->queue[prio];
 
-    /* No array page yet: remembered, and raised when the page comes. */
     if ( unlikely(!word) )
     {
-        chn_set_pending_flag(chn, true);
+        fifo_set_pending_no_page(v, chn, port);
         return;
     }
     /* Waiting for the lock, like a move, is left to the general path: a
@@ -766,8 +801,8 @@ static void fifo_reraise(struct domain *d, unsigned int from, unsigned int to)
         if ( !chn_pending_flag(chn) )
             continue;
         evtchn_send_lock(chn);
-        chn_set_pending_flag(chn, false);
-        if ( evtchn_usable(chn) )
+        /* A sender that saw the page may have taken the flag back. */
+        if ( chn_take_pending_flag(chn) && evtchn_usable(chn) )
             evtchn_fifo_set_pending(d->vcpu[chn->notify_vcpu_id], chn, port);
         evtchn_send_unlock(chn);
     }
@@ -809,6 +844,8 @@ int evtchn_fifo_expand_array(struct domain *d,
     f->array_mfn[slot] = mfn;
     hal_store_release(&f->array[slot], (event_word_t *)va);
     hal_store_release(&f->num_evtchns, first + FIFO_WORDS_PER_PAGE);
+    /* The page before the flags' scan, for fifo_set_pending_no_page. */
+    hal_smp_mb();
     fifo_reraise(d, first, first + FIFO_WORDS_PER_PAGE);
 
  out:

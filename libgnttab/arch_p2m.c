@@ -28,11 +28,14 @@
  * becomes the caller's, who drops it after the TLB flush and after every
  * other hold the mapping had on the page (its type reference), which the
  * entry's reference underpinned.  With `new_addr` non-zero
- * (unmap_and_replace), the mapper's grant mapping at `new_addr` is moved
- * to `addr` instead of leaving a hole, as x86 PV moves the PTE at
- * new_addr: the moved mapping keeps its frame, type and reference, and
- * its maptrack entry is unchanged (hvcore's maptrack, like Xen's, does not
- * record where a mapping lives; its unmap names the new address).
+ * (unmap_and_replace; only for a domain with HVCORE_GNTTAB_EXT_PV_MAPS,
+ * the caller answers general_error otherwise, as Xen's
+ * replace_grant_p2m_mapping does), the mapper's grant mapping at
+ * `new_addr` is moved to `addr` instead of leaving a hole, as x86 PV moves
+ * the PTE at new_addr: the moved mapping keeps its frame, type and
+ * reference, and its maptrack entry is unchanged (hvcore's maptrack, like
+ * Xen's, does not record where a mapping lives; its unmap names the new
+ * address).
  * Returns 0 or -EINVAL, with nothing changed.
  */
 int gnttab_arch_replace_host_mapping(struct domain *ld, uint64_t addr,

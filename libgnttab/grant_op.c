@@ -73,7 +73,8 @@ static long op_map(struct vcpu *v, unsigned long cmd, uint64_t uop,
 
 /**
  * unmap_grant_ref and unmap_and_replace: 32 per TLB flush.  A replace
- * ignores dev_bus_addr (Xen treats it as 0) and passes new_addr on.
+ * ignores dev_bus_addr (Xen treats it as 0) and passes new_addr on (a
+ * non-zero one is general_error without HVCORE_GNTTAB_EXT_PV_MAPS).
  */
 static long op_unmap(struct vcpu *v, unsigned long cmd, uint64_t uop,
                      unsigned long count, bool replace)

@@ -13,7 +13,9 @@
  * unmap takes that reference over from the P2M and drops it last, and a
  * dying mapper's release drops the type reference before the P2M teardown
  * drops the entry's (libgnttab relinquishes before libmm); a device
- * mapping holds a general reference, plus a type reference when writable.
+ * mapping (HVCORE_GNTTAB_EXT_PV_MAPS only: a translated guest otherwise
+ * gets Xen's general_error) holds a general reference, plus a type
+ * reference when writable.
  * The active entry holds none.  Pins change with the status bits in one
  * active-entry critical section.
  *

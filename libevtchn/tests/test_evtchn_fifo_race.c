@@ -653,6 +653,7 @@ struct toggle_race {
     unsigned int dport[TG_PORTS], bport[TG_PORTS];
     event_word_t *word[TG_PORTS];    /* the guest's view of each */
     unsigned int started, done;
+    unsigned int guest_ran, toggler_ran; /* this round: at least once */
     uint64_t max_ns[2];          /* longest hypercall on pCPU 0, 1 */
     unsigned long sends, unmasks, toggles;
     struct race_fail fail;
@@ -713,6 +714,7 @@ static void *toggler_main(void *arg)
                                        ~(1U << EVTCHN_FIFO_PENDING),
                                        __ATOMIC_SEQ_CST);
             }
+        __atomic_store_n(&r->toggler_ran, 1, __ATOMIC_RELEASE);
         if ( under_valgrind() )
             sched_yield();
     }
@@ -734,6 +736,12 @@ static void toggle_sender(struct toggle_race *r)
         race_set(&r->started);
         race_pace();
     }
+    /* A round ends once the guest and the toggler each ran in it (on a
+     * loaded host they may not have been scheduled yet; the watchdog
+     * bounds the wait). */
+    while ( !__atomic_load_n(&r->guest_ran, __ATOMIC_ACQUIRE) ||
+            !__atomic_load_n(&r->toggler_ran, __ATOMIC_ACQUIRE) )
+        sched_yield();
     __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 }
 
@@ -754,6 +762,7 @@ static void toggle_guest(struct toggle_race *r)
         TG_TIMED(r, 0, rc, ew_unmask(r->d, port));
         RACE_EXPECT(&r->fail, rc == 0, rc);
         r->unmasks++;
+        __atomic_store_n(&r->guest_ran, 1, __ATOMIC_RELEASE);
         if ( n % 8 == 0 )
         {
             TG_TIMED(r, 0, rc, set_prio(r->d, port, (n / 8) % 16));
@@ -861,7 +870,7 @@ static void test_guest_toggles_words(void **state)
     for ( r->round = 0; race_more(r->round, TG_MAX_ROUNDS, start);
           r->round++ )
     {
-        r->started = r->done = 0;
+        r->started = r->done = r->guest_ran = r->toggler_ran = 0;
         assert_int_equal(pthread_create(&t, NULL, toggler_main, r), 0);
         race_run(toggle_cpu, r);
         assert_int_equal(pthread_join(t, NULL), 0);
