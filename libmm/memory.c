@@ -149,15 +149,14 @@ static long memop_reservation(struct vcpu *v, unsigned int op,
         }
         if ( op == XENMEM_increase_reservation )
         {
+            /*
+             * The pages are the domain's, in no P2M entry.  Their machine
+             * frames are not written back: Xen tells only a guest that is
+             * not translated, and every hvcore guest is.
+             */
             pg = alloc_domheap_pages(d, r.extent_order, memflags);
             if ( !pg )
                 break;
-            pfn = mfn_x(page_to_mfn(pg));
-            if ( r.extent_start && copy_to_guest(cur, slot, &pfn) )
-            {
-                free_domheap_pages(pg, r.extent_order);
-                break;
-            }
             continue;
         }
         if ( !r.extent_start || copy_from_guest(cur, &pfn, slot) )
