@@ -340,26 +340,63 @@ void gnttab_domain_destroy(struct domain *d)
     xfree(gt);
 }
 
+/*
+ * The frame slot of `gt` (shared or status) mapped at `gfn`, or NULL; the
+ * table lock held.
+ */
+static uint64_t *frame_slot_at(const struct grant_table *gt, uint64_t gfn,
+                               struct page_info **pg)
+{
+    unsigned int i;
+
+    for ( i = 0; i < gt->nr_grant_frames; i++ )
+        if ( gt->shared_gfn[i] == gfn )
+        {
+            *pg = gt->shared_pg[i];
+            return &gt->shared_gfn[i];
+        }
+    for ( i = 0; i < gt->nr_status_frames; i++ )
+        if ( gt->status_gfn[i] == gfn )
+        {
+            *pg = gt->status_pg[i];
+            return &gt->status_gfn[i];
+        }
+    return NULL;
+}
+
+/* A RAM page at `gfn` freed by add_to_physmap, tries before -EBUSY: the
+ * guest repopulating the gfn meanwhile is its own doing. */
+#define MAP_FRAME_RAM_TRIES 4
+
 /**
  * XENMEM_add_to_physmap, XENMAPSPACE_grant_table (common/subsys.h): maps
  * grant frame `idx` (or status frame, with XENMAPIDX_grant_table_status)
  * of `d` at `gfn`, growing the table to idx+1 frames if needed.  A frame
  * lives at one gfn at most: mapping it elsewhere removes the old entry
  * (XSA-379).  The write lock is held across the P2M update (XSA-384/486).
- * Errors: -EINVAL (bad index, version, or gfn), -EEXIST (gfn in use),
- * -ENOMEM, -ESRCH (no grant table).
+ * What the gfn held goes first, as in Xen's xenmem_add_to_physmap_one: a
+ * RAM page of `d`'s is removed and freed (decrease_reservation's way,
+ * without the table lock, which a copy that holds `d`'s RAM in place may
+ * need), another of `d`'s own table frames is unhooked from it, and a
+ * foreign grant mapping stays (-ENXIO, Xen's guest_remove_page).
+ * Errors: -EINVAL (bad index, version, or gfn), -ENXIO, -EBUSY (the gfn
+ * kept being repopulated), -ENOMEM, -ESRCH (no grant table).
  */
 int gnttab_map_frame(struct domain *d, unsigned long idx, gfn_t gfn)
 {
     struct grant_table *gt = d->grant_table;
     bool status = idx & XENMAPIDX_grant_table_status;
-    struct page_info *pg;
-    uint64_t *slot;
+    struct page_info *pg, *other_pg;
+    uint64_t *slot, *other;
+    unsigned int tries = 0;
+    p2m_type_t t;
+    mfn_t there;
     int rc;
 
     if ( !gt )
         return -ESRCH;
     idx &= ~(unsigned long)XENMAPIDX_grant_table_status;
+ again:
     hal_write_lock(&gt->lock);
     if ( status )
     {
@@ -383,6 +420,28 @@ int gnttab_map_frame(struct domain *d, unsigned long idx, gfn_t gfn)
     rc = 0;
     if ( *slot == gfn_x(gfn) )
         goto out;
+    there = p2m_lookup(d, gfn, &t);
+    if ( p2m_is_ram(t) )
+    {
+        hal_write_unlock(&gt->lock);
+        if ( ++tries == MAP_FRAME_RAM_TRIES )
+            return -EBUSY;
+        rc = mm_decrease_reservation(d, gfn, 0);
+        if ( rc )
+            return rc;
+        goto again;
+    }
+    other = frame_slot_at(gt, gfn_x(gfn), &other_pg);
+    if ( other )
+    {
+        BUG_ON(p2m_remove_grant(d, gfn, page_to_mfn(other_pg)));
+        *other = INVALID_GFN_RAW;
+    }
+    else if ( !mfn_eq(there, INVALID_MFN) )
+    {
+        rc = p2m_is_grant(t) ? -ENXIO : -EEXIST;
+        goto out;
+    }
     rc = p2m_insert_grant(d, gfn, page_to_mfn(pg), p2m_grant_map_rw);
     if ( rc )
         goto out;
@@ -397,15 +456,9 @@ int gnttab_map_frame(struct domain *d, unsigned long idx, gfn_t gfn)
 /** See private.h. */
 bool gnttab_is_frame_gfn(const struct grant_table *gt, uint64_t gfn)
 {
-    unsigned int i;
+    struct page_info *pg;
 
-    for ( i = 0; i < gt->nr_grant_frames; i++ )
-        if ( gt->shared_gfn[i] == gfn )
-            return true;
-    for ( i = 0; i < gt->nr_status_frames; i++ )
-        if ( gt->status_gfn[i] == gfn )
-            return true;
-    return false;
+    return frame_slot_at(gt, gfn, &pg) != NULL;
 }
 
 /** Resolves `dom` for a table op: GNTST_bad_domain or 0. */

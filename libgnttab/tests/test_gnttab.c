@@ -808,6 +808,45 @@ static void test_pv_maps_default(void **state)
     gnt_guest_destroy(&D);
 }
 
+/*
+ * XENMAPSPACE_grant_table over a gfn already in use, as Xen's
+ * xenmem_add_to_physmap_one: the guest's RAM page there is removed and
+ * freed, then the frame mapped (the standard HVM set-up maps frame 0 over
+ * a page of its own memory); another of its own table frames there is
+ * unhooked, and maps again elsewhere; a bad index frees nothing.
+ */
+static void test_physmap_over_populated(void **state)
+{
+    struct page_info *ram = gfn_page(&A, 5);
+    uint64_t tot = mm_domain_tot_pages(A.d);
+    mfn_t f1;
+
+    (void)state;
+    assert_int_equal(physmap(&A, 64, 5), -EINVAL);
+    assert_ptr_equal(gfn_page(&A, 5), ram);
+    assert_int_equal(mm_domain_tot_pages(A.d), tot);
+
+    assert_int_equal(physmap(&A, 1, 5), 0);
+    assert_int_equal(mm_domain_tot_pages(A.d), tot - 1);
+    assert_ptr_not_equal(page_get_owner(ram), A.d);
+    f1 = p2m_lookup(A.d, _gfn(5), NULL);
+    assert_false(mfn_eq(f1, INVALID_MFN));
+    assert_ptr_not_equal(gfn_page(&A, 5), ram);
+    checks();
+
+    /* Frame 0 (at GNT_TABLE_GFN) mapped over frame 1: 1 is unhooked. */
+    assert_int_equal(physmap(&A, 0, 5), 0);
+    assert_false(mfn_eq(p2m_lookup(A.d, _gfn(5), NULL), f1));
+    assert_true(mfn_eq(p2m_lookup(A.d, _gfn(GNT_TABLE_GFN), NULL),
+                       INVALID_MFN));
+    assert_int_equal(physmap(&A, 1, GNT_TABLE_GFN + 1), 0);
+    assert_true(mfn_eq(p2m_lookup(A.d, _gfn(GNT_TABLE_GFN + 1), NULL), f1));
+    checks();
+    /* Back where the fixture had them. */
+    assert_int_equal(physmap(&A, 0, GNT_TABLE_GFN), 0);
+    checks();
+}
+
 /* Version switches: reserved entries kept, busy refs, status frames. */
 static void test_set_version(void **state)
 {
@@ -1592,6 +1631,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_grant_version, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_physmap_over_populated, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pv_maps_default, setup,
                                         teardown),

@@ -701,6 +701,8 @@ static void test_xsa230_copy_keeps_device_pins(void **state)
  * ops that need A's write lock (a version switch and back, a growth)
  * still run, and the failed gfn holds what it held before.
  */
+#define B_MAPPED_GFN (GNT_MAP_GFN + 5)
+
 static void test_xsa235_physmap_errors(void **state)
 {
     static const struct {
@@ -712,14 +714,18 @@ static void test_xsa235_physmap_errors(void **state)
         { 1, 64, GNT_TABLE_GFN + 64, -EINVAL },     /* beyond max frames */
         { 1, 1UL << 31, GNT_TABLE_GFN + 2, -EINVAL },/* status under v1 */
         { 2, (1UL << 31) | 1, GNT_STATUS_GFN + 1, -EINVAL }, /* no frame */
-        { 1, 0, 5, -EEXIST },                       /* gfn is RAM */
-        { 2, 1UL << 31, 6, -EEXIST },
-        { 1, 1, GNT_TABLE_GFN, -EEXIST },           /* frame 0 is there */
+        /* B's mapping of A's grant at B_MAPPED_GFN: not A's to free. */
+        { 1, 1, B_MAPPED_GFN, -ENXIO },
     };
     struct fault_walk w;
+    grant_handle_t h;
     unsigned int i;
 
     (void)state;
+    /* A maps B's grant at B_MAPPED_GFN (A is the mapper here). */
+    gnt_grant_access(&B, 8, 1, 12, false);
+    assert_int_equal(gnt_map(&A, 2, 8, B_MAPPED_GFN, GNTMAP_host_map, &h,
+                             NULL), GNTST_okay);
     for ( i = 0; i < sizeof(cases) / sizeof(cases[0]); i++ )
     {
         mfn_t before = p2m_lookup(A.d, _gfn(cases[i].gfn), NULL);
@@ -737,6 +743,7 @@ static void test_xsa235_physmap_errors(void **state)
         assert_true(info_of(&A).nr_grant_frames >= frames);
         checks();
     }
+    assert_int_equal(gnt_unmap(&A, h, B_MAPPED_GFN, 0), GNTST_okay);
     /*
      * Out of memory for the P2M's tables at a far gfn, at every point: each
      * run maps at a gfn in a 512 GiB of its own, so that it needs new
