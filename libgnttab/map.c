@@ -300,24 +300,16 @@ static int map_resolve(struct domain *ld, domid_t dom,
     return 0;
 }
 
-#define MAP_KIND_FLAGS (GNTMAP_host_map | GNTMAP_device_map |             \
-                        GNTMAP_application_map | GNTMAP_contains_pte)
-
 /*
- * The answer to a map's kind other than a plain host mapping, in Xen's
- * order: bad_gntref for neither host nor device; general_error for a PTE
- * kind, or a device mapping without the extension (public/grant_table.h);
- * else 0.  Out of line: the common map asks for none of these.
+ * Translated guests: no PTE-based mapping kinds, and device mappings only
+ * with the extension (public/grant_table.h).  Out of line: the common map
+ * asks for neither.
  */
-static __noinline int16_t map_kind_status(const struct domain *ld,
-                                          uint32_t flags)
+static __noinline __attribute__((cold)) bool
+map_kind_refused(const struct domain *ld, uint32_t flags)
 {
-    if ( !(flags & (GNTMAP_host_map | GNTMAP_device_map)) )
-        return GNTST_bad_gntref;
-    if ( (flags & (GNTMAP_application_map | GNTMAP_contains_pte)) ||
-         ((flags & GNTMAP_device_map) && !ld->grant_table->pv_maps) )
-        return GNTST_general_error;
-    return GNTST_okay;
+    return (flags & (GNTMAP_application_map | GNTMAP_contains_pte)) ||
+           !ld->grant_table->pv_maps;
 }
 
 /**
@@ -345,10 +337,18 @@ void gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op,
     mfn_t mfn;
     int rc;
 
-    /* A plain host mapping passes with one test. */
-    if ( unlikely((flags & MAP_KIND_FLAGS) != GNTMAP_host_map) &&
-         (op->status = map_kind_status(ld, flags)) )
+    if ( !(flags & (GNTMAP_host_map | GNTMAP_device_map)) )
+    {
+        op->status = GNTST_bad_gntref;
         return;
+    }
+    if ( (flags & (GNTMAP_application_map | GNTMAP_contains_pte |
+                   GNTMAP_device_map)) &&
+         map_kind_refused(ld, flags) )
+    {
+        op->status = GNTST_general_error;
+        return;
+    }
     if ( map_resolve(ld, op->dom, mc, &rd) )
     {
         op->status = GNTST_bad_domain;

@@ -47,6 +47,7 @@
 #define FLAG_THREADED 0x1   /* hostile rewrites during every op */
 #define FLAG_PREEMPT 0x2    /* force preemption inside batches */
 #define FLAG_PV_MAPS 0x4    /* domains with HVCORE_GNTTAB_EXT_PV_MAPS */
+#define FLAG_V1_ONLY 0x8    /* domains with max_grant_version 1 */
 
 enum fz_op {
     FZ_GRANT,        /* permit_access, readonly or not */
@@ -656,6 +657,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_grant_frames = FZ_GRANT_FRAMES;
     if ( flags & FLAG_PV_MAPS )
         cfg.gnttab_ext = HVCORE_GNTTAB_EXT_PV_MAPS;
+    if ( flags & FLAG_V1_ONLY )
+        cfg.max_grant_version = 1;
     memset(maps, 0, sizeof(maps));
     for ( i = 0; i < 3; i++ )
         if ( gnt_guest_create_ram(&dom[i], (domid_t)(i + 1), &cfg,

@@ -180,6 +180,28 @@ static void step_stat(struct stream *s, struct domain *c, struct domain *o)
           (k & 0x40) ? getn(s, 3) : DOMID_GPA, false);
 }
 
+/*
+ * XENMEM_add_to_physmap: a grant frame (or status frame) of the caller's
+ * or the other domain's table at a gfn that may hold RAM, another table
+ * frame, a foreign grant entry or nothing; or another space (-ENOSYS).
+ */
+static void step_physmap(struct stream *s, struct domain *c, struct domain *o)
+{
+    uint8_t k = get8(s);
+    struct xen_add_to_physmap x = {
+        .domid = pick_domid(s, o),
+        .space = (k & 0x80) ? (unsigned int)get8(s) : XENMAPSPACE_grant_table,
+        .idx = (k & 0x40) ? getn(s, 8)
+                          : ((k & 0x20) ? XENMAPIDX_grant_table_status : 0) |
+                                (get8(s) % 8),
+        .gpfn = pick_gfn(s),
+    };
+
+    if ( copy_to_guest_phys(c, ARG_GPA, &x, sizeof(x)) )
+        return;
+    memop(c, XENMEM_add_to_physmap, ARG_GPA, false);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -218,7 +240,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             step_reservation(&s, c, o);
             break;
         case 2:
-            step_stat(&s, c, o);
+            if ( op & 0x08 )
+                step_physmap(&s, c, o);
+            else
+                step_stat(&s, c, o);
             break;
         case 3:
         {
