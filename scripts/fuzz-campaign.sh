@@ -11,6 +11,10 @@
 #   FUZZ_BUILD    the fuzz build to run (default build/fuzz; another
 #                 build of the fuzz preset, e.g. cmake --preset fuzz -B DIR,
 #                 keeps a long campaign apart from rebuilds)
+#   FUZZ_LEDGER   a file each target's line is also appended to, with the
+#                 date and the commit fuzzed (default <FUZZ_CORPUS>/ledger.tsv):
+#                 campaigns on one commit add up there (e.g. the CPU-hours a
+#                 target ran clean on the final code)
 #   FUZZ_CORPUS   where the campaign's corpora live (default
 #                 build/fuzz/campaign): <dir>/corpus/<target> grows across
 #                 campaigns (new inputs are merged into it, keeping only
@@ -31,6 +35,9 @@ jobs=${FUZZ_JOBS:-$(nproc)}
 build=${FUZZ_BUILD:-build/fuzz}
 dir=${FUZZ_CORPUS:-$build/campaign}
 list=$build/fuzzers.list
+ledger=${FUZZ_LEDGER:-$dir/ledger.tsv}
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- 2>/dev/null || commit="$commit+dirty"
 bin=$build/bin
 
 [ -s "$list" ] || { echo "fuzz-campaign: no fuzz targets built ($list)"; exit 1; }
@@ -101,6 +108,8 @@ for t in "${targets[@]}"; do
   cpu=$(awk '{printf "%.0f", $1 + $2}' "$dir/logs/$t.cpu" 2>/dev/null)
   printf '%-22s %12s %8s %8s %8s %9s %9s\n' "$t" "${execs:-?}" "${cov:-?}" \
     "${ft:-?}" "$corpus" "$found" "${cpu:-?}"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$commit" "$t" \
+    "${execs:-?}" "${cov:-?}" "$found" "${cpu:-?}" >>"$ledger"
 done
 if [ "$total_findings" -gt 0 ]; then
   echo "fuzz-campaign: $total_findings finding(s); replay each with the command in its .replay file"
