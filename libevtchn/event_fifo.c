@@ -41,6 +41,11 @@
 
 /* Tries at locking a channel's queues while it keeps moving (Xen: 3). */
 #define FIFO_QUEUE_LOCK_TRIES 3
+/* A word the hypervisor must not link: the guest masked it, or it is
+ * linked already. */
+#define FIFO_MASKED_OR_LINKED                                               \
+    ((1U << EVTCHN_FIFO_MASKED) | (1U << EVTCHN_FIFO_LINKED))
+
 /* Compare-exchanges on a tail word after the first fails (Xen: 4). */
 #define FIFO_LINK_TRIES 4
 
@@ -83,7 +88,8 @@ static inline struct evtchn_fifo_domain *fifo_of(const struct domain *d)
 }
 
 /* The event word of `port`, or NULL where there is no array page. */
-static __always_inline event_word_t *fifo_word(const struct domain *d, unsigned int port)
+static __always_inline event_word_t *fifo_word(const struct domain *d,
+                                               unsigned int port)
 {
     struct evtchn_fifo_domain *f = fifo_of(d);
 
@@ -273,13 +279,11 @@ static void fifo_unlock_queues(struct evtchn_fifo_queue *q,
  */
 static bool fifo_mark(event_word_t *word, event_word_t old)
 {
-    const event_word_t masked_or_linked =
-        (1U << EVTCHN_FIFO_MASKED) | (1U << EVTCHN_FIFO_LINKED);
     unsigned int try;
 
     for ( try = 0; try <= FIFO_LINK_TRIES; try++ )
     {
-        bool link = !(old & masked_or_linked);
+        bool link = !(old & FIFO_MASKED_OR_LINKED);
         event_word_t new = old | (1U << EVTCHN_FIFO_PENDING) |
                            (link ? 1U << EVTCHN_FIFO_LINKED : 0);
 
@@ -291,9 +295,9 @@ static bool fifo_mark(event_word_t *word, event_word_t old)
 }
 
 /* True if `q` has a tail other than `port` whose word is still LINKED. */
-static __always_inline bool fifo_tail_linked(const struct domain *d,
-                             const struct evtchn_fifo_queue *q,
-                             unsigned int port)
+static __always_inline bool
+fifo_tail_linked(const struct domain *d, const struct evtchn_fifo_queue *q,
+                 unsigned int port)
 {
     event_word_t *tw;
 
@@ -306,9 +310,9 @@ static __always_inline bool fifo_tail_linked(const struct domain *d,
 /*
  * The event is linked on `q`: if it was the tail of the queue it was last
  * on, `old_q`, that queue is empty now; if it moved, the new queue is
- * recorded and `old_q` unlocked.  Returns the queue still locked.
+ * recorded and `old_q` unlocked; `q` stays locked.
  */
-static __always_inline struct evtchn_fifo_queue *
+static __always_inline void
 fifo_linked_from(struct vcpu *v, struct evtchn *chn, unsigned int port,
                  struct evtchn_fifo_queue *q, struct evtchn_fifo_queue *old_q)
 {
@@ -319,7 +323,6 @@ fifo_linked_from(struct vcpu *v, struct evtchn *chn, unsigned int port,
         hal_write_once(&chn->fifo_lastq, lastq_make(v->vcpu_id, q->priority));
         hal_spin_unlock(&old_q->lock);
     }
-    return q;
 }
 
 /* A new head on `v`'s queue `prio`: READY set, and the upcall if it was
@@ -353,7 +356,7 @@ fifo_link_locked_slow(struct vcpu *v, struct evtchn *chn, unsigned int port,
         fifo_unlock_queues(q, old_q);
         return;
     }
-    old_q = fifo_linked_from(v, chn, port, q, old_q);
+    fifo_linked_from(v, chn, port, q, old_q);
     tw = q->tail ? fifo_word(v->domain, q->tail) : NULL;
     new_head = !tw || !fifo_set_link(tw, port);
     if ( new_head )
@@ -390,8 +393,6 @@ fifo_link_locked(struct vcpu *v, struct evtchn_fifo_vcpu *efv,
                  struct evtchn *chn, unsigned int port, event_word_t *word,
                  struct evtchn_fifo_queue *q, struct evtchn_fifo_queue *old_q)
 {
-    const event_word_t masked_or_linked =
-        (1U << EVTCHN_FIFO_MASKED) | (1U << EVTCHN_FIFO_LINKED);
     /* No control block: the guest cannot have unmasked it (XSA-107). */
     struct evtchn_fifo_control_block *cb =
         hal_load_acquire(&efv->control_block);
@@ -403,7 +404,8 @@ fifo_link_locked(struct vcpu *v, struct evtchn_fifo_vcpu *efv,
         return;
     }
     w = hal_read_once(word);
-    if ( unlikely((w & masked_or_linked) || fifo_tail_linked(v->domain, q, port)) )
+    if ( unlikely((w & FIFO_MASKED_OR_LINKED) ||
+                  fifo_tail_linked(v->domain, q, port)) )
         goto slow;
     hal_store_release(q->head, port);
     if ( unlikely(!hal_cmpxchg(word, &w, w | (1U << EVTCHN_FIFO_PENDING) |
